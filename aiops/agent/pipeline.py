@@ -1,0 +1,52 @@
+"""The diagnosis run as a generator of events (habit 6).
+
+This is the offline investigation: load the incident, gather evidence from every signal
+(metrics, logs, traces, change events) — each step independent, a failing step becomes
+missing evidence — rank the services, cite runbooks, answer.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+from aiops.agent.evidence import STEPS, Investigation
+from aiops.agent.events import Answer, Event, FindingMade, PlanMade, Reflection, StepStarted, ToolResultEvent
+from aiops.agent.answer import build_diagnosis
+from aiops.config import Settings
+from aiops.errors import AiopsError, one_line
+
+
+def diagnose(bundle_dir: Path, settings: Settings, run_id: str | None = None) -> Iterator[Event]:
+    """Investigate the incident in `bundle_dir`; yields events, the last one an `Answer`."""
+    from aiops.telemetry.bundle import load_bundle
+
+    t0 = time.perf_counter()
+    run_id = run_id or uuid.uuid4().hex[:12]
+    loaded = load_bundle(Path(bundle_dir))            # bad input raises BundleError (exit 2)
+    inv = Investigation.start(loaded.incident, loaded.store, settings)
+    inv.notes.extend(loaded.warnings)
+    yield PlanMade(steps=tuple(name for name, _ in STEPS), hypotheses=("find the service whose own behaviour changed first",))
+
+    for name, step in STEPS:
+        yield StepStarted(step=name, tool=step.__name__)
+        s0 = time.perf_counter()
+        try:
+            result = step(inv)
+        except AiopsError as exc:
+            result = inv.failed(name, one_line(exc))
+        except Exception as exc:  # noqa: BLE001 - one failing source never sinks a diagnosis
+            result = inv.failed(name, f"{exc.__class__.__name__}: {one_line(exc)}")
+        yield ToolResultEvent(step=name, tool=step.__name__, status=result.status, summary=result.summary,
+                              duration_s=time.perf_counter() - s0)
+        for f in result.findings:
+            yield FindingMade(f)
+
+    ranked = inv.rank()
+    top = tuple((c.service, round(c.score, 3)) for c in ranked[:3])
+    yield Reflection(summary="ranked " + ", ".join(f"{s} ({v:.2f})" for s, v in top) if top else "no anomalies found",
+                     confident=bool(ranked) and ranked[0].score >= 0.5, top=top)
+    diagnosis = build_diagnosis(inv, ranked, run_id=run_id, duration_s=time.perf_counter() - t0)
+    yield Answer(diagnosis)

@@ -1,0 +1,292 @@
+"""Typed settings in one place: built-in defaults < file < AIOPS_* env vars < flags.
+
+The file is the first of `--config PATH`, `$AIOPS_CONFIG`, `~/.config/aiops/config.toml`
+that is given/exists. Every key is declared here as a typed dataclass field; unknown
+sections or keys and values of the wrong type are rejected with a message that names the
+file (or env var / flag), the key and the bad value. Nothing else in aiops reads
+`os.environ` for settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from aiops.errors import ConfigError
+
+ENV_PREFIX = "AIOPS_"
+ENV_CONFIG = "AIOPS_CONFIG"
+
+
+def _default_data_dir() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "aiops")
+
+
+@dataclass
+class GeneralSettings:
+    data_dir: str = field(default_factory=_default_data_dir)
+    log_level: str = "warning"
+
+    def validate(self, where: str) -> None:
+        _choice(where, "general.log_level", self.log_level, ("debug", "info", "warning", "error"))
+
+
+@dataclass
+class DiagnoseSettings:
+    max_root_causes: int = 10
+    format: str = "text"
+    reasoner: str = "auto"
+    max_steps: int = 8
+    max_wall_s: float = 120.0
+    tool_timeout_s: float = 30.0
+
+    def validate(self, where: str) -> None:
+        _choice(where, "diagnose.format", self.format, ("text", "json", "markdown"))
+        _choice(where, "diagnose.reasoner", self.reasoner, ("auto", "offline", "llm"))
+        _positive(where, "diagnose.max_root_causes", self.max_root_causes)
+        _positive(where, "diagnose.max_steps", self.max_steps)
+        _positive(where, "diagnose.max_wall_s", self.max_wall_s)
+        _positive(where, "diagnose.tool_timeout_s", self.tool_timeout_s)
+
+
+@dataclass
+class AnalyticsSettings:
+    anomaly_threshold: float = 0.9
+    baseline_fraction: float = 0.5
+
+    def validate(self, where: str) -> None:
+        if not 0.0 < self.anomaly_threshold < 1.0:
+            raise ConfigError(f"{where}: analytics.anomaly_threshold = {self.anomaly_threshold!r} must be between 0 and 1")
+        if not 0.05 <= self.baseline_fraction <= 0.95:
+            raise ConfigError(f"{where}: analytics.baseline_fraction = {self.baseline_fraction!r} must be between 0.05 and 0.95")
+
+
+@dataclass
+class ModelsSettings:
+    """Model aliases -> litellm model strings ("openai/gpt-4o-mini", "ollama/qwen2.5", ...)."""
+
+    planner: str = ""
+    fast: str = ""
+    local: str = ""
+    embedding: str = ""
+    aliases: dict[str, str] = field(default_factory=dict)            # more aliases: name -> model
+    fallbacks: dict[str, list[str]] = field(default_factory=dict)    # alias -> [alias or model, ...]
+    api_bases: dict[str, str] = field(default_factory=dict)          # alias or model -> OpenAI-compatible base URL
+    context_windows: dict[str, int] = field(default_factory=dict)    # alias or model -> input tokens
+
+    def validate(self, where: str) -> None:
+        for key in ("aliases", "api_bases"):
+            for name, value in getattr(self, key).items():
+                if not isinstance(value, str) or not value:
+                    raise ConfigError(f"{where}: models.{key}.{name} = {value!r} must be a non-empty string")
+        for name, chain in self.fallbacks.items():
+            if not isinstance(chain, list) or not all(isinstance(v, str) and v for v in chain):
+                raise ConfigError(f"{where}: models.fallbacks.{name} = {chain!r} must be a list of model names")
+        for name, value in self.context_windows.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ConfigError(f"{where}: models.context_windows.{name} = {value!r} must be a positive integer")
+
+
+@dataclass
+class GatewaySettings:
+    """The model gateway: ledger, cache, provider keys, retries, redaction (aiops.gateway)."""
+
+    ledger_path: str = ""            # "" -> <data_dir>/gateway.duckdb
+    keys_path: str = ""              # internal keys (hashed); "" -> <data_dir>/gateway-keys.json
+    cache_dir: str = ""              # "" -> <data_dir>/gateway-cache
+    cache_enabled: bool = True
+    cache_ttl_s: float = 7 * 86400.0
+    key_file: str = ""               # provider keys TOML, mode 0600; "" -> ~/.config/aiops/keys.toml if present
+    use_keyring: bool = False        # also look in the OS keyring (needs the `keyring` package)
+    timeout_s: float = 60.0
+    max_retries: int = 3
+    backoff_s: float = 1.0
+    default_max_tokens: int = 1024
+    api_base: str = ""               # OpenAI-compatible endpoint for aliases without their own
+    redact_pii: bool = False
+    trace_prompts: bool = False      # put the (redacted) prompt on the trace span
+    internal_key: str = ""           # a secret: set it via AIOPS_GATEWAY_INTERNAL_KEY, never in a shared file
+    require_internal_key: bool = False
+
+    def validate(self, where: str) -> None:
+        _positive(where, "gateway.cache_ttl_s", self.cache_ttl_s)
+        _positive(where, "gateway.timeout_s", self.timeout_s)
+        _positive(where, "gateway.default_max_tokens", self.default_max_tokens)
+        if self.max_retries < 0:
+            raise ConfigError(f"{where}: gateway.max_retries = {self.max_retries!r} must be >= 0")
+        if self.backoff_s < 0:
+            raise ConfigError(f"{where}: gateway.backoff_s = {self.backoff_s!r} must be >= 0")
+
+
+@dataclass
+class KbSettings:
+    path: str = ""                 # knowledge-base DuckDB file; "" = <data_dir>/kb.duckdb
+    embedder: str = "hashing"      # hashing (built in, no download) | litellm | sentence
+    embed_model: str = ""          # litellm: the [models] alias to embed with ("" = "embedding")
+    hashing_dim: int = 384
+    include_builtin: bool = True   # index the shipped runbooks (knowledge/) automatically
+    watch_interval_s: float = 2.0
+
+    def validate(self, where: str) -> None:
+        _choice(where, "kb.embedder", self.embedder, ("hashing", "litellm", "sentence"))
+        _positive(where, "kb.hashing_dim", self.hashing_dim)
+        _positive(where, "kb.watch_interval_s", self.watch_interval_s)
+
+
+@dataclass
+class Settings:
+    general: GeneralSettings = field(default_factory=GeneralSettings)
+    diagnose: DiagnoseSettings = field(default_factory=DiagnoseSettings)
+    analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
+    kb: KbSettings = field(default_factory=KbSettings)
+    models: ModelsSettings = field(default_factory=ModelsSettings)
+    gateway: GatewaySettings = field(default_factory=GatewaySettings)
+    source_file: str | None = None  # which file the settings came from, if any
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.general.data_dir).expanduser()
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        return {s: dataclasses.asdict(getattr(self, s)) for s in section_names()}
+
+
+def section_names() -> list[str]:
+    return [f.name for f in dataclasses.fields(Settings) if f.name != "source_file"]
+
+
+def _choice(where: str, key: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{where}: {key} = {value!r} is not one of {', '.join(allowed)}")
+
+
+def _positive(where: str, key: str, value: float) -> None:
+    if value <= 0:
+        raise ConfigError(f"{where}: {key} = {value!r} must be > 0")
+
+
+def _coerce(where: str, key: str, value: Any, typ: Any, from_text: bool) -> Any:
+    """Check (or, for env/flags, convert from text) one value against its declared type."""
+    origin = typing.get_origin(typ)
+    args = typing.get_args(typ)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        if value is None or (from_text and str(value).lower() in ("", "none", "null")):
+            if type(None) in args:
+                return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(where, key, value, inner[0], from_text)
+    bad = ConfigError(f"{where}: {key} = {value!r} is not a valid {getattr(typ, '__name__', typ)}")
+    if typ is bool:
+        if isinstance(value, bool):
+            return value
+        if from_text and str(value).lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return str(value).lower() in ("1", "true", "yes", "on")
+        raise bad
+    if typ is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if from_text:
+            try:
+                return int(str(value))
+            except ValueError:
+                raise bad from None
+        raise bad
+    if typ is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if from_text:
+            try:
+                return float(str(value))
+            except ValueError:
+                raise bad from None
+        raise bad
+    if typ is str:
+        if isinstance(value, str):
+            return value
+        if from_text:
+            return str(value)
+        raise bad
+    if origin in (list, tuple):
+        if from_text and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, (list, tuple)):
+            raise bad
+        return [_coerce(where, key, v, args[0] if args else str, from_text) for v in value]
+    if origin is dict or typ is dict:
+        if not isinstance(value, Mapping):
+            raise bad
+        return dict(value)
+    return value
+
+
+def _apply(settings: Settings, where: str, section: str, key: str, value: Any, from_text: bool) -> None:
+    if section not in section_names():
+        raise ConfigError(f"{where}: unknown section [{section}] (known: {', '.join(section_names())})")
+    obj = getattr(settings, section)
+    hints = typing.get_type_hints(type(obj))
+    names = [f.name for f in dataclasses.fields(obj)]
+    if key not in names:
+        raise ConfigError(f"{where}: unknown key {section}.{key} (known: {', '.join(names)})")
+    setattr(obj, key, _coerce(where, f"{section}.{key}", value, hints[key], from_text))
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Path | None:
+    """The config file to read, or None when no file is given and the default is absent."""
+    env = os.environ if env is None else env
+    if explicit:
+        return Path(explicit).expanduser()
+    if env.get(ENV_CONFIG):
+        return Path(env[ENV_CONFIG]).expanduser()
+    default = Path.home() / ".config" / "aiops" / "config.toml"
+    return default if default.is_file() else None
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build validated settings. `overrides` are flag values keyed 'section.key'."""
+    env = os.environ if env is None else env
+    settings = Settings()
+    file = config_path(path, env)
+    if file is not None:
+        where = str(file)
+        if not file.is_file():
+            raise ConfigError(f"{where}: config file does not exist")
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{where}: cannot read: {exc}") from None
+        for section, table in data.items():
+            if not isinstance(table, dict):
+                raise ConfigError(f"{where}: {section} = {table!r} must be a [{section}] table")
+            for key, value in table.items():
+                _apply(settings, where, section, key, value, from_text=False)
+        settings.source_file = where
+    sections = sorted(section_names(), key=len, reverse=True)
+    for name, value in sorted(env.items()):
+        if not name.startswith(ENV_PREFIX) or name == ENV_CONFIG or name.startswith("AIOPS_TEST_"):
+            continue
+        rest = name[len(ENV_PREFIX):].lower()
+        section = next((s for s in sections if rest.startswith(s + "_")), None)
+        if section is None:
+            raise ConfigError(f"environment variable {name}: no such setting (use AIOPS_<SECTION>_<KEY>)")
+        _apply(settings, f"environment variable {name}", section, rest[len(section) + 1:], value, from_text=True)
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        section, _, key = dotted.partition(".")
+        _apply(settings, f"flag for {dotted}", section, key, value, from_text=isinstance(value, str))
+    where = settings.source_file or "settings"
+    for section in section_names():
+        getattr(settings, section).validate(where)
+    return settings

@@ -1,0 +1,115 @@
+"""Plain data types shared by every layer. Frozen, no I/O, no heavy imports.
+
+All timestamps are float unix seconds (UTC); see `aiops.timeutil`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+EvidenceKind = Literal["metric", "log", "trace", "event", "knowledge"]
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    start: float
+    end: float
+
+    def __post_init__(self) -> None:
+        if not self.end > self.start:
+            raise ValueError(f"window end {self.end} is not after start {self.start}")
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+    def contains(self, ts: float) -> bool:
+        return self.start <= ts <= self.end
+
+
+@dataclass(frozen=True)
+class Incident:
+    """What happened, as the operator (or an alert) describes it."""
+
+    title: str
+    window: TimeWindow
+    started_at: float | None = None
+    alert: dict[str, str] = field(default_factory=dict)
+    symptom: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: EvidenceKind
+    summary: str
+    ref: str = ""
+    weight: float = 0.0          # contribution to the candidate's score (0..1)
+    at: float | None = None      # when the evidence starts (onset), if it has a time
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A compact analytic fact: what is anomalous, since when, how much (habit 7)."""
+
+    kind: EvidenceKind
+    service: str
+    signal: str                  # metric name, log template id, operation, event kind
+    score: float                 # calibrated 0..1, higher is more anomalous
+    summary: str
+    onset: float | None = None
+    direction: int = 0           # +1 up, -1 down, 0 n/a
+    magnitude: float = 0.0       # e.g. robust z or ratio after/before
+    component: str = ""          # pod/..., container/..., node/...
+    ref: str = ""                # where the raw data is (query, file, series key)
+    tags: tuple[str, ...] = ()   # e.g. ("error",), ("saturation",), ("new",)
+
+
+@dataclass(frozen=True)
+class RootCause:
+    rank: int
+    service: str
+    component: str
+    fault: str
+    confidence: float
+    summary: str
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunbookRef:
+    title: str
+    source: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Usage:
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: float
+    service: str
+    summary: str
+    kind: EvidenceKind = "metric"
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    incident: Incident
+    root_causes: tuple[RootCause, ...]
+    remediation: tuple[str, ...] = ()
+    runbooks: tuple[RunbookRef, ...] = ()
+    usage: Usage = Usage()
+    run_id: str = ""
+    duration_s: float = 0.0
+    reasoner: str = "offline"
+    timeline: tuple[TimelineEntry, ...] = ()
+    missing_evidence: tuple[str, ...] = ()   # sources/signals that could not be checked
+    notes: tuple[str, ...] = ()

@@ -1,0 +1,49 @@
+"""The error tree. Every expected failure maps to an exit code and a one-line message.
+
+Bugs are ordinary exceptions (exit 1 with a short message, traceback only with --debug).
+Bad input — a bundle, a file, a config key, a flag value — raises a subclass of
+`BadInputError` (exit 2) whose message names the file/key and the value at fault.
+"""
+
+from __future__ import annotations
+
+
+class AiopsError(Exception):
+    """Base of every error aiops raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = " ".join(str(message).split())  # always one line
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BadInputError(AiopsError):
+    """Unusable input from the operator: exit status 2."""
+
+    exit_code = 2
+
+
+class BundleError(BadInputError):
+    """An incident bundle (or one of its files) cannot be used."""
+
+
+class ConfigError(BadInputError):
+    """A configuration file, env var or flag holds a bad key or value."""
+
+
+class SourceError(AiopsError):
+    """A data source failed (down, timeout, 5xx). Callers turn this into missing evidence."""
+
+
+class BudgetExceeded(AiopsError):
+    """A run hit one of its budgets (steps, wall time, tokens, cost)."""
+
+
+def one_line(exc: BaseException) -> str:
+    """A single-line rendering of any exception, for messages and evidence."""
+    text = str(exc) or exc.__class__.__name__
+    return " ".join(text.split())

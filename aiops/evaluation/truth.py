@@ -1,0 +1,37 @@
+"""Reading truth.toml (evaluation bundles only; `aiops diagnose` never reads it)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiops.errors import BundleError
+
+TRUTH_FILE = "truth.toml"
+
+
+@dataclass(frozen=True)
+class Truth:
+    services: tuple[str, ...]
+    kind: str
+    tags: tuple[str, ...] = ()
+
+
+def read_truth(bundle: Path) -> Truth | None:
+    path = Path(bundle) / TRUTH_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BundleError(f"{path}: not valid TOML: {exc}") from None
+    causes = data.get("root_cause") or []
+    if isinstance(causes, dict):
+        causes = [causes]
+    services = tuple(str(c["service"]) for c in causes if isinstance(c, dict) and c.get("service"))
+    if not services:
+        raise BundleError(f"{path}: no [[root_cause]] with a service")
+    kind = str(causes[0].get("kind") or "unknown")
+    tags = data.get("tags") or []
+    return Truth(services=services, kind=kind, tags=tuple(str(t) for t in tags))

@@ -1,0 +1,1 @@
+"""Loading and querying telemetry: incident bundles, the DuckDB store, live sources."""
