@@ -1,0 +1,159 @@
+"""`aiops logs templates`: mine log templates from one plain log file.
+
+The file is streamed once (split on `\\n` only, decoded as UTF-8 with undecodable
+bytes replaced by U+FFFD, a trailing `\\r` dropped) and only the cluster number of each
+line is kept, so memory is 4 bytes a line plus the templates. Output formats:
+
+- `csv` (default, the fixed contract): header `line,template_id,template`, one row per
+  input line, line numbers from 1, the *final* template of each line;
+- `json`: one document summarising the templates (id, template, count, first line),
+  most frequent first;
+- `text`: a table of the `--top` most frequent templates with counts.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import IO, Iterator, Optional
+
+import typer
+
+from aiops.errors import BadInputError
+
+app = typer.Typer(no_args_is_help=True)
+
+_FORMATS = ("csv", "json", "text")
+
+
+@app.command("templates")
+def templates_command(
+    input_path: str = typer.Option(..., "--input", "-i", help="Plain log file, one record a line ('-' for standard input)."),
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv (one row per line), json (template summary) or text (table)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output."),
+    sim_threshold: float = typer.Option(0.5, "--sim-threshold", help="Token similarity (0-1] for a line to join a template."),
+    top: int = typer.Option(20, "--top", help="Templates shown by --format text."),
+) -> None:
+    """Group the lines of a log file by logging statement (Drain-style templates, variable parts as <*>)."""
+    if fmt not in _FORMATS:
+        raise BadInputError(f"--format {fmt!r}: use one of {', '.join(_FORMATS)}")
+    if not 0.0 < sim_threshold <= 1.0:
+        raise BadInputError(f"--sim-threshold {sim_threshold!r}: must be greater than 0 and at most 1")
+    if top < 1:
+        raise BadInputError(f"--top {top!r}: must be at least 1")
+
+    from aiops.analytics.logminer import TemplateMiner
+
+    miner = TemplateMiner(sim_threshold)
+    with _Input(input_path) as stream:
+        try:
+            clusters = miner.add_all(_lines(stream))
+        except OSError as exc:
+            raise BadInputError(f"{input_path}: cannot read: {exc.strerror or exc}") from None
+    with _Output(output) as out:
+        if fmt == "csv":
+            _write_csv(out, miner, clusters)
+        elif fmt == "json":
+            _write_json(out, miner)
+        else:
+            _write_text(out, miner, top)
+
+
+def _lines(stream: IO[str]) -> Iterator[str]:
+    for line in stream:
+        yield line.rstrip("\r\n")
+
+
+class _Input:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.stream: IO[str] | None = None
+
+    def __enter__(self) -> IO[str]:
+        # split on "\n" only (a stray "\r" stays inside its line); undecodable bytes -> U+FFFD
+        if self.path == "-":
+            self.stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="\n")
+            return self.stream
+        p = Path(self.path)
+        if not p.exists():
+            raise BadInputError(f"{self.path}: no such file")
+        if p.is_dir():
+            raise BadInputError(f"{self.path}: is a directory, not a log file")
+        try:
+            self.stream = open(p, encoding="utf-8", errors="replace", newline="\n")  # noqa: SIM115
+        except OSError as exc:
+            raise BadInputError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+        return self.stream
+
+    def __exit__(self, *exc: object) -> None:
+        if self.stream is None:
+            return
+        if self.path == "-":
+            self.stream.detach()  # leave standard input open
+        else:
+            self.stream.close()
+
+
+class _Output:
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.stream: IO[str] | None = None
+
+    def __enter__(self) -> IO[str]:
+        if self.path is None:
+            return sys.stdout
+        try:
+            self.stream = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise BadInputError(f"--output {self.path}: cannot write: {exc.strerror or exc}") from None
+        return self.stream
+
+    def __exit__(self, *exc: object) -> None:
+        if self.stream is not None:
+            self.stream.close()
+
+
+def _write_csv(out: IO[str], miner, clusters) -> None:  # noqa: ANN001
+    """Rows `line,template_id,template`; each cluster's CSV tail is encoded once."""
+    import csv
+    import io
+
+    ids = miner.template_ids()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    tails = []
+    for c in range(miner.cluster_count):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow((ids[c], miner.template_of(c)))
+        tails.append(buffer.getvalue())
+    out.write("line,template_id,template\n")
+    step = 1 << 16
+    for first in range(0, len(clusters), step):
+        out.write("".join([f"{n},{tails[c]}" for n, c in enumerate(clusters[first:first + step], first + 1)]))
+
+
+def _write_json(out: IO[str], miner) -> None:  # noqa: ANN001
+    import json
+
+    templates = miner.templates()
+    doc = {
+        "lines": miner.lines,
+        "template_count": len(templates),
+        "templates": [
+            {"template_id": t.template_id, "template": t.template, "count": t.count, "first_line": t.first_line}
+            for t in templates
+        ],
+    }
+    out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+def _write_text(out: IO[str], miner, top: int) -> None:  # noqa: ANN001
+    templates = miner.templates()
+    total = max(miner.lines, 1)
+    out.write(f"{miner.lines} lines, {len(templates)} templates (top {min(top, len(templates))} shown)\n")
+    width = max([len(str(t.count)) for t in templates[:top]] + [5])
+    out.write(f"{'count':>{width}}  {'share':>6}  {'template_id':<12}  template\n")
+    for t in templates[:top]:
+        out.write(f"{t.count:>{width}}  {100.0 * t.count / total:5.1f}%  {t.template_id:<12}  {t.template}\n")
