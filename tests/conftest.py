@@ -7,6 +7,8 @@ import socket
 
 import pytest
 
+_real_getaddrinfo = socket.getaddrinfo
+_LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", "", None}
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 
@@ -32,9 +34,17 @@ def _guarded(real):
     return connect
 
 
+def _guarded_getaddrinfo(host, *args, **kwargs):  # noqa: ANN001
+    name = host.decode() if isinstance(host, bytes) else host
+    if name not in _LOCAL_NAMES:
+        raise socket.gaierror(f"name lookup blocked in tests: {name!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any connection to a non-loopback address fails (tests must never reach the network)."""
+    """Any connection to a non-loopback address, or lookup of a non-local name, fails."""
+    monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
     monkeypatch.setattr(socket.socket, "connect", _guarded(_real_connect))
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded(_real_connect_ex))
 

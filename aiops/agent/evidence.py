@@ -26,7 +26,8 @@ class Investigation:
     onset: float | None
     services: list[str]
     findings: list[Finding] = field(default_factory=list)
-    graph: dict[str, set[str]] = field(default_factory=dict)
+    graph: dict[str, set[str]] = field(default_factory=dict)        # caller -> callees, from traces
+    inferred: dict[str, set[str]] = field(default_factory=dict)     # emitter -> services its errors name
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -55,7 +56,8 @@ class Investigation:
     def rank(self):
         from aiops.analytics.ranking import rank_candidates
 
-        return rank_candidates(self.findings, self.services, self.graph, self.onset or self.baseline_end)
+        return rank_candidates(self.findings, self.services, self.graph, self.onset or self.baseline_end,
+                               inferred=self.inferred)
 
 
 def metrics_step(inv: Investigation) -> StepResult:

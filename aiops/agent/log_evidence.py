@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiops.agent.evidence import Investigation, StepResult
 from aiops.analytics.logs import analyse_logs
+from aiops.analytics.mentions import find_mentions
 
 
 def log_findings(inv: Investigation) -> StepResult:
@@ -14,5 +15,11 @@ def log_findings(inv: Investigation) -> StepResult:
         return StepResult("no_data", "no log records in the window")
     found = analyse_logs(rec["ts"], rec["service"], rec["message"], rec["level"], inv.baseline_end, w.end,
                          window_start=w.start, pods=rec["pod"])
+    mentions = find_mentions(rec["ts"], rec["service"], rec["message"], rec["level"], inv.services,
+                             inv.baseline_end, w.start, w.end)
+    for emitter, deps in mentions.edges.items():
+        inv.inferred.setdefault(emitter, set()).update(deps)
+    found = found + mentions.findings
     inv.add(found)
-    return StepResult("ok", f"{n} log lines mined, {len(found)} notable templates", found)
+    blamed = f", {len(mentions.findings)} services named in others' errors" if mentions.findings else ""
+    return StepResult("ok", f"{n} log lines mined, {len(found) - len(mentions.findings)} notable templates{blamed}", found)

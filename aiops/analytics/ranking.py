@@ -1,35 +1,40 @@
 """Root-cause ranking: combine metric, log, trace and change evidence over the service graph.
 
-Input is a flat list of `Finding`s (any subset of signal kinds) plus, when traces exist, the
-caller -> callees graph. Each service gets two scores:
+Input is a flat list of `Finding`s (any subset of signal kinds) plus the caller -> callees
+graph (from traces) and dependencies inferred from error logs (see `mentions`). Each
+service gets two scores:
 
-* **own** — evidence about the service's own behaviour: resource metrics (cpu, memory,
-  disk, network, restarts, pools), trace self-time/own errors, its own error logs, k8s
-  warnings (OOMKilled, BackOff) and changes (deploy, config) shortly before the onset;
-* **symptom** — latency, error-rate and traffic changes, which callers inherit from a
-  faulty dependency.
+* **own** — evidence about the service's own behaviour: resource pressure (cpu, memory,
+  disk, network, restarts, pools rising — or "available/free" falling), trace self-time and
+  own errors, being named in other services' error lines, k8s warnings (OOMKilled,
+  BackOff) and changes (deploy, config) shortly before the onset when behaviour changed too;
+* **symptom** — latency, errors, traffic, error logs and resource drops, which callers
+  inherit from a faulty dependency.
 
-Symptoms explained by an anomalous dependency (a transitive callee whose anomaly began no
-later) are discounted, so the deepest anomalous service wins over its louder callers. Among
-close candidates the earlier onset wins. Scores combine by noisy-OR, so any subset of
-signals works.
+A symptom explained by an anomalous dependency (a transitive callee whose anomaly began no
+later) is discounted, so the deepest anomalous service wins over its louder callers. Among
+close candidates the earlier onset wins. One maximum per evidence class, combined by
+noisy-OR, so any subset of signals works and a service with many series does not win by
+count.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from aiops.analytics.signals import FAULT_OF_CLASS, OWN_CLASSES
 from aiops.domain import Evidence, Finding
 
-# How much each kind of evidence counts (before its own score in [0, 1]).
-OWN_WEIGHT = {"metric": 0.9, "trace": 0.95, "log": 0.75, "event": 0.8}
-SYMPTOM_WEIGHT = {"metric": 0.7, "trace": 0.6, "log": 0.5, "event": 0.3}
+OWN_WEIGHT = {"metric": 0.9, "trace": 0.95, "log": 0.8, "event": 0.8}
+SYMPTOM_WEIGHT = {"metric": 0.7, "trace": 0.6, "log": 0.7, "event": 0.3}
 EXPLAINED_FACTOR = 0.25     # a symptom explained by an anomalous dependency keeps this much
 ONSET_TOLERANCE_S = 60.0    # clock skew and scrape spacing: onsets this close count as together
+DROP_FACTOR = 0.6           # a drop in work done is a weak symptom
 STRONG = 0.5                # a dependency this anomalous can explain its callers' symptoms
+_INVERSE = re.compile(r"avail|free|remaining|idle|headroom|capacity_left", re.IGNORECASE)
 
 
 @dataclass
@@ -51,14 +56,23 @@ def is_own(f: Finding) -> bool:
     if "inherited" in tags:
         return False
     if f.kind == "metric":
-        return bool(tags & OWN_CLASSES)
+        if not tags & OWN_CLASSES:
+            return False
+        pressure = -1 if _INVERSE.search(f.signal) else 1
+        return f.direction == 0 or f.direction == pressure
     if f.kind == "trace":
         return "own" in tags
     if f.kind == "log":
-        return "error" in tags and "mentions_dependency" not in tags
+        return "mentioned" in tags
     if f.kind == "event":
         return "warning" in tags or "change" in tags
     return False
+
+
+def _is_drop(f: Finding) -> bool:
+    """Less work done (traffic, cpu, network falling) — what starved callers and callees show."""
+    pressure = -1 if _INVERSE.search(f.signal) else 1
+    return f.direction == -pressure and not set(f.tags) & {"errors", "latency"}
 
 
 def _class_of(f: Finding) -> str:
@@ -67,51 +81,65 @@ def _class_of(f: Finding) -> str:
     if f.kind == "metric":
         return next((t for t in f.tags if t in FAULT_OF_CLASS), "other")
     if f.kind == "trace":
-        return "errors" if "errors" in tags else "latency"
+        return "errors" if tags & {"errors", "error"} else "latency"
     if f.kind == "log":
-        return "error" if "error" in tags else "new" if "new" in tags else "rate"
+        return "mentioned" if "mentioned" in tags else "error" if "error" in tags else "new" if "new" in tags else "rate"
     return f.tags[0] if f.tags else f.signal
 
 
-def _noisy_or(values: list[float]) -> float:
+def _noisy_or(values) -> float:  # noqa: ANN001
     p = 1.0
     for v in values:
         p *= 1.0 - max(0.0, min(1.0, v))
     return 1.0 - p
 
 
-def _descendants(graph: dict[str, set[str]], start: str) -> set[str]:
+def _max_plus(values: list[float]) -> float:
+    """Correlated views of one problem: the strongest counts, the next two add a little."""
+    if not values:
+        return 0.0
+    ordered = sorted(values, reverse=True)
+    return min(1.0, ordered[0] + 0.15 * sum(ordered[1:3]) * (1.0 - ordered[0]))
+
+
+def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[float]:
+    kinds: dict[str, list[float]] = defaultdict(list)
+    for (is_own_part, kind, _), v in parts.items():
+        if is_own_part == own:
+            kinds[kind].append(v)
+    return [_max_plus(v) for _, v in sorted(kinds.items())]
+
+
+def _descendants(graph: dict[str, set[str]], start: str) -> list[str]:
     seen: set[str] = set()
-    stack = list(graph.get(start, ()))
+    stack = sorted(graph.get(start, ()))
+    order: list[str] = []
     while stack:
-        node = stack.pop()
+        node = stack.pop(0)
         if node in seen or node == start:
             continue
         seen.add(node)
-        stack.extend(graph.get(node, ()))
-    return seen
+        order.append(node)
+        stack.extend(sorted(graph.get(node, ())))
+    return order
 
 
 def _fault_of(c: Candidate) -> str:
-    best: tuple[float, str] = (-1.0, "unknown")
-    for weight, f in c.findings:
+    for _, f in c.findings:  # strongest first
         tags = set(f.tags)
         if f.kind == "event" and "change" in tags:
-            label = "bad_deploy" if "deploy" in tags else "config_change"
-        elif f.kind == "event" and "oom" in tags:
-            label = "memory_leak"
-        elif f.kind == "event" and "warning" in tags:
-            label = "crash_or_restart"
-        elif f.kind == "trace":
-            label = "error_burst" if "errors" in tags else "latency"
-        elif f.kind == "log":
-            label = "error_burst"
-        else:
-            cls = next((t for t in f.tags if t in FAULT_OF_CLASS), "other")
-            label = FAULT_OF_CLASS.get(cls, "anomaly")
-        if weight > best[0]:
-            best = (weight, label)
-    return best[1]
+            return "bad_deploy" if "deploy" in tags else "config_change"
+        if f.kind == "event" and "oom" in tags:
+            return "memory_leak"
+        if f.kind == "event":
+            return "crash_or_restart"
+        if f.kind == "trace":
+            return "error_burst" if tags & {"errors", "error"} else "latency"
+        if f.kind == "log":
+            return "dependency_failure" if "mentioned" in tags else "error_burst"
+        cls = next((t for t in f.tags if t in FAULT_OF_CLASS), "other")
+        return FAULT_OF_CLASS.get(cls, "anomaly")
+    return "none"
 
 
 def rank_candidates(
@@ -119,63 +147,84 @@ def rank_candidates(
     services: list[str],
     graph: dict[str, set[str]] | None = None,
     onset_hint: float | None = None,
+    inferred: dict[str, set[str]] | None = None,
 ) -> list[Candidate]:
     """Rank every service with data; best first. Pure and deterministic."""
-    graph = graph or {}
+    graph = {k: set(v) for k, v in (graph or {}).items()}
+    traced = set(graph) | {c for v in graph.values() for c in v}
+    for caller, deps in (inferred or {}).items():
+        graph.setdefault(caller, set()).update(deps)
     cands = {s: Candidate(s) for s in services}
-    # One value per (service, own?, kind, class): a service with many series of one kind
-    # must not outscore a service with one clear signal just by having more series.
-    parts: dict[str, dict[tuple[bool, str, str], float]] = defaultdict(dict)
-    changes: dict[str, float] = defaultdict(float)
     for f in findings:
-        if not f.service:
-            continue
-        c = cands.setdefault(f.service, Candidate(f.service))
-        own = is_own(f)
-        weight = (OWN_WEIGHT if own else SYMPTOM_WEIGHT)[f.kind] * f.score
-        c.findings.append((weight, f))
-        if f.kind == "event" and "change" in f.tags:
-            changes[f.service] = max(changes[f.service], weight)   # gated below
-            continue
-        key = (own, f.kind, _class_of(f))
-        parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
-        if f.onset is not None and f.score >= STRONG and f.kind != "event":
-            c.onset = f.onset if c.onset is None else min(c.onset, f.onset)
-    for s, c in cands.items():
-        own_vals = [v for (own, _, _), v in parts[s].items() if own]
-        sym_vals = [v for (own, _, _), v in parts[s].items() if not own]
-        behaviour = _noisy_or(own_vals + sym_vals)
-        # A change (deploy, config) is suspicious only where behaviour changed too: routine
-        # deploys of healthy services must not outrank the culprit.
-        if changes[s]:
-            own_vals.append(changes[s] * min(1.0, behaviour / STRONG))
-        c.own = _noisy_or(own_vals)
-        c.symptom = _noisy_or(sym_vals)
+        if f.service:
+            cands.setdefault(f.service, Candidate(f.service))
 
-    # Discount symptoms that an anomalous dependency explains.
-    for s, c in cands.items():
-        if c.symptom <= 0.0:
-            continue
-        for d in sorted(_descendants(graph, s)):
-            dc = cands.get(d)
-            if dc is None or max(dc.own, dc.symptom) < STRONG:
+    def score_parts(moved: set[str]) -> None:
+        parts: dict[str, dict[tuple[bool, str, str], float]] = defaultdict(dict)
+        changes: dict[str, float] = defaultdict(float)
+        for c in cands.values():
+            c.findings, c.onset = [], None
+        for f in findings:
+            if not f.service:
                 continue
-            if c.onset is None or dc.onset is None or dc.onset <= c.onset + ONSET_TOLERANCE_S:
-                c.explained_by = d
-                break
+            c = cands[f.service]
+            own = is_own(f) and not (f.service in moved and f.kind == "trace" and _class_of(f) == "errors")
+            weight = (OWN_WEIGHT if own else SYMPTOM_WEIGHT)[f.kind] * f.score
+            if not own and f.kind == "metric" and _is_drop(f):
+                weight *= DROP_FACTOR
+            c.findings.append((weight, f))
+            if f.kind == "event" and "change" in f.tags:
+                changes[f.service] = max(changes[f.service], weight)   # gated below
+                continue
+            key = (own, f.kind, _class_of(f))
+            parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
+            if f.onset is not None and f.score >= STRONG and f.kind != "event":
+                c.onset = f.onset if c.onset is None else min(c.onset, f.onset)
+        for s, c in cands.items():
+            # Within one kind of signal, classes are correlated views (max + a little);
+            # across kinds (metric, log, trace, event) evidence is independent (noisy-OR).
+            own_vals = _per_kind(parts[s], True)
+            sym_vals = _per_kind(parts[s], False)
+            behaviour = _noisy_or(own_vals + sym_vals)
+            # A change (deploy, config) is suspicious only where behaviour changed too:
+            # routine deploys of healthy services must not outrank the culprit.
+            if changes[s]:
+                own_vals.append(changes[s] * min(1.0, behaviour / STRONG))
+            c.own, c.symptom = _noisy_or(own_vals), _noisy_or(sym_vals)
+
+    def explain() -> set[str]:
+        """Set explained_by; return services explained through an untraced, inferred dependency."""
+        via_untraced: set[str] = set()
+        for s, c in cands.items():
+            c.explained_by = ""
+            for d in _descendants(graph, s):
+                dc = cands.get(d)
+                if dc is None or max(dc.own, dc.symptom) < STRONG:
+                    continue
+                if c.onset is None or dc.onset is None or dc.onset <= c.onset + ONSET_TOLERANCE_S:
+                    c.explained_by = d
+                    if d not in traced:
+                        via_untraced.add(s)
+                    break
+        return via_untraced
+
+    score_parts(set())
+    moved = explain()
+    if moved:  # own trace errors of a service whose untraced dependency failed are inherited
+        score_parts(moved)
+        explain()
 
     onsets = [c.onset for c in cands.values() if c.onset is not None]
     first = min(onsets) if onsets else None
     for c in cands.values():
         symptom = c.symptom * (EXPLAINED_FACTOR if c.explained_by else 1.0)
         base = _noisy_or([c.own, symptom])
-        # Earlier onset is a mild tie-breaker: up to 10 % for the first mover.
         if first is not None and c.onset is not None and base > 0:
             lag_min = max(0.0, (c.onset - first) / 60.0)
-            base *= 0.9 + 0.1 * math.exp(-lag_min / 2.0)
+            base *= 0.9 + 0.1 * math.exp(-lag_min / 2.0)   # earlier onset: mild tie-breaker
         c.score = base
-        c.findings.sort(key=lambda wf: (-wf[0], wf[1].signal))
-        c.fault = _fault_of(c) if c.findings else "none"
+        c.findings.sort(key=lambda wf: (-wf[0], wf[1].kind, wf[1].signal))
+        c.fault = _fault_of(c)
         comps = [f.component for _, f in c.findings if f.component]
         c.component = comps[0] if comps else ""
     return sorted(cands.values(), key=lambda c: (-c.score, c.onset if c.onset is not None else math.inf, c.service))

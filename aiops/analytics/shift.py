@@ -11,7 +11,8 @@ count whatever its shape (level shift, ramp, burst of a few minutes). Per series
   points): at least that many points must be that far out;
 * onset: the first post point from which |z| stays above half the statistic (≥ 3) for two
   of three points;
-* score = 1 - exp(-(stat - Z0) / Z_SCALE), 0 below Z0.
+* score = (log(stat / Z0) / log(Z_FULL / Z0)) ** 0.7, 0 below Z0 and 1 above Z_FULL: a
+  log scale, so a 30x latency jump still outranks a z of 10 on a noisy gauge.
 
 Vectorised over all series at once; NaN (missing buckets) are ignored.
 """
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 Z0 = 3.0          # below this sustained robust z there is no evidence
-Z_SCALE = 4.0     # z = Z0 + 4 -> score 0.63, Z0 + 12 -> 0.95
+Z_FULL = 100.0    # z = 10 -> 0.47, 30 -> 0.75, >= 100 -> 1
 MIN_BASE = 5      # baseline points needed to judge a series
 MIN_POST = 3      # post points needed
 
@@ -96,7 +97,8 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, baseline_end: float)
     idx = np.clip(k - 1, 0, srt.shape[1] - 1)
     stat = srt[np.arange(n), idx]
     stat = np.where(valid & np.isfinite(stat), stat, 0.0)
-    score = np.where(stat > Z0, 1.0 - np.exp(-(stat - Z0) / Z_SCALE), 0.0)
+    with np.errstate(all="ignore"):
+        score = np.where(stat > Z0, np.clip(np.log(stat / Z0) / np.log(Z_FULL / Z0), 0.0, 1.0) ** 0.7, 0.0)
 
     # Direction: the sign of the mean z among the points beyond the sustained level.
     strong = az >= stat[:, None]

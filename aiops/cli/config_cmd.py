@@ -7,6 +7,7 @@ import json
 import typer
 
 app = typer.Typer(no_args_is_help=True)
+SECRET_KEYS = {"internal_key", "api_key", "password", "token", "bearer_token"}
 
 
 @app.command("check")
@@ -27,6 +28,10 @@ def show(fmt: str = typer.Option("toml", "--format", help="toml or json")) -> No
 
     settings = load_cli_settings()
     data = settings.as_dict()
+    for section, values in data.items():   # secrets are never printed
+        for key in values:
+            if key in SECRET_KEYS and values[key]:
+                values[key] = "***"
     if fmt == "json":
         typer.echo(json.dumps({"source_file": settings.source_file, **data}, indent=2, default=str))
         return

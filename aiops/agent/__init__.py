@@ -1,0 +1,1 @@
+"""The investigation: plan -> execute -> reflect, as a generator of events."""

@@ -1,0 +1,133 @@
+"""Which dependency do error logs blame? Services named in other services' error lines.
+
+Real error lines name what failed: `dial tcp mysql:3306: connect: connection refused`,
+`failed to call productcatalog`, `MongoSocketOpenException` in a contacts service backed by
+`contacts-mongo`. A service that is suddenly named in the error lines of *other* services
+after the onset is a suspect, and those services' errors are explained by it — which
+matters most for dependencies that emit no telemetry of their own (databases, caches).
+
+A service is mentioned when every distinctive token of its name that the emitter's own
+name lacks appears in the line (tokens of 4+ characters may match a word prefix, shorter
+ones must match a whole word); generic tokens (service, server, api, ...) never count.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from aiops.domain import Finding
+
+GENERIC = {"ts", "service", "svc", "srv", "server", "api", "app", "backend", "v1", "v2", "v3", "prod", "stg",
+           "default", "main", "k8s", "pod", "deployment", "worker", "web", "http", "grpc", "the"}
+MAX_UNIQUE = 20000
+MIN_AFTER = 3
+
+_SPLIT = re.compile(r"[^a-z0-9]+")
+_ERRORISH = re.compile(r"error|exception|fail|refused|timeout|timed out|unavailable|unreachable|denied|"
+                       r"reset|broken|cannot|could not|panic|fatal|5\d\d", re.IGNORECASE)
+
+
+def name_tokens(service: str) -> frozenset[str]:
+    return frozenset(t for t in _SPLIT.split(service.lower()) if t and t not in GENERIC)
+
+
+def _token_pattern(token: str) -> re.Pattern[str]:
+    if len(token) >= 4:
+        return re.compile(rf"(?<![a-z0-9]){re.escape(token)}", re.IGNORECASE)
+    return re.compile(rf"(?<![a-z0-9]){re.escape(token)}(?![a-z0-9])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Mentions:
+    findings: list[Finding]
+    edges: dict[str, set[str]]      # emitter -> mentioned services (inferred dependencies)
+
+
+def find_mentions(
+    ts: Sequence[float],
+    services: Sequence[str],
+    messages: Sequence[str],
+    levels: Sequence[str] | None,
+    known_services: Sequence[str],
+    baseline_end: float,
+    window_start: float,
+    window_end: float,
+) -> Mentions:
+    t = np.asarray(ts, dtype=float)
+    if len(t) == 0 or not window_start < baseline_end < window_end:
+        return Mentions([], {})
+    lv = np.asarray(levels if levels is not None else [""] * len(t), dtype=object)
+    msgs = np.asarray(messages, dtype=object)
+    emit = np.asarray(services, dtype=object)
+    level_err = np.isin(np.char.lower(lv.astype(str)), ["error", "fatal", "critical", "warn", "warning"])
+    tokens = {s: name_tokens(s) for s in known_services}
+    patterns = {tok: _token_pattern(tok) for toks in tokens.values() for tok in toks}
+
+    # Work on unique (emitter, message) pairs; count before/after per pair.
+    after = t >= baseline_end
+    keys = np.char.add(np.char.add(emit.astype(str), "\x1f"), msgs.astype(str))
+    uniq, inv = np.unique(keys, return_inverse=True)
+    if len(uniq) > MAX_UNIQUE:  # keep the most frequent after the onset
+        counts = np.bincount(inv[after], minlength=len(uniq))
+        keep = np.argsort(-counts, kind="stable")[:MAX_UNIQUE]
+    else:
+        keep = np.arange(len(uniq))
+    n_after = np.bincount(inv[after], minlength=len(uniq))
+    n_before = np.bincount(inv[~after], minlength=len(uniq))
+    is_err = np.bincount(inv, weights=level_err.astype(float), minlength=len(uniq)) > 0
+
+    per: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for u in keep:
+        emitter, _, text = str(uniq[u]).partition("\x1f")
+        if not (is_err[u] or _ERRORISH.search(text)):
+            continue
+        present = {tok for tok, pat in patterns.items() if pat.search(text)}
+        if not present:
+            continue
+        own = tokens.get(emitter, name_tokens(emitter))
+        for svc, toks in tokens.items():
+            need = toks - own
+            if svc == emitter or not need or not need <= present:
+                continue
+            per[svc][emitter][0] += int(n_before[u])
+            per[svc][emitter][1] += int(n_after[u])
+
+    t_base = baseline_end - window_start
+    t_inc = window_end - baseline_end
+    findings: list[Finding] = []
+    edges: dict[str, set[str]] = defaultdict(set)
+    for svc, by_emitter in per.items():
+        rising = {e: (b, a) for e, (b, a) in by_emitter.items()
+                  if a >= MIN_AFTER and a / t_inc >= 3.0 * (b + 0.5) / t_base}
+        if not rising:
+            continue
+        total = sum(a for _, a in rising.values())
+        size = 1.0 - math.exp(-total / 30.0)
+        breadth = min(1.0, 0.6 + 0.2 * len(rising))
+        for e in rising:
+            edges[e].add(svc)
+        who = ", ".join(sorted(rising)[:4]) + (" ..." if len(rising) > 4 else "")
+        first = _first_after(t, after, emit, msgs, set(rising), tokens[svc])
+        findings.append(Finding(
+            kind="log", service=svc, signal="mentioned_in_errors", score=round(size * breadth, 4),
+            summary=f"named in {total} error lines of {len(rising)} other service(s) after the onset ({who})",
+            onset=first, direction=1, magnitude=float(total), ref=f"logs mentioning {svc}",
+            tags=("mentioned",)))
+    findings.sort(key=lambda f: (-f.score, f.service))
+    return Mentions(findings, dict(edges))
+
+
+def _first_after(t: np.ndarray, after: np.ndarray, emit: np.ndarray, msgs: np.ndarray,
+                 emitters: set[str], toks: frozenset[str]) -> float | None:
+    rows = np.flatnonzero(after & np.isin(emit, list(emitters)))
+    pats = [_token_pattern(tok) for tok in toks]
+    for r in rows[np.argsort(t[rows], kind="stable")][:5000]:
+        if any(p.search(str(msgs[r])) for p in pats):
+            return float(t[r])
+    return None
