@@ -5,7 +5,8 @@ count whatever its shape (level shift, ramp, burst of a few minutes). Per series
 
 * baseline location/scale: median and a robust scale (1.4826·MAD, floored by the IQR,
   the baseline's own jitter and a small fraction of its level, so flat baselines do not
-  blow every blip up to infinity);
+  blow every blip up to infinity); a baseline with a clear linear trend (a filling disk,
+  an unconverted counter) is judged against its extrapolated line instead;
 * z_t = (x_t - median) / scale for the points after the baseline;
 * the *sustained* statistic is the k-th largest |z_t| with k = max(3, 10 % of the post
   points): at least that many points must be that far out;
@@ -19,6 +20,8 @@ Vectorised over all series at once; NaN (missing buckets) are ignored.
 
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,13 +44,40 @@ class ShiftScan:
     valid: np.ndarray        # [N] bool
 
 
-def _nan_quantile_rows(x: np.ndarray, q: float) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        import warnings
+@contextmanager
+def _quiet():
+    """All-NaN rows are expected (missing series): no RuntimeWarnings for them."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanquantile(x, q, axis=1)
+
+def _baseline_trend(base: np.ndarray, post: np.ndarray, ts: np.ndarray, nb: int):
+    """Least-squares line through each baseline; its extrapolation over the post period.
+
+    Returns (expected post values [N, P], robust residual scale [N], trending [N]). A series
+    counts as trending when the line moves by more than 4 residual scales over the baseline
+    and explains most of its spread — a steadily growing disk or counter is then judged
+    against where it was heading, not against where it started.
+    """
+    tb = ts[:nb] - ts[nb - 1]
+    tp = ts[nb:] - ts[nb - 1]
+    ok = np.isfinite(base)
+    cnt = np.maximum(ok.sum(axis=1), 1)
+    t_mean = (np.where(ok, tb, 0.0)).sum(axis=1) / cnt
+    x_mean = np.where(ok, base, 0.0).sum(axis=1) / cnt
+    dt = np.where(ok, tb[None, :] - t_mean[:, None], 0.0)
+    dx = np.where(ok, base - x_mean[:, None], 0.0)
+    var = (dt * dt).sum(axis=1)
+    slope = np.where(var > 0, (dt * dx).sum(axis=1) / np.where(var > 0, var, 1.0), 0.0)
+    resid = base - (x_mean[:, None] + slope[:, None] * (tb[None, :] - t_mean[:, None]))
+    r_med = np.nanmedian(resid, axis=1)
+    r_scale = np.nanmedian(np.abs(resid - r_med[:, None]), axis=1) * 1.4826
+    span = float(tb[-1] - tb[0]) if nb > 1 else 0.0
+    x_scale = np.nanmedian(np.abs(base - np.nanmedian(base, axis=1)[:, None]), axis=1) * 1.4826
+    trending = (np.abs(slope) * span > 4.0 * np.fmax(r_scale, 1e-12)) & (x_scale > 2.0 * r_scale)
+    expected = x_mean[:, None] + slope[:, None] * (tp[None, :] - t_mean[:, None])
+    return expected, r_scale, trending & np.isfinite(slope)
 
 
 def scan_shifts(values: np.ndarray, timestamps: np.ndarray, baseline_end: float) -> ShiftScan:
@@ -65,32 +95,26 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, baseline_end: float)
     if n == 0 or nb == 0 or nb >= t:
         return ShiftScan(np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int8), empty, empty, empty, empty,
                          np.zeros(n, dtype=bool))
-    import warnings
-
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with _quiet():
         med = np.nanmedian(base, axis=1)
         mad = np.nanmedian(np.abs(base - med[:, None]), axis=1) * 1.4826
         q25, q75 = np.nanquantile(base, 0.25, axis=1), np.nanquantile(base, 0.75, axis=1)
         jitter = np.nanmedian(np.abs(np.diff(base, axis=1)), axis=1)  # point-to-point noise
         std = np.nanstd(base, axis=1)
         post_med = np.nanmedian(post, axis=1)
-    scale = np.fmax.reduce([mad, (q75 - q25) / 1.349, jitter, 0.25 * std, 0.01 * np.abs(med),
+        center, resid_scale, trending = _baseline_trend(base, post, ts, nb)
+    level_scale = np.fmax.reduce([mad, (q75 - q25) / 1.349, 0.25 * std])
+    scale = np.fmax.reduce([np.where(trending, resid_scale, level_scale), jitter, 0.01 * np.abs(med),
                             np.full(n, 1e-9)])
     scale = np.where(np.isfinite(scale), scale, 1e-9)
     # A flat baseline (all equal, e.g. zero errors) is floored by the post-period's own
     # level so a single blip is not infinitely significant, while 0 -> many still is.
     flat = (mad <= 1e-12) & (jitter <= 1e-12)
-    post_abs = np.abs(post - med[:, None])
-    with np.errstate(all="ignore"):
-        post_level = np.where(np.isfinite(post_abs), post_abs, np.nan)
-        import warnings as _w
-
-        with _w.catch_warnings():
-            _w.simplefilter("ignore", RuntimeWarning)
-            floor = 0.1 * np.nanmax(post_level, axis=1)
+    with _quiet():
+        floor = 0.1 * np.nanmax(np.abs(post - med[:, None]), axis=1)
     scale = np.where(flat, np.fmax(scale, np.where(np.isfinite(floor), floor, 1e-9)), scale)
-    z = (post - med[:, None]) / scale[:, None]
+    center = np.where(trending[:, None], center, med[:, None])
+    z = (post - center) / scale[:, None]
     az = np.where(np.isfinite(z), np.abs(z), -np.inf)
     k = np.maximum(3, np.ceil(0.10 * n_post)).astype(int)
     srt = -np.sort(-az, axis=1)                                  # descending, -inf (NaN) last
