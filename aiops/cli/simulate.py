@@ -1,0 +1,68 @@
+"""`aiops simulate`: write realistic incident bundles (demo, fixtures, evaluation corpora).
+
+    aiops simulate --list
+    aiops simulate --scenario memory_leak --seed 7 --out out/leak [--topology trainticket] [--compress]
+    aiops simulate --corpus out/corpus --cases 60 --seed 1 [--compress]
+
+Bundle paths go to standard output (one a line); progress goes to standard error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from aiops.errors import BadInputError
+
+
+def simulate_command(
+    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Scenario to simulate (see --list)."),
+    seed: int = typer.Option(0, "--seed", help="Seed: the same seed writes the same bytes."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Directory for one bundle."),
+    corpus: Optional[Path] = typer.Option(None, "--corpus",
+                                          help="Directory for a corpus (one case-NNN bundle per case)."),
+    cases: int = typer.Option(60, "--cases",
+                              help="Number of corpus cases, spread evenly over fault kinds and topologies."),
+    topology: str = typer.Option("webshop", "--topology", "-t", help="webshop or trainticket (single bundles)."),
+    target: Optional[str] = typer.Option(None, "--target", help="Service to hit instead of the scenario's choice."),
+    severity: Optional[str] = typer.Option(None, "--severity",
+                                           help="mild, moderate or severe instead of the seeded choice."),
+    compress: bool = typer.Option(False, "--compress", help="Write data files gzip-compressed (metrics.csv.gz, ...)."),
+    all_signals: bool = typer.Option(False, "--all-signals",
+                                     help="Never leave a signal out (by default some bundles, like real exports, "
+                                          "miss traces or logs)."),
+    force: bool = typer.Option(False, "--force", help="Replace a non-empty --out/--corpus directory."),
+    list_scenarios: bool = typer.Option(False, "--list", help="List scenarios with a one-line description and exit."),
+) -> None:
+    """Simulate incidents on a microservice topology and write them as incident bundles."""
+    from aiops import simulator
+
+    if list_scenarios:
+        width = max(len(n) for n in simulator.SCENARIOS)
+        for name in simulator.SCENARIOS:
+            typer.echo(f"{name:<{width}}  {simulator.SCENARIO_SPECS[name].description}")
+        return
+    if topology not in simulator.TOPOLOGY_NAMES:
+        raise BadInputError(f"--topology {topology!r}: choose one of {', '.join(simulator.TOPOLOGY_NAMES)}")
+    if (out is None) == (corpus is None):
+        raise BadInputError("give exactly one of --out DIR (with --scenario) or --corpus DIR (or --list)")
+    if corpus is not None:
+        if scenario is not None or target is not None or severity is not None:
+            raise BadInputError("--corpus covers every fault kind: drop --scenario/--target/--severity")
+
+        def progress(done: int, total: int, name: str) -> None:
+            typer.echo(f"[{done}/{total}] {name}", err=True)
+
+        for path in simulator.generate_corpus(corpus, cases, seed, compress=compress, force=force, progress=progress):
+            typer.echo(str(path))
+        return
+    if scenario is None:
+        raise BadInputError("--out needs --scenario NAME (see aiops simulate --list)")
+    if scenario not in simulator.SCENARIOS:
+        raise BadInputError(f"--scenario {scenario!r}: unknown; choose one of {', '.join(simulator.SCENARIOS)}")
+    assert out is not None
+    path = simulator.generate_bundle(scenario, seed, out, topology=topology, compress=compress, force=force,
+                                     full_signals=all_signals, target=target, severity=severity)
+    typer.echo(str(path))

@@ -1,0 +1,122 @@
+"""Sampled traces, cut from the traffic model's request trees so spans agree with metrics.
+
+Each sampled request becomes a trace: one server span per service visit (a parent's
+duration contains its children's), client spans for calls into data stores (stores do not
+trace themselves) and for calls that never reached a server (connection refused). A
+retried call shows both attempts. Span timestamps carry the emitting service's clock skew,
+so a child can appear to start before its parent, as in real traces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from aiops.simulator import naming
+from aiops.simulator.traffic import SAMPLES_PER_STEP, EntryRun, NodeSamples, Traffic
+from aiops.simulator.world import World
+
+TARGET_SPANS = 3600
+
+
+@dataclass(frozen=True)
+class Span:
+    trace_id: str
+    span_id: str
+    parent_span_id: str
+    service: str
+    pod: str
+    slot: int
+    operation: str
+    start: float          # unix seconds (skewed by the service's clock)
+    duration_s: float
+    status: str           # OK | ERROR
+    http_status: int
+    kind: str             # server | client
+    peer: str             # callee of a client span
+    own_error: bool       # the service itself failed this request
+    cause: str            # why it failed: "" | own | timeout | refused | error
+    cause_peer: str       # the callee whose failure made this span fail
+
+
+class _Walker:
+    def __init__(self, world: World, run: EntryRun, rng: np.random.Generator) -> None:
+        self.world, self.run, self.rng = world, run, rng
+        self.spans: list[Span] = []
+        self._ids = iter(())
+
+    def span_id(self) -> str:
+        try:
+            return next(self._ids)
+        except StopIteration:
+            self._ids = iter(naming.hex_ids(self.rng, 512, 8))
+            return next(self._ids)
+
+    def walk(self, i: int, t: int, n: int, start: float, parent: str, trace_id: str) -> None:
+        ns = self.run.samples[i]
+        node, svc = ns.node, ns.node.service
+        st = self.world.services[svc]
+        slot = int(ns.slot[t, n])
+        pod = st.slots[slot].name_at(t)
+        sid = self.span_id()
+        cursor = start + float(ns.own[t, n]) * 0.3
+        cause, cause_peer = ("own", svc) if ns.own_err[t, n] else ("", "")
+        for c in node.children:
+            ch = self.run.samples[c]
+            if not ch.rel_called[t, n]:
+                continue
+            gap = float(ch.gap[t, n])
+            attempts = [n] + ([int(ch.retry_idx[n])] if ch.retried[t, n] else [])
+            at = cursor
+            for m in attempts:
+                seen = float(ch.first_seen[t, m]) + gap
+                self._call(ch, t, m, at, seen, sid, trace_id, svc, pod, slot)
+                at += seen
+            cursor += min(float(ch.seen[t, n]) + gap, ch.node.timeout_s * (1 + ch.node.retries))
+            if ch.seen_err[t, n] and not ch.node.optional and not cause:
+                cause = "timeout" if ch.timed_out[t, attempts[-1]] else ("refused" if ch.slot[t, attempts[-1]] < 0
+                                                                         else "error")
+                cause_peer = ch.node.service
+        failed = bool(ns.err[t, n])
+        code = 200 if not failed else {"own": 500, "timeout": 504, "refused": 503, "error": 500}.get(cause, 500)
+        self.spans.append(Span(trace_id, sid, parent, svc, pod, slot, node.operation, start + st.clock_skew,
+                               float(ns.total[t, n]), "ERROR" if failed else "OK", code, "server", "",
+                               bool(ns.own_err[t, n]), cause if failed else "", cause_peer if failed else ""))
+
+    def _call(self, ch: NodeSamples, t: int, m: int, at: float, seen: float, parent_sid: str, trace_id: str,
+              caller: str, caller_pod: str, caller_slot: int) -> None:
+        callee = ch.node.service
+        unreachable = ch.slot[t, m] < 0
+        if not unreachable and not self.world.services[callee].spec.is_store:
+            self.walk(ch.node.index, t, m, at + float(ch.gap[t, m]) * 0.5, parent_sid, trace_id)
+            return
+        failed = bool(unreachable or ch.err[t, m] or ch.timed_out[t, m])
+        cause = "refused" if unreachable else ("timeout" if ch.timed_out[t, m] else ("error" if failed else ""))
+        skew = self.world.services[caller].clock_skew
+        op = ch.node.operation if self.world.services[callee].spec.is_store else f"{callee}/{ch.node.operation}"
+        self.spans.append(Span(trace_id, self.span_id(), parent_sid, caller, caller_pod, caller_slot, op, at + skew,
+                               seen, "ERROR" if failed else "OK", 0, "client", callee, False, cause,
+                               callee if failed else ""))
+
+
+def build_traces(world: World, traffic: Traffic) -> list[Span]:
+    rng = naming.stream(world.seed, "traces")
+    clock = world.clock
+    expected = sum(float(run.rate.sum()) * clock.step * len(run.nodes) for run in traffic.runs)
+    ratio = TARGET_SPANS / max(expected, 1.0)
+    spans: list[Span] = []
+    for run in traffic.runs:
+        walker = _Walker(world, run, rng)
+        counts = rng.poisson(np.minimum(run.rate * clock.step * ratio, SAMPLES_PER_STEP))
+        for t in np.flatnonzero(counts):
+            picks = rng.choice(SAMPLES_PER_STEP, size=min(int(counts[t]), SAMPLES_PER_STEP), replace=False)
+            starts = clock.start + t * clock.step + np.sort(rng.uniform(0, clock.step, picks.size))
+            for n, start in zip(picks, starts):
+                root = run.samples[0]
+                if root.slot[t, n] < 0:
+                    continue
+                walker.walk(0, int(t), int(n), float(start), "", naming.hex_id(rng, 16))
+        spans.extend(walker.spans)
+    spans.sort(key=lambda s: (s.start, s.trace_id))
+    return spans
