@@ -129,7 +129,7 @@ class KbSettings:
     path: str = ""                 # knowledge-base DuckDB file; "" = <data_dir>/kb.duckdb
     embedder: str = "hashing"      # hashing (built in, no download) | litellm | sentence
     embed_model: str = ""          # litellm: the [models] alias to embed with ("" = "embedding")
-    hashing_dim: int = 384
+    hashing_dim: int = 256
     include_builtin: bool = True   # index the shipped runbooks (knowledge/) automatically
     watch_interval_s: float = 2.0
 
