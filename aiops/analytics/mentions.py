@@ -33,8 +33,37 @@ _ERRORISH = re.compile(r"error|exception|fail|refused|timeout|timed out|unavaila
                        r"reset|broken|cannot|could not|panic|fatal|5\d\d", re.IGNORECASE)
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def name_tokens(service: str) -> frozenset[str]:
-    return frozenset(t for t in _SPLIT.split(service.lower()) if t and t not in GENERIC)
+    """Distinctive tokens of a service name, digits folded to 0 (as messages are)."""
+    return frozenset(_DIGITS.sub("0", t) for t in _SPLIT.split(service.lower()) if t and t not in GENERIC)
+
+
+class _TokenMatcher:
+    """All name tokens in two alternations: one pass over a line finds every token in it."""
+
+    def __init__(self, tokens: set[str]) -> None:
+        longs = sorted((t for t in tokens if len(t) >= 4), key=len, reverse=True)
+        shorts = sorted((t for t in tokens if len(t) < 4), key=len, reverse=True)
+        self._long = re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, longs)) + ")", re.IGNORECASE) if longs else None
+        self._short = (re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, shorts)) + r")(?![a-z0-9])", re.IGNORECASE)
+                       if shorts else None)
+        self._longs = longs
+
+    def present(self, text: str) -> set[str]:
+        found: set[str] = set()
+        if self._short is not None:
+            found.update(m.lower() for m in self._short.findall(text))
+        if self._long is not None:
+            low = text.lower()
+            for m in self._long.finditer(low):
+                # the alternation takes the longest token at a position; shorter ones that
+                # are prefixes of it (e.g. "order" in "orders") are present too
+                word = low[m.start():]
+                found.update(t for t in self._longs if word.startswith(t))
+        return found
 
 
 def _token_pattern(token: str) -> re.Pattern[str]:
@@ -63,31 +92,27 @@ def find_mentions(
     if len(t) == 0 or not window_start < baseline_end < window_end:
         return Mentions([], {})
     lv = np.asarray(levels if levels is not None else [""] * len(t), dtype=object)
-    msgs = np.asarray(messages, dtype=object)
     emit = np.asarray(services, dtype=object)
     level_err = np.isin(np.char.lower(lv.astype(str)), ["error", "fatal", "critical", "warn", "warning"])
     tokens = {s: name_tokens(s) for s in known_services}
-    patterns = {tok: _token_pattern(tok) for toks in tokens.values() for tok in toks}
+    matcher = _TokenMatcher({tok for toks in tokens.values() for tok in toks})
 
-    # Work on unique (emitter, message) pairs; count before/after per pair.
+    # Unique (emitter, message with digits folded) pairs; count before/after per pair.
     after = t >= baseline_end
-    keys = np.char.add(np.char.add(emit.astype(str), "\x1f"), msgs.astype(str))
+    folded = np.asarray([_DIGITS.sub("0", str(m)) for m in messages], dtype=object)
+    keys = np.char.add(np.char.add(emit.astype(str), "\x1f"), folded.astype(str))
     uniq, inv = np.unique(keys, return_inverse=True)
-    if len(uniq) > MAX_UNIQUE:  # keep the most frequent after the onset
-        counts = np.bincount(inv[after], minlength=len(uniq))
-        keep = np.argsort(-counts, kind="stable")[:MAX_UNIQUE]
-    else:
-        keep = np.arange(len(uniq))
     n_after = np.bincount(inv[after], minlength=len(uniq))
     n_before = np.bincount(inv[~after], minlength=len(uniq))
     is_err = np.bincount(inv, weights=level_err.astype(float), minlength=len(uniq)) > 0
+    keep = np.argsort(-n_after, kind="stable")[:MAX_UNIQUE]
 
     per: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for u in keep:
         emitter, _, text = str(uniq[u]).partition("\x1f")
         if not (is_err[u] or _ERRORISH.search(text)):
             continue
-        present = {tok for tok, pat in patterns.items() if pat.search(text)}
+        present = matcher.present(text)
         if not present:
             continue
         own = tokens.get(emitter, name_tokens(emitter))
@@ -113,7 +138,7 @@ def find_mentions(
         for e in rising:
             edges[e].add(svc)
         who = ", ".join(sorted(rising)[:4]) + (" ..." if len(rising) > 4 else "")
-        first = _first_after(t, after, emit, msgs, set(rising), tokens[svc])
+        first = _first_after(t, after, emit, folded, set(rising), tokens[svc])
         findings.append(Finding(
             kind="log", service=svc, signal="mentioned_in_errors", score=round(size * breadth, 4),
             summary=f"named in {total} error lines of {len(rising)} other service(s) after the onset ({who})",
