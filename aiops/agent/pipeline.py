@@ -16,6 +16,7 @@ from aiops.agent.evidence import STEPS, Investigation
 from aiops.agent.events import Answer, Event, FindingMade, PlanMade, Reflection, StepStarted, ToolResultEvent
 from aiops.agent.answer import build_diagnosis
 from aiops.config import Settings
+from aiops.domain import Incident
 from aiops.errors import AiopsError, one_line
 
 
@@ -24,10 +25,29 @@ def diagnose(bundle_dir: Path, settings: Settings, run_id: str | None = None) ->
     from aiops.telemetry.bundle import load_bundle
 
     t0 = time.perf_counter()
-    run_id = run_id or uuid.uuid4().hex[:12]
     loaded = load_bundle(Path(bundle_dir))            # bad input raises BundleError (exit 2)
-    inv = Investigation.start(loaded.incident, loaded.store, settings)
-    inv.notes.extend(loaded.warnings)
+    yield from investigate(loaded.incident, loaded.store, settings, run_id=run_id, notes=loaded.warnings, t0=t0)
+
+
+def investigate(
+    incident: Incident,
+    store: object,
+    settings: Settings,
+    run_id: str | None = None,
+    notes: list[str] | None = None,
+    missing: list[str] | None = None,
+    t0: float | None = None,
+) -> Iterator[Event]:
+    """Investigate `incident` over a filled `TelemetryStore` (from a bundle or live sources).
+
+    `missing` names sources that could not be read before the run (they are reported as
+    missing evidence); `notes` are carried into the diagnosis.
+    """
+    t0 = time.perf_counter() if t0 is None else t0
+    run_id = run_id or uuid.uuid4().hex[:12]
+    inv = Investigation.start(incident, store, settings)
+    inv.notes.extend(notes or [])
+    inv.missing.extend(missing or [])
     yield PlanMade(steps=tuple(name for name, _ in STEPS), hypotheses=("find the service whose own behaviour changed first",))
 
     for name, step in STEPS:
