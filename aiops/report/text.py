@@ -11,6 +11,10 @@ from aiops.domain import Diagnosis
 from aiops.timeutil import to_rfc3339
 
 
+def _short(text: str, limit: int = 110) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _confidence_style(c: float) -> str:
     return "bold red" if c >= 0.7 else "yellow" if c >= 0.4 else "dim"
 
@@ -36,7 +40,7 @@ def render_text(d: Diagnosis, console: Console, max_causes: int = 5) -> None:
         table.add_column("summary", overflow="fold", ratio=3)
         for rc in d.root_causes[:max_causes]:
             table.add_row(str(rc.rank), rc.service, rc.fault,
-                          Text(f"{rc.confidence:.0%}", style=_confidence_style(rc.confidence)), rc.summary)
+                          Text(f"{rc.confidence:.0%}", style=_confidence_style(rc.confidence)), _short(rc.summary))
         console.print(table)
         top = d.root_causes[0]
         lines = [Text.assemble(("● ", "cyan"), (f"[{e.kind}] ", "bold"), e.summary,
