@@ -17,6 +17,8 @@ from typing import Any, Iterator, Sequence
 import duckdb
 import numpy as np
 
+from aiops.sqlbind import bind_named
+
 from aiops.telemetry.formats.sqlexpr import install_macros
 from aiops.telemetry.grids import (
     LogCountGrid, MetricGrid, SeriesKey, bucket_count, grid_from_rows,
@@ -29,6 +31,13 @@ SPAN_COLUMNS = ("trace_id", "span_id", "parent_span_id", "service", "pod", "oper
                 "duration_us", "status", "http_status", "attrs")
 _GROUPABLE = ("service", "pod", "level")
 _TIME_COL = {"metrics": "ts", "logs": "ts", "spans": "start", "events": "ts"}
+
+
+def _bound(query: str, params: dict[str, Any] | Sequence[Any] | None) -> str:
+    """Values inlined as literals: DuckDB would import pandas (~1 s) for a parameterised query."""
+    if params is None or isinstance(params, dict):
+        return bind_named(query, params)
+    raise TypeError("store queries take named parameters ($name)")
 
 
 def _names(value: str | Sequence[str] | None) -> list[str] | None:
@@ -84,11 +93,11 @@ class TelemetryStore:
     def sql(self, query: str, params: dict[str, Any] | Sequence[Any] | None = None) -> dict[str, np.ndarray]:
         """Run a read query; columns as numpy arrays (masked where NULLs occur)."""
         with self._lock:
-            return self._con.execute(query, params).fetchnumpy()
+            return self._con.execute(_bound(query, params)).fetchnumpy()
 
     def _rows(self, query: str, params: dict[str, Any] | None = None) -> list[tuple]:
         with self._lock:
-            return self._con.execute(query, params).fetchall()
+            return self._con.execute(_bound(query, params)).fetchall()
 
     # -- overview ---------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
