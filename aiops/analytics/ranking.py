@@ -34,6 +34,13 @@ EXPLAINED_FACTOR = 0.25     # a symptom explained by an anomalous dependency kee
 ONSET_TOLERANCE_S = 60.0    # clock skew and scrape spacing: onsets this close count as together
 DROP_FACTOR = 0.6           # a drop in work done is a weak symptom
 STRONG = 0.5                # a dependency this anomalous can explain its callers' symptoms
+# What an error line says about the fault, in generic operator vocabulary.
+_LOG_FAULTS = [
+    (re.compile(r"pool|connection is not available|too many connections|exhausted", re.I), "resource_exhaustion"),
+    (re.compile(r"out ?of ?memory|\boom|memoryerror|heap space", re.I), "memory_leak"),
+    (re.compile(r"no space left|disk (is )?full|quota exceeded|enospc", re.I), "disk_pressure"),
+    (re.compile(r"deadline|timed? ?out|timeout", re.I), "latency"),
+]
 _INVERSE = re.compile(r"avail|free|remaining|idle|headroom|capacity_left", re.IGNORECASE)
 
 
@@ -136,7 +143,9 @@ def _fault_of(c: Candidate) -> str:
         if f.kind == "trace":
             return "error_burst" if tags & {"errors", "error"} else "latency"
         if f.kind == "log":
-            return "dependency_failure" if "mentioned" in tags else "error_burst"
+            if "mentioned" in tags:
+                return "dependency_failure"
+            return next((fault for pat, fault in _LOG_FAULTS if pat.search(f.summary)), "error_burst")
         cls = next((t for t in f.tags if t in FAULT_OF_CLASS), "other")
         return FAULT_OF_CLASS.get(cls, "anomaly")
     return "none"
