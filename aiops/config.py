@@ -140,6 +140,38 @@ class KbSettings:
 
 
 @dataclass
+class SourcesSettings:
+    """Live sources, several of each kind, named: [sources.<kind>.<name>] tables.
+
+    Each table's keys are checked against the kind's options by aiops.telemetry.live
+    (`aiops sources` lists them with their health); secrets are env var names, never values.
+    """
+
+    prometheus: dict[str, dict] = field(default_factory=dict)
+    alertmanager: dict[str, dict] = field(default_factory=dict)
+    kubernetes: dict[str, dict] = field(default_factory=dict)
+    loki: dict[str, dict] = field(default_factory=dict)
+    jaeger: dict[str, dict] = field(default_factory=dict)
+    tempo: dict[str, dict] = field(default_factory=dict)
+    files: dict[str, dict] = field(default_factory=dict)
+    default_window: str = "30m"      # live diagnosis / snapshot window when no --window, --start or alert
+
+    def validate(self, where: str) -> None:
+        from aiops.timeutil import parse_duration
+
+        for kind in ("prometheus", "alertmanager", "kubernetes", "loki", "jaeger", "tempo", "files"):
+            for name, table in getattr(self, kind).items():
+                if not isinstance(table, dict):
+                    raise ConfigError(f"{where}: sources.{kind}.{name} = {table!r} must be a [sources.{kind}.{name}] table")
+        try:
+            if parse_duration(self.default_window) <= 0:
+                raise ValueError
+        except ValueError:
+            raise ConfigError(f"{where}: sources.default_window = {self.default_window!r} is not a duration "
+                              "(use e.g. 30m, 2h)") from None
+
+
+@dataclass
 class Settings:
     general: GeneralSettings = field(default_factory=GeneralSettings)
     diagnose: DiagnoseSettings = field(default_factory=DiagnoseSettings)
@@ -147,6 +179,7 @@ class Settings:
     kb: KbSettings = field(default_factory=KbSettings)
     models: ModelsSettings = field(default_factory=ModelsSettings)
     gateway: GatewaySettings = field(default_factory=GatewaySettings)
+    sources: SourcesSettings = field(default_factory=SourcesSettings)
     source_file: str | None = None  # which file the settings came from, if any
 
     @property

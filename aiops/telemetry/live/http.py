@@ -1,0 +1,155 @@
+"""Read-only HTTP for live sources: one session type that can only GET, auth from env var
+names, TLS options, per-request timeouts, retries on connection errors and 5xx, and one-line
+descriptions of every way a request fails ("timed out after 5 s", "HTTP 503", ...).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any, Mapping
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from aiops.errors import ConfigError, SourceError, one_line
+from aiops.telemetry.live.options import HttpOptions
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+RETRY_STATUSES = (500, 502, 503, 504)
+
+
+class WriteRefused(RuntimeError):
+    """A source tried a write verb: a bug, never an expected failure."""
+
+
+class ReadOnlySession(requests.Session):
+    """A requests session that refuses every method but GET and HEAD (before any I/O)."""
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if str(method).upper() not in READ_METHODS:
+            raise WriteRefused(f"read-only source: refusing {str(method).upper()} {url}")
+        return super().request(method, url, *args, **kwargs)
+
+
+def secret_from_env(var: str, key: str, where: str, env: Mapping[str, str] | None = None) -> str:
+    """The secret held by environment variable `var` (named by config key `key`)."""
+    env = os.environ if env is None else env
+    value = env.get(var, "")
+    if not value:
+        raise ConfigError(f"{where}: {key} = {var!r}: environment variable {var} is not set")
+    return value
+
+
+def auth_headers(opts: HttpOptions, key: str, where: str, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    headers = {str(k): str(v) for k, v in opts.headers.items()}
+    if opts.bearer_token_env:
+        token = secret_from_env(opts.bearer_token_env, f"{key}.bearer_token_env", where, env)
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def basic_auth(opts: HttpOptions, key: str, where: str, env: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    if not opts.username:
+        return None
+    password = secret_from_env(opts.password_env, f"{key}.password_env", where, env) if opts.password_env else ""
+    return opts.username, password
+
+
+def retry_policy(retries: int, backoff_s: float) -> Retry:
+    """Retry connection failures and 5xx answers of GETs; a read timeout is not retried."""
+    return Retry(total=retries, connect=retries, read=0, status=retries, other=0, backoff_factor=backoff_s,
+                 status_forcelist=RETRY_STATUSES, allowed_methods=READ_METHODS, raise_on_status=True,
+                 respect_retry_after_header=False)
+
+
+def build_session(opts: HttpOptions, key: str, where: str, env: Mapping[str, str] | None = None) -> ReadOnlySession:
+    """A read-only session with the source's auth, TLS options and retry policy."""
+    session = ReadOnlySession()
+    session.headers.update(auth_headers(opts, key, where, env))
+    session.auth = basic_auth(opts, key, where, env)
+    if opts.tls_insecure_skip_verify:
+        session.verify = False
+    elif opts.tls_ca_file:
+        session.verify = os.path.expanduser(opts.tls_ca_file)
+    if opts.tls_cert_file:
+        cert = os.path.expanduser(opts.tls_cert_file)
+        session.cert = (cert, os.path.expanduser(opts.tls_key_file)) if opts.tls_key_file else cert
+    adapter = HTTPAdapter(max_retries=retry_policy(opts.retries, opts.backoff_s))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def get_json(session: requests.Session, url: str, params: Mapping[str, Any] | None, timeout_s: float) -> Any:
+    """GET a JSON document; SourceError (one line) for any HTTP status but 200 or bad JSON."""
+    response = session.get(url, params=params, timeout=timeout_s)
+    return json_body(response)
+
+
+def json_body(response: requests.Response) -> Any:
+    if response.status_code != 200:
+        raise SourceError(f"HTTP {response.status_code}{_reason(response)}")
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise SourceError(f"malformed JSON in the response of {_path(response.url)}: {one_line(exc)}") from None
+
+
+def _path(url: str) -> str:
+    return re.sub(r"^[a-z]+://[^/]+", "", url).split("?")[0] or "/"
+
+
+def _reason(response: requests.Response) -> str:
+    text = (response.text or "").strip()
+    try:
+        doc = json.loads(text)
+        if isinstance(doc, dict):
+            text = str(doc.get("error") or doc.get("message") or doc.get("errors") or text)
+    except ValueError:
+        pass
+    text = " ".join(text.split())[:160]
+    return f": {text}" if text else ""
+
+
+_TIMEOUT = re.compile(r"timed? ?out|ReadTimeout|ConnectTimeout|TimeoutError", re.I)
+_TOO_MANY = re.compile(r"too many (\d{3}) error responses")
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or any(e is s for s in seen) or len(seen) > 20:
+            continue
+        seen.append(e)
+        todo += [e.__cause__, e.__context__, getattr(e, "reason", None) if isinstance(getattr(e, "reason", None), BaseException) else None]
+        todo += [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+    return seen
+
+
+def describe_error(exc: BaseException, timeout_s: float, url: str = "") -> str:
+    """One line for an expected failure of a request: timeout, refused, HTTP status, ..."""
+    if isinstance(exc, SourceError):
+        return exc.message
+    chain = _chain(exc)
+    text = " ".join(one_line(e) + " " + type(e).__name__ for e in chain)
+    if m := _TOO_MANY.search(text):
+        return f"HTTP {m.group(1)} (still failing after retries)"
+    if _TIMEOUT.search(text):
+        return f"timed out after {timeout_s:g} s"
+    where = f" {url}" if url else ""
+    if re.search(r"Connection refused|ConnectionRefused|Errno 111", text):
+        return f"cannot connect to{where} (connection refused)"
+    if re.search(r"Name or service not known|nodename nor servname|getaddrinfo|NameResolution", text):
+        return f"cannot resolve the host of{where}"
+    if re.search(r"SSLError|CERTIFICATE_VERIFY_FAILED|certificate", text):
+        return f"TLS error talking to{where}: {one_line(exc)[:160]}"
+    if re.search(r"RemoteDisconnected|Connection aborted|ConnectionReset|IncompleteRead|ProtocolError|ChunkedEncoding", text):
+        return f"the connection to{where} broke off mid-response"
+    if isinstance(exc, (requests.ConnectionError,)):
+        return f"cannot connect to{where}: {one_line(exc)[:160]}"
+    return f"{type(exc).__name__}: {one_line(exc)[:200]}"
