@@ -78,6 +78,18 @@ class RootCause:
 
 
 @dataclass(frozen=True)
+class Hypothesis:
+    """A suspected root cause while the investigation runs (the reflector's view)."""
+
+    service: str
+    fault: str
+    confidence: float
+    summary: str = ""
+    status: str = "open"         # open | confirmed | refuted
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
 class RunbookRef:
     title: str
     source: str

@@ -1,47 +1,82 @@
-"""Typed events the diagnosis loop yields; the CLI, TUI and CI hook only consume them."""
+"""Typed events the diagnosis loop yields; the CLI, TUI and CI hook only consume them.
+
+A run yields, in order:
+
+    RunStarted
+    (PlanMade, StepStarted*, ToolResultEvent*, FindingMade*, Reflection) per round
+    Answer                     always last, also when a budget ran out
+
+Consumers must ignore event types they do not know (more may be added).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiops.domain import Diagnosis, Finding
+from aiops.domain import Diagnosis, Finding, Hypothesis
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """One tool call the planner asked for."""
+
+    id: str                        # unique in the run, e.g. "r1-3"
+    tool: str                      # registry name, e.g. "metrics.scan"
+    args: dict[str, Any] = field(default_factory=dict)
+    specialist: str = ""           # executor that runs it: metrics, logs, traces, changes, knowledge
+    reason: str = ""               # the hypothesis or question it tests
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: str
+    incident_title: str
+    reasoner: str                  # "offline" or "llm:<alias>"
 
 
 @dataclass(frozen=True)
 class PlanMade:
-    steps: tuple[str, ...]
+    round: int
+    steps: tuple[PlannedStep, ...]
     hypotheses: tuple[str, ...] = ()
-    round: int = 1
+    reasoner: str = "offline"
+    playbooks: tuple[str, ...] = ()   # playbook names that shaped this plan
 
 
 @dataclass(frozen=True)
 class StepStarted:
-    step: str
-    tool: str
-    args: dict[str, Any] = field(default_factory=dict)
+    step: PlannedStep
+    round: int = 1
 
 
 @dataclass(frozen=True)
 class ToolResultEvent:
-    step: str
-    tool: str
-    status: str            # ok | no_data | error | denied
+    step: PlannedStep
+    status: str                    # ok | no_data | error | denied
     summary: str
+    query: str = ""                # what ran (SQL, PromQL, API path ...)
     duration_s: float = 0.0
+    round: int = 1
 
 
 @dataclass(frozen=True)
 class FindingMade:
     finding: Finding
+    step_id: str = ""
 
 
 @dataclass(frozen=True)
 class Reflection:
+    round: int
     summary: str
     confident: bool
-    top: tuple[tuple[str, float], ...] = ()   # (service, confidence)
-    round: int = 1
+    decision: str                  # "answer" | "replan" | "budget"
+    hypotheses: tuple[Hypothesis, ...] = ()
+
+    @property
+    def top(self) -> tuple[tuple[str, float], ...]:
+        return tuple((h.service, h.confidence) for h in self.hypotheses)
 
 
 @dataclass(frozen=True)
@@ -49,4 +84,4 @@ class Answer:
     diagnosis: Diagnosis
 
 
-Event = PlanMade | StepStarted | ToolResultEvent | FindingMade | Reflection | Answer
+Event = RunStarted | PlanMade | StepStarted | ToolResultEvent | FindingMade | Reflection | Answer

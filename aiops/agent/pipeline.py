@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Iterator
 
 from aiops.agent.evidence import STEPS, Investigation
-from aiops.agent.events import Answer, Event, FindingMade, PlanMade, Reflection, StepStarted, ToolResultEvent
+from aiops.agent.events import (
+    Answer, Event, FindingMade, PlanMade, PlannedStep, Reflection, RunStarted, StepStarted, ToolResultEvent,
+)
+from aiops.domain import Hypothesis
 from aiops.agent.answer import build_diagnosis
 from aiops.config import Settings
 from aiops.domain import Incident
@@ -48,10 +51,12 @@ def investigate(
     inv = Investigation.start(incident, store, settings)
     inv.notes.extend(notes or [])
     inv.missing.extend(missing or [])
-    yield PlanMade(steps=tuple(name for name, _ in STEPS), hypotheses=("find the service whose own behaviour changed first",))
+    yield RunStarted(run_id=run_id, incident_title=incident.title, reasoner="offline")
+    planned = [PlannedStep(id=f"r1-{i + 1}", tool=name, specialist=name) for i, (name, _) in enumerate(STEPS)]
+    yield PlanMade(round=1, steps=tuple(planned), hypotheses=("find the service whose own behaviour changed first",))
 
-    for name, step in STEPS:
-        yield StepStarted(step=name, tool=step.__name__)
+    for ps, (name, step) in zip(planned, STEPS):
+        yield StepStarted(step=ps)
         s0 = time.perf_counter()
         try:
             result = step(inv)
@@ -59,14 +64,15 @@ def investigate(
             result = inv.failed(name, one_line(exc))
         except Exception as exc:  # noqa: BLE001 - one failing source never sinks a diagnosis
             result = inv.failed(name, f"{exc.__class__.__name__}: {one_line(exc)}")
-        yield ToolResultEvent(step=name, tool=step.__name__, status=result.status, summary=result.summary,
+        yield ToolResultEvent(step=ps, status=result.status, summary=result.summary,
                               duration_s=time.perf_counter() - s0)
         for f in result.findings:
-            yield FindingMade(f)
+            yield FindingMade(f, step_id=ps.id)
 
     ranked = inv.rank()
-    top = tuple((c.service, round(c.score, 3)) for c in ranked[:3])
-    yield Reflection(summary="ranked " + ", ".join(f"{s} ({v:.2f})" for s, v in top) if top else "no anomalies found",
-                     confident=bool(ranked) and ranked[0].score >= 0.5, top=top)
+    hyps = tuple(Hypothesis(c.service, c.fault, round(c.score, 3)) for c in ranked[:3])
+    yield Reflection(round=1, summary="ranked " + ", ".join(f"{h.service} ({h.confidence:.2f})" for h in hyps) if hyps
+                     else "no anomalies found", confident=bool(ranked) and ranked[0].score >= 0.5,
+                     decision="answer", hypotheses=hyps)
     diagnosis = build_diagnosis(inv, ranked, run_id=run_id, duration_s=time.perf_counter() - t0)
     yield Answer(diagnosis)

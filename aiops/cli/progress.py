@@ -37,15 +37,15 @@ class ProgressView:
         if isinstance(event, PlanMade):
             plan = self.tree.add(f"plan (round {event.round}): " + ", ".join(event.hypotheses or ()))
             for step in event.steps:
-                self.nodes[step] = plan.add(f"[dim]… {step}[/]")
+                self.nodes[step.id] = plan.add(f"[dim]… {step.tool}[/]")
         elif isinstance(event, StepStarted):
-            node = self.nodes.get(event.step)
+            node = self.nodes.get(event.step.id)
             if node is not None:
-                node.label = f"[yellow]▶[/] {event.step}"
+                node.label = f"[yellow]▶[/] {event.step.tool}"
         elif isinstance(event, ToolResultEvent):
-            node = self.nodes.get(event.step)
+            node = self.nodes.get(event.step.id)
             if node is not None:
-                node.label = f"{_ICON.get(event.status, '?')} {event.step}: {event.summary}"
+                node.label = f"{_ICON.get(event.status, '?')} {event.step.tool}: {event.summary}"
         elif isinstance(event, FindingMade):
             self.findings += 1
             self.tree.label = f"[bold cyan]investigating[/] · {self.findings} findings"
