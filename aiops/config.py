@@ -42,15 +42,21 @@ class DiagnoseSettings:
     max_root_causes: int = 10
     format: str = "text"
     reasoner: str = "auto"
-    max_steps: int = 8
+    max_steps: int = 24              # tool calls in one run, over all rounds
+    max_rounds: int = 3              # plan -> execute -> reflect iterations
     max_wall_s: float = 120.0
     tool_timeout_s: float = 30.0
+    max_tokens: int = 60_000         # model tokens one run may spend (LLM reasoner)
+    max_cost_usd: float = 0.50       # model cost one run may spend (LLM reasoner)
 
     def validate(self, where: str) -> None:
         _choice(where, "diagnose.format", self.format, ("text", "json", "markdown"))
         _choice(where, "diagnose.reasoner", self.reasoner, ("auto", "offline", "llm"))
         _positive(where, "diagnose.max_root_causes", self.max_root_causes)
         _positive(where, "diagnose.max_steps", self.max_steps)
+        _positive(where, "diagnose.max_rounds", self.max_rounds)
+        _positive(where, "diagnose.max_tokens", self.max_tokens)
+        _positive(where, "diagnose.max_cost_usd", self.max_cost_usd)
         _positive(where, "diagnose.max_wall_s", self.max_wall_s)
         _positive(where, "diagnose.tool_timeout_s", self.tool_timeout_s)
 
@@ -140,6 +146,26 @@ class KbSettings:
 
 
 @dataclass
+class ToolsSettings:
+    """Declarative tools (YAML) beyond the shipped ones."""
+
+    paths: list[str] = field(default_factory=list)    # directories of *.yaml tool files
+
+    def validate(self, where: str) -> None:
+        pass
+
+
+@dataclass
+class PlaybooksSettings:
+    """Playbooks (YAML) beyond the shipped ones; a playbook of the same name replaces a shipped one."""
+
+    paths: list[str] = field(default_factory=list)    # directories of *.yaml playbooks
+
+    def validate(self, where: str) -> None:
+        pass
+
+
+@dataclass
 class SourcesSettings:
     """Live sources, several of each kind, named: [sources.<kind>.<name>] tables.
 
@@ -180,6 +206,8 @@ class Settings:
     models: ModelsSettings = field(default_factory=ModelsSettings)
     gateway: GatewaySettings = field(default_factory=GatewaySettings)
     sources: SourcesSettings = field(default_factory=SourcesSettings)
+    tools: ToolsSettings = field(default_factory=ToolsSettings)
+    playbooks: PlaybooksSettings = field(default_factory=PlaybooksSettings)
     source_file: str | None = None  # which file the settings came from, if any
 
     @property

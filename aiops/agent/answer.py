@@ -1,10 +1,23 @@
-"""Turning ranked candidates into the Diagnosis the faces render."""
+"""The reporter: turn the run's evidence and the last verdict into the Diagnosis.
+
+Root causes follow the evidence ranking, or the reasoner's own order when it gave one
+(an LLM verdict); either way at least five candidates are listed when five services have
+data, so top-k accuracy can be scored. Faults and remediation come from the playbook each
+suspect's evidence fits; runbooks are the knowledge-base hits for the symptom and the top
+hypotheses.
+"""
 
 from __future__ import annotations
 
-from aiops.agent.evidence import Investigation
+import logging
+
+from aiops.agent.reasoners.base import Verdict
+from aiops.agent.state import RunState
 from aiops.analytics.ranking import Candidate, confidences, evidence_of
-from aiops.domain import Diagnosis, RootCause, TimelineEntry
+from aiops.domain import Diagnosis, Evidence, RootCause, RunbookRef, TimelineEntry, Usage
+
+log = logging.getLogger("aiops.agent")
+MAX_RUNBOOKS = 3
 
 REMEDIATION = {
     "cpu_saturation": "Check CPU limits/throttling of {svc}; scale out or raise the limit, and look for a hot loop or traffic surge.",
@@ -21,36 +34,91 @@ REMEDIATION = {
 }
 
 
-def _summary(c: Candidate) -> str:
+def _order(ranked: list[Candidate], verdict: Verdict | None) -> list[Candidate]:
+    if verdict is None or not verdict.ranking:
+        return ranked
+    by_service = {c.service: c for c in ranked}
+    first = [by_service[s] for s in verdict.ranking if s in by_service]
+    chosen = {c.service for c in first}
+    return first + [c for c in ranked if c.service not in chosen]
+
+
+def _summary(c: Candidate, fault_title: str) -> str:
     top = c.findings[0][1].summary if c.findings else "no anomalous signal"
     if c.explained_by:
         return f"{c.service} shows symptoms that {c.explained_by} (a dependency) may explain: {top}"
-    return f"{c.service}: {c.fault.replace('_', ' ')} — {top}"
+    what = fault_title or c.fault.replace("_", " ")
+    return f"{c.service}: {what} — {top}"
 
 
-def build_diagnosis(inv: Investigation, ranked: list[Candidate], run_id: str, duration_s: float) -> Diagnosis:
-    limit = max(inv.settings.diagnose.max_root_causes, 5)
-    shown = ranked[:limit]
-    confs = confidences(shown)
-    causes = tuple(
-        RootCause(rank=i + 1, service=c.service, component=c.component, fault=c.fault, confidence=conf,
-                  summary=_summary(c), evidence=evidence_of(c))
-        for i, (c, conf) in enumerate(zip(shown, confs))
-    )
-    remediation: list[str] = []
+def _remediation(state: RunState, shown: list[Candidate], faults: dict[str, str], verdict: Verdict | None) -> list[str]:
+    if verdict is not None and verdict.remediation:
+        return list(verdict.remediation)
+    out: list[str] = []
     for c in shown[:2]:
         if c.score < 0.3:
             break
-        text = REMEDIATION.get(c.fault)
-        if text:
-            remediation.append(text.format(svc=c.service))
+        pb = state.playbooks.get(c.service)
+        if pb is not None and pb.fault == faults.get(c.service):
+            out.extend(r for r in pb.remediation_for(c.service) if r not in out)
+        elif (text := REMEDIATION.get(c.fault)) is not None:
+            out.append(text.format(svc=c.service))
+    return out
+
+
+def _runbooks(state: RunState, faults: list[str]) -> list[RunbookRef]:
+    """Hits the run's knowledge steps found, plus a lookup for the top hypotheses' faults."""
+    hits = list(state.runbook_hits)
+    if state.kb_opener is not None and faults:
+        try:
+            kb = state.kb_opener()
+            if kb is not None:
+                for fault in faults:
+                    pb = next((p for p in state.playbooks.values() if p.fault == fault), None)
+                    query = (pb.runbook or pb.title) if pb else fault.replace("_", " ")
+                    hits.extend(kb.search(query, k=1, fault=fault) or kb.search(query, k=1))
+        except Exception as exc:  # noqa: BLE001 - runbooks are a help, never a reason to fail
+            state.missing.append(f"knowledge base: {type(exc).__name__}: {exc}")
+    best: dict[str, object] = {}
+    for h in hits:
+        if h.source not in best or h.score > best[h.source].score:
+            best[h.source] = h
+    fault_first = sorted(best.values(), key=lambda h: (not set(h.faults) & set(faults), -h.score, h.source))
+    return [h.to_runbook_ref() for h in fault_first[:MAX_RUNBOOKS]]
+
+
+def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, duration_s: float,
+                    usage: Usage = Usage()) -> Diagnosis:
+    ranked = _order(state.rank(), verdict)
+    limit = max(state.settings.diagnose.max_root_causes, 5)
+    shown = ranked[:limit]
+    confs = confidences(shown)
+    hyp = {h.service: h for h in (verdict.hypotheses if verdict else [])}
+    if verdict is not None and verdict.ranking:   # the reasoner's own confidence where it gave one
+        confs = [hyp[c.service].confidence if c.service in hyp else conf for c, conf in zip(shown, confs)]
+    faults = {c.service: hyp[c.service].fault if c.service in hyp else c.fault for c in shown}
+    titles = {c.service: hyp[c.service].summary if c.service in hyp else "" for c in shown}
+    causes = []
+    for i, (c, conf) in enumerate(zip(shown, confs)):
+        evidence = evidence_of(c)
+        pb = state.playbooks.get(c.service)
+        if pb is not None and pb.fault == faults[c.service]:
+            evidence += (Evidence("knowledge", f"fits playbook {pb.name}: {pb.title}", ref=pb.source),)
+        causes.append(RootCause(rank=i + 1, service=c.service, component=c.component, fault=faults[c.service],
+                                confidence=round(float(conf), 4), summary=_summary(c, titles[c.service]),
+                                evidence=evidence))
     timeline = sorted(
         (TimelineEntry(at=f.onset, service=f.service, summary=f.summary, kind=f.kind)
          for c in shown[:3] for _, f in c.findings[:3] if f.onset is not None),
         key=lambda t: t.at,
     )
+    top_faults = [faults[c.service] for c in shown[:2] if c.score > 0]
+    runbooks = _runbooks(state, top_faults)
+    notes = list(state.notes)
+    if verdict is not None and verdict.summary:
+        notes.append(f"reflection: {verdict.summary}")
     return Diagnosis(
-        incident=inv.incident, root_causes=causes, remediation=tuple(remediation), run_id=run_id,
-        duration_s=duration_s, reasoner="offline", timeline=tuple(timeline),
-        missing_evidence=tuple(inv.missing), notes=tuple(inv.notes),
+        incident=state.incident, root_causes=tuple(causes), remediation=tuple(_remediation(state, shown, faults, verdict)),
+        runbooks=tuple(runbooks), usage=usage, run_id=state.run_id, duration_s=duration_s, reasoner=reasoner,
+        timeline=tuple(timeline), missing_evidence=tuple(dict.fromkeys(state.missing)), notes=tuple(notes),
     )

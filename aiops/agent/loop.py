@@ -1,0 +1,172 @@
+"""The investigation loop: plan -> execute -> reflect, as a generator of events (habit 6).
+
+    for event in run_investigation(incident, store, settings):
+        ...                         # RunStarted, PlanMade, StepStarted, ToolResultEvent,
+                                    # FindingMade, Reflection ... Answer (always last)
+
+Budgets: tool calls (diagnose.max_steps), rounds (diagnose.max_rounds), wall time
+(diagnose.max_wall_s), and for a model the run's tokens and cost (enforced by the
+gateway). When one runs out the agent answers with what it has and names, as missing
+evidence, what it could not check. The answer itself never calls a tool.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import Any, Iterator
+
+from aiops.agent.answer import build_diagnosis
+from aiops.agent.events import (
+    Answer, Event, FindingMade, PlanMade, Reflection, RunStarted, StepStarted, ToolResultEvent,
+)
+from aiops.agent.executor import execute
+from aiops.agent.reasoners.base import Reasoner, Verdict
+from aiops.agent.state import RunState
+from aiops.config import Settings
+from aiops.domain import Incident, Usage
+from aiops.tooling import ToolRegistry
+
+
+def build_registry(settings: Settings) -> ToolRegistry:
+    """Every tool of a run: evidence scans, data tools, tools/*.yaml, plug-ins."""
+    from aiops.agent.evidence_tools import register_evidence_tools
+    from aiops.tooling import default_registry
+
+    registry = default_registry(settings)
+    register_evidence_tools(registry)
+    return registry
+
+
+class KbOpener:
+    """Opens the knowledge base on first use, once per run, from any executor thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._kb: Any = None
+        self._lock = threading.Lock()
+        self.failed = ""
+
+    def __call__(self) -> Any:
+        with self._lock:
+            if self._kb is None and not self.failed:
+                from aiops.kb.builtin import open_default_kb
+
+                try:
+                    self._kb = open_default_kb(self.settings)
+                except Exception as exc:  # noqa: BLE001 - runbooks help; their absence is a note
+                    self.failed = f"{type(exc).__name__}: {exc}"
+            return self._kb
+
+    def close(self) -> None:
+        with self._lock:
+            if self._kb is not None:
+                self._kb.close()
+                self._kb = None
+
+
+def choose_reasoner(settings: Settings, registry: ToolRegistry, playbooks: list, gateway: Any = None) -> Reasoner:
+    """offline unless a model is configured (auto) or asked for (llm)."""
+    from aiops.agent.reasoners.offline import OfflineReasoner
+    from aiops.errors import ConfigError
+
+    offline = OfflineReasoner(registry, playbooks)
+    mode = settings.diagnose.reasoner
+    if mode == "offline" or (mode == "auto" and not settings.models.planner and gateway is None):
+        return offline
+    if not settings.models.planner and gateway is None:
+        raise ConfigError("diagnose.reasoner = 'llm' needs a model: set models.planner (e.g. \"openai/gpt-4o-mini\")")
+    from aiops.agent.reasoners.llm import LlmReasoner
+
+    return LlmReasoner(settings, registry, offline, gateway=gateway)
+
+
+def _note_unchecked(state: RunState, verdict: Verdict, cfg: Any) -> None:
+    """The run must answer before it was sure: say which budget and what stays unchecked."""
+    why = "step budget (diagnose.max_steps)" if state.tool_calls >= cfg.max_steps else \
+        "wall-time budget (diagnose.max_wall_s)" if state.round < cfg.max_rounds else "round budget (diagnose.max_rounds)"
+    verdict.decision = "budget"
+    if verdict.suspects:
+        state.missing.append(f"not checked: a closer look at {', '.join(verdict.suspects)} (the {why} ran out)")
+    else:
+        state.missing.append(f"the {why} ran out before the investigation was done")
+
+
+def run_investigation(
+    incident: Incident,
+    store: Any,
+    settings: Settings,
+    *,
+    run_id: str | None = None,
+    notes: list[str] | None = None,
+    missing: list[str] | None = None,
+    sources: dict[str, dict[str, Any]] | None = None,
+    registry: ToolRegistry | None = None,
+    reasoner: Reasoner | None = None,
+    gateway: Any = None,
+    t0: float | None = None,
+) -> Iterator[Event]:
+    from aiops.agent.playbooks import default_playbooks
+
+    t0 = time.perf_counter() if t0 is None else t0
+    cfg = settings.diagnose
+    deadline = time.monotonic() + cfg.max_wall_s
+    kb = KbOpener(settings)
+    state = RunState.start(incident, store, settings, run_id=run_id or uuid.uuid4().hex[:12], kb_opener=kb,
+                           sources=sources or {})
+    state.notes.extend(notes or [])
+    state.missing.extend(missing or [])
+    registry = registry or build_registry(settings)
+    state.notes.extend(f"tool not loaded: {p}" for p in registry.problems)
+    playbooks, problems = default_playbooks(settings)
+    state.notes.extend(f"playbook not loaded: {p}" for p in problems)
+    reasoner = reasoner or choose_reasoner(settings, registry, playbooks, gateway)
+    yield RunStarted(run_id=state.run_id, incident_title=incident.title, reasoner=reasoner.name)
+
+    verdict: Verdict | None = None
+    try:
+        for round_no in range(1, cfg.max_rounds + 1):
+            state.round = round_no
+            left = cfg.max_steps - state.tool_calls
+            if left <= 0 or time.monotonic() >= deadline:
+                break
+            plan = reasoner.plan(state, round_no, verdict, left)
+            if not plan.steps:   # nothing more worth checking: answer with what we have
+                if verdict is not None and verdict.decision == "replan":
+                    verdict = reasoner.reflect(state, round_no - 1, must_answer=True)
+                    yield Reflection(round_no - 1, verdict.summary, verdict.confident, verdict.decision,
+                                     tuple(verdict.hypotheses))
+                break
+            yield PlanMade(round_no, tuple(plan.steps), tuple(plan.hypotheses), reasoner.name, tuple(plan.playbooks))
+            for step in plan.steps:
+                yield StepStarted(step, round_no)
+            finished = {}
+            for fin in execute(registry, state, plan.steps, round_no, cfg.tool_timeout_s, deadline):
+                finished[fin.index] = fin.record
+                r = fin.record
+                yield ToolResultEvent(r.step, r.result.status, r.result.summary, r.result.query, r.duration_s, round_no)
+            for i in sorted(finished):
+                state.merge(finished[i])
+                for f in finished[i].result.findings:
+                    yield FindingMade(f, finished[i].step.id)
+            out_of_budget = (round_no == cfg.max_rounds or state.tool_calls >= cfg.max_steps
+                             or time.monotonic() >= deadline)
+            verdict = reasoner.reflect(state, round_no, must_answer=out_of_budget)
+            if out_of_budget and not verdict.confident and verdict.suspects:
+                _note_unchecked(state, verdict, cfg)
+            yield Reflection(round_no, verdict.summary, verdict.confident, verdict.decision, tuple(verdict.hypotheses))
+            if verdict.decision != "replan":
+                break
+        if verdict is None or verdict.decision == "replan":
+            # a budget ended the loop before the reflector was done: answer with what we have
+            verdict = reasoner.reflect(state, max(state.round, 1), must_answer=True)
+            _note_unchecked(state, verdict, cfg)
+            yield Reflection(state.round, verdict.summary, verdict.confident, verdict.decision,
+                             tuple(verdict.hypotheses))
+        usage = getattr(reasoner, "usage", Usage())
+        label = getattr(reasoner, "label", reasoner.name)
+        diagnosis = build_diagnosis(state, verdict, reasoner=label, duration_s=time.perf_counter() - t0, usage=usage)
+    finally:
+        kb.close()
+    yield Answer(diagnosis)

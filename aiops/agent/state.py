@@ -1,0 +1,99 @@
+"""What one run knows so far: the evidence gathered, the calls made, what is missing.
+
+Tools run concurrently but their results are merged here in plan order, so a run is
+deterministic whatever order the tools finish in.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from aiops.agent.events import PlannedStep
+from aiops.config import Settings
+from aiops.domain import Finding, Incident
+from aiops.tooling import ToolContext, ToolResult
+
+
+def call_key(tool: str, args: dict[str, Any]) -> str:
+    """Identity of a call: the same tool with the same arguments is the same call."""
+    return tool + json.dumps(args, sort_keys=True, default=str)
+
+
+@dataclass
+class StepRecord:
+    step: PlannedStep
+    round: int
+    result: ToolResult
+    duration_s: float
+
+
+@dataclass
+class RunState:
+    incident: Incident
+    store: Any
+    settings: Settings
+    baseline_end: float
+    onset: float | None
+    services: list[str]
+    run_id: str = ""
+    kb_opener: Callable[[], Any] | None = None
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    graph: dict[str, set[str]] = field(default_factory=dict)      # caller -> callees, from traces
+    inferred: dict[str, set[str]] = field(default_factory=dict)   # emitter -> services its errors name
+    records: list[StepRecord] = field(default_factory=list)
+    seen: dict[str, str] = field(default_factory=dict)            # call key -> step id that made it
+    missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    runbook_hits: list[Any] = field(default_factory=list)         # aiops.kb Hit, best first
+    playbooks: dict[str, Any] = field(default_factory=dict)       # service -> matched Playbook
+    round: int = 0
+
+    @classmethod
+    def start(cls, incident: Incident, store: Any, settings: Settings, **extra: Any) -> "RunState":
+        w = incident.window
+        baseline_end = w.start + settings.analytics.baseline_fraction * w.seconds
+        onset = incident.started_at if incident.started_at is not None and w.contains(incident.started_at) else None
+        if onset is not None:
+            # The culprit often moves before the symptom the alert saw: end the baseline a
+            # little earlier, but keep at least 30 % of the pre-onset data as baseline.
+            pre = onset - w.start
+            baseline_end = w.start + max(0.3 * pre, pre - 120.0)
+        services = list(store.services()) if store is not None else []
+        return cls(incident=incident, store=store, settings=settings, baseline_end=baseline_end, onset=onset,
+                   services=services, **extra)
+
+    def context(self) -> ToolContext:
+        return ToolContext(incident=self.incident, store=self.store, settings=self.settings,
+                           baseline_end=self.baseline_end, onset=self.onset, services=self.services,
+                           kb=self.kb_opener, sources=self.sources, state=self)
+
+    def merge(self, record: StepRecord) -> None:
+        """Fold one finished step into the run (called in plan order)."""
+        self.records.append(record)
+        res = record.result
+        self.findings.extend(res.findings)
+        for caller, callees in (res.data.get("graph") or {}).items():
+            self.graph.setdefault(caller, set()).update(callees)
+        for emitter, named in (res.data.get("inferred") or {}).items():
+            self.inferred.setdefault(emitter, set()).update(named)
+        if res.data.get("runbooks"):
+            known = {h.source for h in self.runbook_hits}
+            self.runbook_hits.extend(h for h in res.data["runbooks"] if h.source not in known)
+        if res.status == "error":
+            self.missing.append(f"{record.step.tool}: {res.summary}")
+
+    @property
+    def tool_calls(self) -> int:
+        return len(self.records)
+
+    def rank(self):
+        from aiops.analytics.ranking import rank_candidates
+
+        return rank_candidates(self.findings, self.services, self.graph, self.onset or self.baseline_end,
+                               inferred=self.inferred)
+
+    def results_of(self, tool: str) -> list[StepRecord]:
+        return [r for r in self.records if r.step.tool == tool]
