@@ -88,7 +88,7 @@ def _note_unchecked(state: RunState, verdict: Verdict, cfg: Any) -> None:
         "wall-time budget (diagnose.max_wall_s)" if state.round < cfg.max_rounds else "round budget (diagnose.max_rounds)"
     verdict.decision = "budget"
     if verdict.suspects:
-        state.missing.append(f"not checked: a closer look at {', '.join(verdict.suspects)} (the {why} ran out)")
+        state.missing.append(f"a closer look at {', '.join(verdict.suspects)}: skipped, the {why} ran out")
     else:
         state.missing.append(f"the {why} ran out before the investigation was done")
 
@@ -138,6 +138,9 @@ def run_investigation(
                     yield Reflection(round_no - 1, verdict.summary, verdict.confident, verdict.decision,
                                      tuple(verdict.hypotheses))
                 break
+            if plan.dropped:
+                state.missing.append(f"{', '.join(plan.dropped)}: skipped, the step budget (diagnose.max_steps) "
+                                     "ran out")
             yield PlanMade(round_no, tuple(plan.steps), tuple(plan.hypotheses), reasoner.name, tuple(plan.playbooks))
             for step in plan.steps:
                 yield StepStarted(step, round_no)

@@ -14,7 +14,10 @@ def diagnose_command(
     demo: bool = typer.Option(False, "--demo", help="Diagnose the bundled demo incident (offline, no key)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="text (default), json or markdown."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically) instead of stdout."),
-    reasoner: Optional[str] = typer.Option(None, "--reasoner", help="auto, offline or llm."),
+    reasoner: Optional[str] = typer.Option(None, "--reasoner", help="auto (llm when a model is configured), offline or llm."),
+    model: Optional[str] = typer.Option(None, "--model", help="Model for the LLM reasoner (any litellm model string; sets models.planner)."),
+    max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Budget: tool calls over all rounds."),
+    max_rounds: Optional[int] = typer.Option(None, "--max-rounds", help="Budget: plan/execute/reflect rounds."),
     max_root_causes: Optional[int] = typer.Option(None, "--max-root-causes", help="How many ranked candidates to report."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
 ) -> None:
@@ -23,7 +26,8 @@ def diagnose_command(
     from aiops.errors import BadInputError
 
     settings = load_cli_settings({"diagnose.format": fmt, "diagnose.reasoner": reasoner,
-                                  "diagnose.max_root_causes": max_root_causes})
+                                  "diagnose.max_root_causes": max_root_causes, "models.planner": model,
+                                  "diagnose.max_steps": max_steps, "diagnose.max_rounds": max_rounds})
     if demo == (bundle is not None):
         raise BadInputError("give exactly one of --bundle DIR or --demo")
     if demo:

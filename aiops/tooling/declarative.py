@@ -141,6 +141,29 @@ def _promql_escape(value: Any) -> str:
     return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
+def fill_template(template: str, values: dict[str, Any]) -> str:
+    """Put values into {name} placeholders; inside a double-quoted string a value is escaped
+    so it cannot end the string (a whole-expression placeholder is taken as it is)."""
+    out, quoted, i = [], False, 0
+    while i < len(template):
+        ch = template[i]
+        if ch == "\\" and quoted and i + 1 < len(template):
+            out.append(template[i:i + 2])
+            i += 2
+            continue
+        if ch == '"':
+            quoted = not quoted
+        m = re.match(r"\{(\w+)\}", template[i:])
+        if m:
+            value = values[m.group(1)]
+            out.append(_promql_escape(value) if quoted else str(value))
+            i += m.end()
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def _dig(doc: Any, path: str) -> Any:
     for part in [p for p in path.split(".") if p]:
         if isinstance(doc, dict):
@@ -192,8 +215,7 @@ class DeclarativeTool:
 
     def _run_http(self, ctx: ToolContext, values: dict[str, Any]) -> ToolResult:
         src = self._source(ctx)
-        params = {k: re.sub(r"\{(\w+)\}", lambda m: _promql_escape(values[m.group(1)]), str(v))
-                  for k, v in self.params.items()}
+        params = {k: fill_template(str(v), values) for k, v in self.params.items()}
         query = f"GET {self.path}?" + "&".join(f"{k}={v}" for k, v in params.items())
         try:
             doc = src.get(self.path, params)

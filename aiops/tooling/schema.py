@@ -41,7 +41,7 @@ def _check(name: str, value: Any, prop: dict[str, Any]) -> Any:
     if typ == "integer" and isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) and typ != "boolean" or not isinstance(value, expected):
-        raise ArgumentError(f"argument {name} = {value!r} is not a {typ}")
+        raise ArgumentError(f"argument {name} = {value!r} is not {'an' if typ[0] in 'aeiou' else 'a'} {typ}")
     if "enum" in prop and value not in prop["enum"]:
         raise ArgumentError(f"argument {name} = {value!r} is not one of {prop['enum']}")
     if typ in ("integer", "number"):

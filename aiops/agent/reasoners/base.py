@@ -15,6 +15,7 @@ class Plan:
     steps: list[PlannedStep]
     hypotheses: list[str] = field(default_factory=list)
     playbooks: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)     # wanted calls the step budget left out
 
 
 @dataclass

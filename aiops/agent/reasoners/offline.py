@@ -53,19 +53,21 @@ class OfflineReasoner:
             return self._survey(state, max_steps)
         return self._second_look(state, round_no, last, max_steps)
 
-    def _steps(self, round_no: int, wanted: list[tuple[str, dict, str, str]], max_steps: int) -> list[PlannedStep]:
-        steps, seen = [], set()
+    def _steps(self, round_no: int, wanted: list[tuple[str, dict, str, str]], max_steps: int,
+               hypotheses: list[str], playbooks: list[str]) -> Plan:
+        steps, seen, dropped = [], set(), []
         for tool, args, specialist, reason in wanted:
             spec = self.registry.resolve(tool)
             key = (tool, tuple(sorted((k, str(v)) for k, v in args.items())))
             if spec is None or key in seen:
                 continue
             seen.add(key)
+            if len(steps) >= max_steps:
+                dropped.append(tool + (f"({args.get('service')})" if args.get("service") else ""))
+                continue
             steps.append(PlannedStep(step_id(round_no, len(steps)), spec.spec.name, args,
                                      specialist or spec.spec.specialist, reason))
-            if len(steps) >= max_steps:
-                break
-        return steps
+        return Plan(steps, hypotheses, playbooks, dropped)
 
     def _survey(self, state: RunState, max_steps: int) -> Plan:
         wanted: list[tuple[str, dict, str, str]] = [
@@ -84,7 +86,7 @@ class OfflineReasoner:
             wanted.append(("knowledge.search", {"query": text[:400]}, "knowledge", "runbooks for the reported symptom"))
         hyps = [f"{pb.title} (the alert suggests it)" for pb, _ in matched] or \
             ["the service whose own behaviour changed first is the root cause"]
-        return Plan(self._steps(1, wanted, max_steps), hyps, [pb.name for pb, _ in matched])
+        return self._steps(1, wanted, max_steps, hyps, [pb.name for pb, _ in matched])
 
     def _second_look(self, state: RunState, round_no: int, last: Verdict | None, max_steps: int) -> Plan:
         wanted: list[tuple[str, dict, str, str]] = []
@@ -112,7 +114,7 @@ class OfflineReasoner:
             if traced:
                 wanted.append(("traces.paths", {"service": service}, "traces",
                                f"which request paths into {service} fail or slow down"))
-        return Plan(self._steps(round_no, wanted, max_steps), hyps, sorted(set(used)))
+        return self._steps(round_no, wanted, max_steps, hyps, sorted(set(used)))
 
     # -- reflection ----------------------------------------------------------------------------
 
