@@ -85,6 +85,8 @@ _OPTIONAL = [
     ("evaluate", "eval_command", "eval", ""),
     ("kb", "group", "kb", "Knowledge base of runbooks: add, sync, watch, search, stats, remove."),
     ("gateway", "group", "gateway", "Model gateway: internal keys and usage."),
+    ("tools_cmd", "tools_command", "tools", ""),
+    ("tools_cmd", "playbooks_command", "playbooks", ""),
 ]
 
 _register()
