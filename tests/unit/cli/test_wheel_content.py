@@ -21,6 +21,9 @@ def test_wheel_carries_content_and_console_script(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for kind in ("knowledge", "demo"):
         assert any(n.startswith(f"aiops/_content/{kind}/") for n in names), kind
+    assert len([n for n in names if n.startswith("aiops/_content/playbooks/") and n.endswith(".yaml")]) >= 12
+    assert len([n for n in names if n.startswith("aiops/_content/tools/") and n.endswith(".yaml")]) >= 3
+    assert {"aiops/prompts/planner/v1.md", "aiops/prompts/reflector/v1.md"} <= names
     assert "aiops/_content/demo/checkout-incident/incident.toml" in names
     runbooks = [n for n in names if n.startswith("aiops/_content/knowledge/") and n.endswith(".md")]
     assert len(runbooks) >= 25
