@@ -82,8 +82,24 @@ class RunState:
         if res.data.get("runbooks"):
             known = {h.source for h in self.runbook_hits}
             self.runbook_hits.extend(h for h in res.data["runbooks"] if h.source not in known)
+        if res.data.get("reattribute"):
+            self.reattribute(**res.data["reattribute"])
         if res.status == "error":
             self.missing.append(f"{record.step.tool}: {res.summary}")
+
+    def reattribute(self, service: str, to: str, why: str) -> None:
+        """A second look showed `service`'s own trace latency is time spent waiting on `to`:
+        that evidence becomes an inherited symptom, and `service` depends on `to`."""
+        from dataclasses import replace
+
+        from aiops.analytics.traces import INHERITED_WEIGHT
+
+        for i, f in enumerate(self.findings):
+            if f.kind == "trace" and f.service == service and "own" in f.tags and "error" not in f.tags:
+                tags = ("inherited",) + tuple(t for t in f.tags if t != "own")
+                self.findings[i] = replace(f, score=f.score * INHERITED_WEIGHT, tags=tags,
+                                           summary=f"{f.summary}; {why}")
+        self.graph.setdefault(service, set()).add(to)
 
     @property
     def tool_calls(self) -> int:

@@ -81,3 +81,54 @@ def path_stats(spans: Spans, tree: SpanTree, service: str, cut: float, limit: in
 
     out.sort(key=lambda s: (*badness(s), s.path))
     return out[:limit]
+
+
+@dataclass(frozen=True)
+class CalleeLink:
+    """How one callee's time relates to a caller's own (self) time, request by request."""
+
+    callee: str
+    calls_after: int
+    r: float                      # correlation of the caller's own time with time in this callee, after the cut
+    callee_ms_before: float       # median time per request spent in the callee, before / after
+    callee_ms_after: float
+    own_ms_before: float          # the caller's median own time per request, before / after
+    own_ms_after: float
+
+
+def own_time_links(spans: Spans, tree: SpanTree, service: str, cut: float, min_calls: int = 10) -> list[CalleeLink]:
+    """For each callee of `service`: does the caller's own time move with the time spent in it?
+
+    A caller whose self time rises exactly as much as a callee's duration, request by
+    request, is not slow itself: it waits on that callee outside the callee's spans (a
+    client-side pool or queue, retries, unparented or clock-skewed child spans). Strongest
+    correlation first.
+    """
+    entries = np.flatnonzero(tree.entry & (spans.service == service))
+    if entries.size == 0:
+        return []
+    position = {int(e): i for i, e in enumerate(entries)}
+    children = np.flatnonzero(tree.entry & (tree.parent >= 0))
+    parent_entry = tree.segment[tree.parent[children]]
+    mine = np.array([int(p) in position for p in parent_entry], dtype=bool)
+    children, parent_entry = children[mine], parent_entry[mine]
+    own = tree.own_us[entries] / 1000.0
+    after = spans.start[entries] >= cut
+    links: list[CalleeLink] = []
+    for callee in sorted(set(spans.service[children].tolist()) - {service}):
+        sel = spans.service[children] == callee
+        per_request = np.zeros(entries.size)
+        np.add.at(per_request, [position[int(p)] for p in parent_entry[sel]], spans.duration_us[children[sel]] / 1000.0)
+        called = per_request > 0
+        m = after & called
+        if m.sum() < min_calls or np.std(own[m]) == 0 or np.std(per_request[m]) == 0:
+            continue
+        r = float(np.corrcoef(own[m], per_request[m])[0, 1])
+        b = ~after & called
+        links.append(CalleeLink(callee, int(m.sum()), r,
+                                float(np.median(per_request[b])) if b.any() else float("nan"),
+                                float(np.median(per_request[m])),
+                                float(np.median(own[~after])) if (~after).any() else float("nan"),
+                                float(np.median(own[after]))))
+    links.sort(key=lambda link: (-link.r, link.callee))
+    return links

@@ -75,7 +75,7 @@ def metrics_detect(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     scores = calibrated_scores(get_detector(args["detector"]), x, grid.timestamps, causal=False,
                                baseline_end=ctx.baseline_end)
     level = ctx.settings.analytics.anomaly_threshold
-    lines, findings, series = [], [], []
+    lines, series = [], []
     for j, i in enumerate(keep):
         key, s = grid.keys[i], scores[j]
         after = s[n_base:]
@@ -90,17 +90,13 @@ def metrics_detect(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
         lines.append(text)
         series.append({"key": str(key), "timestamps": grid.timestamps.tolist(), "values": np.nan_to_num(x[j]).tolist(),
                        "scores": np.nan_to_num(s).tolist()})
-        if onset is not None:
-            direction = 1 if after_med >= before_med else -1
-            findings.append(Finding("metric", key.service, key.metric, min(1.0, peak), text, onset=onset,
-                                    direction=direction, magnitude=peak,
-                                    component=f"pod/{key.pod}" if key.pod else "", ref=str(key), tags=("detector",)))
-    return ToolResult("ok", "\n".join(lines[: args["limit"]]), query=query, findings=findings,
+    return ToolResult("ok", "\n".join(lines[: args["limit"]]), query=query,
                       data={"series": series[: args["limit"]]}, truncated=len(lines) > args["limit"])
 
 
 def metrics_exhaustion(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     from aiops.analytics.forecast import time_to_exhaustion
+    from aiops.analytics.signals import signal_class
 
     grid, keep = _series(ctx, args["metric"], args.get("service"), None)
     query = f"time_to_exhaustion({args['metric']}, service={args.get('service') or '*'}, horizon={args['horizon']})"
@@ -130,7 +126,7 @@ def metrics_exhaustion(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
         findings.append(Finding("metric", key.service, key.metric, 0.8, lines[0] if len(lines) == 1 else
                                 f"{key.metric} on {key.pod or key.service} runs out at {to_rfc3339(eta)}",
                                 onset=None, direction=ex.direction, component=f"pod/{key.pod}" if key.pod else "",
-                                ref=str(key), tags=("exhaustion",)))
+                                ref=str(key), tags=(signal_class(key.metric), "exhaustion")))
     return ToolResult("ok", "\n".join(lines), query=query, findings=findings)
 
 
@@ -200,6 +196,38 @@ def traces_paths(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     return ToolResult("ok", "\n".join(lines), query=query, data={"paths": [s.__dict__ for s in stats]})
 
 
+EXPLAINED_R = 0.7         # per-request correlation from which a callee explains a caller's own time
+
+
+def traces_explain(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
+    from aiops.analytics.spantree import Spans, build_span_tree
+    from aiops.analytics.tracepaths import own_time_links
+
+    w = ctx.incident.window
+    spans = Spans.from_columns(ctx.store.span_table(w.start, w.end))
+    service = args["service"]
+    query = f"span_table(window) -> {service}'s own time vs time in each callee, per request"
+    if len(spans) == 0:
+        return ToolResult("no_data", "no spans in the window", query=query)
+    links = own_time_links(spans, build_span_tree(spans), service, ctx.baseline_end)
+    if not links:
+        return ToolResult("no_data", f"{service} has no callee with enough calls to compare", query=query)
+    lines = [f"{service} -> {k.callee}: r={k.r:.2f} over {k.calls_after} requests; time in {k.callee} "
+             f"{k.callee_ms_before:.1f} -> {k.callee_ms_after:.1f} ms, {service}'s own time "
+             f"{k.own_ms_before:.1f} -> {k.own_ms_after:.1f} ms" for k in links]
+    best = links[0]
+    data: dict[str, Any] = {"links": [k.__dict__ for k in links]}
+    rose = best.own_ms_after > 1.5 * best.own_ms_before and best.callee_ms_after > 2 * max(best.callee_ms_before, 0.1)
+    if best.r >= EXPLAINED_R and rose:
+        why = (f"per request, {service}'s own time tracks the time it spends calling {best.callee} "
+               f"(r={best.r:.2f}): it waits on {best.callee}")
+        data["reattribute"] = {"service": service, "to": best.callee, "why": why}
+        lines.insert(0, f"explained: {why}")
+    else:
+        lines.insert(0, f"not explained by a callee: {service}'s own time does not follow any callee's")
+    return ToolResult("ok", "\n".join(lines[: args["limit"] + 1]), query=query, data=data)
+
+
 def events_list(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     w = ctx.incident.window
     events = ctx.store.events(w.start - 3600, w.end)
@@ -257,6 +285,10 @@ def register_data_tools(registry: ToolRegistry) -> None:
         (ToolSpec("traces.paths", "Request paths (service:operation chains) into one service, before vs after: "
                   "calls, error share, p90 latency. Shows which callers its trouble hurts and through whom.",
                   _obj(("service",), service=_STR, limit=limit | {"default": 8}), "traces"), traces_paths),
+        (ToolSpec("traces.explain", "Is a service's own (self) time really its own? Compares, request by request, "
+                  "its self time with the time spent in each callee; a caller whose self time tracks a callee's "
+                  "duration only waits on that callee.",
+                  _obj(("service",), service=_STR, limit=limit | {"default": 6}), "traces"), traces_explain),
         (ToolSpec("events.list", "Change and cluster events (deploys, config changes, restarts, Kubernetes "
                   "events) from an hour before the window to its end, optionally for one service or kinds.",
                   _obj(service=_STR, kinds={"type": "array", "items": _STR, "maxItems": 10}, limit=limit | {"default": 30}),

@@ -94,6 +94,9 @@ class OfflineReasoner:
         ranked = {c.service: c for c in state.rank()}
         traced = bool(state.graph)
         for service in (last.suspects if last else [])[:SUSPECTS]:
+            if traced and any(f.kind == "trace" and f.service == service and "own" in f.tags for f in state.findings):
+                wanted.append(("traces.explain", {"service": service}, "traces",
+                               f"is {service}'s own latency its own, or time waiting on a callee?"))
             pb = state.playbooks.get(service)
             cand = ranked.get(service)
             signals = strongest_signals(cand.findings if cand else [])
@@ -107,10 +110,6 @@ class OfflineReasoner:
                 query = pb.runbook or pb.title
                 wanted.append(("knowledge.search", {"query": query, "fault": pb.fault}, "knowledge",
                                f"runbook for {pb.title.lower()}"))
-            own = [f for _, f in (cand.findings if cand else []) if f.kind == "metric" and is_own_finding(f)]
-            for f in own[:2]:
-                wanted.append(("metrics.detect", {"metric": f.signal, "service": service}, "metrics",
-                               f"is {service}'s {f.signal} really anomalous (detector ensemble)?"))
             if traced:
                 wanted.append(("traces.paths", {"service": service}, "traces",
                                f"which request paths into {service} fail or slow down"))
