@@ -29,7 +29,11 @@ def tui_command(
     if export_dir is not None and not export_dir.is_dir():
         raise BadInputError(f"--export-dir {export_dir}: not a directory")
 
+    from aiops.tui.app import AiopsApp, theme_names
     from aiops.tui.source import bundle_source, report_source
+
+    if theme is not None and theme not in theme_names():
+        raise BadInputError(f"--theme {theme}: not one of {', '.join(theme_names())}")
 
     source = None
     if demo or bundle is not None:
@@ -39,13 +43,7 @@ def tui_command(
     try:
         if open_report is not None:
             source = report_source(open_report, source)
-        from aiops.tui.app import AiopsApp
-
-        app = AiopsApp(source, settings, export_dir=export_dir)
-        if theme is not None and theme not in app.available_themes:
-            raise BadInputError(f"--theme {theme}: not one of {', '.join(sorted(app.available_themes))}")
-        app.theme = theme or app.theme
-        app.run()
+        AiopsApp(source, settings, export_dir=export_dir, theme=theme).run()
     finally:
         if source is not None:
             source.close()

@@ -38,6 +38,13 @@ from aiops.tui.source import EventSource, InvestigationSource, replay
 from aiops.tui.widgets.styles import theme_styles
 
 
+def theme_names() -> list[str]:
+    """The textual themes `--theme` accepts."""
+    from textual.theme import BUILTIN_THEMES
+
+    return sorted(BUILTIN_THEMES)
+
+
 class RunEvent(Message):
     def __init__(self, generation: int, event: object) -> None:
         super().__init__()
@@ -90,7 +97,8 @@ class AiopsApp(App):
         self.services: list[str] = []
         self.metrics: list[str] = []
         self.last_export: Path | None = None
-        self.run_finished = asyncio.Event()
+        self.run_finished = asyncio.Event()      # set when the current run has ended (answer or failure)
+        self.catalog_ready = asyncio.Event()     # set when the store's services and metrics are known
         self.main = InvestigationScreen()
         if theme:
             self.theme = theme
@@ -116,6 +124,7 @@ class AiopsApp(App):
         words = [f"service {s}" for s in self.services] + [f"metric {m}" for m in self.metrics]
         words += [f"export {f}" for f in FORMATS] + ["range onset-10m onset+10m", "range reset", "rerun", "help"]
         self.main.set_suggestions(words)
+        self.catalog_ready.set()
 
     def _show_past(self) -> None:
         self.state = RunState()

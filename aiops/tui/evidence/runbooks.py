@@ -38,4 +38,12 @@ def load_runbook(ref: RunbookRef) -> RunbookView:
     text = data.decode("utf-8", errors="replace")
     if path.suffix.lower() not in (".md", ".markdown"):
         text = f"# {ref.title}\n\n```\n{text}\n```\n"
-    return RunbookView(ref, path, text)
+    return RunbookView(ref, path, strip_front_matter(text))
+
+
+def strip_front_matter(text: str) -> str:
+    """Drop a leading YAML front-matter block (`---` ... `---`), which is metadata, not prose."""
+    if not text.startswith("---\n"):
+        return text
+    end = text.find("\n---\n", 4)
+    return text if end < 0 else text[end + 5:].lstrip("\n")
