@@ -45,6 +45,9 @@ def theme_names() -> list[str]:
     return sorted(BUILTIN_THEMES)
 
 
+FLUSH_S = 0.05   # redraw the live view at most 20 times a second
+
+
 class RunEvent(Message):
     def __init__(self, generation: int, event: object) -> None:
         super().__init__()
@@ -97,6 +100,7 @@ class AiopsApp(App):
         self.services: list[str] = []
         self.metrics: list[str] = []
         self.last_export: Path | None = None
+        self._pending: set[str] = set()          # parts of the main screen waiting for a redraw
         self.run_finished = asyncio.Event()      # set when the current run has ended (answer or failure)
         self.catalog_ready = asyncio.Event()     # set when the store's services and metrics are known
         self.main = InvestigationScreen()
@@ -147,6 +151,7 @@ class AiopsApp(App):
         self.main.reset_run()
         self.running, self.started_at = True, time.monotonic()
         self.run_finished.clear()
+        self._pending = set()
         self._tick()
         generation = self.generation
         return self.run_worker(lambda: self._investigate(generation, run), thread=True, group="investigation",
@@ -173,10 +178,18 @@ class AiopsApp(App):
             self.post_message(RunEnded(generation))
 
     def on_run_event(self, message: RunEvent) -> None:
+        """Fold the event in now; redraw at most every FLUSH_S (a burst of findings is one redraw)."""
         if message.generation != self.generation:
             return
         changed = self.state.apply(message.event)
         if changed:
+            if not self._pending:
+                self.set_timer(FLUSH_S, self._redraw_live)
+            self._pending |= changed
+
+    def _redraw_live(self) -> None:
+        if self._pending:
+            changed, self._pending = self._pending, set()
             self.main.show(self.state, changed)
 
     def on_run_failed(self, message: RunFailed) -> None:
@@ -187,6 +200,7 @@ class AiopsApp(App):
     def on_run_ended(self, message: RunEnded) -> None:
         if message.generation != self.generation:
             return
+        self._redraw_live()
         self.running = False
         self.finished_in = time.monotonic() - self.started_at
         if self.state.diagnosis is None and not self.state.failure:

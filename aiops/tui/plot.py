@@ -62,25 +62,26 @@ def column_means(timestamps: np.ndarray, values: np.ndarray, t0: float, t1: floa
     return out
 
 
-def braille_cells(ys: np.ndarray, height: int) -> list[list[int]]:
+def braille_cells(ys: np.ndarray, height: int, max_gap: int = 4) -> list[list[int]]:
     """Dot bits per cell ([row][column], row 0 at the top) for one y per dot column.
 
-    `ys` are fractions in [0, 1] (NaN: no point); neighbouring points are joined with a
-    vertical run so the line stays continuous."""
+    `ys` are fractions in [0, 1] (NaN: no point). A point is joined to the previous one
+    with a vertical run so the line stays continuous, across up to `max_gap` empty dot
+    columns (a scrape interval coarser than a column); longer gaps stay open."""
     columns = (len(ys) + 1) // 2
     cells = [[0] * columns for _ in range(height)]
     rows = 4 * height
-    prev: int | None = None
+    prev: tuple[int, int] | None = None          # (column, row) of the last point drawn
     for c, y in enumerate(ys):
         if not math.isfinite(y):
-            prev = None
             continue
         r = int(round(min(max(y, 0.0), 1.0) * (rows - 1)))
-        lo, hi = (r, r) if prev is None else (min(r, prev), max(r, prev))
+        joined = prev is not None and c - prev[0] <= max_gap + 1
+        lo, hi = (min(r, prev[1]), max(r, prev[1])) if joined else (r, r)
         for rr in range(lo, hi + 1):
             top = rows - 1 - rr
             cells[top // 4][c // 2] |= _DOTS[c % 2][top % 4]
-        prev = r
+        prev = (c, r)
     return cells
 
 

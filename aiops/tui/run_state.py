@@ -20,6 +20,7 @@ from aiops.agent.events import (
 from aiops.domain import Diagnosis, Evidence, Finding
 
 FINISHED = frozenset({"ok", "no_data", "error", "denied"})
+LOGGED_FINDINGS = 20   # per step; the rest are counted in the plan and shown on the evidence screens
 
 
 @dataclass
@@ -152,13 +153,22 @@ class RunState:
 
     def _finding(self, e: FindingMade) -> set[str]:
         self.findings.append(e.finding)
+        seen = len(self.findings)
         if e.step_id:
             view = self.steps.get(e.step_id)
             if view is None:
                 view = self._step(PlannedStep(id=e.step_id, tool=e.finding.kind), self.current_round or 1)
             view.findings += 1
+            seen = view.findings
         f = e.finding
-        self.log.append(LogEntry("finding", f"  {f.kind} · {f.service} · {f.score:.2f} · {f.summary}", step_id=e.step_id))
+        if seen <= LOGGED_FINDINGS:
+            self.log.append(LogEntry("finding", f"  {f.kind} · {f.service} · {f.score:.2f} · {f.summary}",
+                                     step_id=e.step_id))
+        elif seen == LOGGED_FINDINGS + 1:
+            self.log.append(LogEntry("finding", f"  … more findings from {e.step_id or 'this run'}: counted in the "
+                                                "plan, listed on each service's evidence screen", step_id=e.step_id))
+        else:
+            return {"plan", "status"}
         return {"plan", "log", "status"}
 
     def _reflection(self, e: Reflection) -> set[str]:

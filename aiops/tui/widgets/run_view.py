@@ -94,13 +94,16 @@ class StepLog(RichLog):
 
     def show(self, state: RunState) -> None:
         styles = theme_styles(self.app)
+        lines = []
         for entry in state.log[self._shown:]:
             style = {"result": styles.status(entry.status), "finding": styles.muted, "reflection": styles.primary,
                      "answer": f"bold {styles.ok}", "error": f"bold {styles.error}", "plan": styles.accent}.get(entry.kind, "")
             text = Text(entry.text, style=style)
             if entry.detail:
                 text.append(f"  [{entry.detail}]", style=styles.muted)
-            self.write(text)
+            lines.append(text)
+        if lines:
+            self.write(Text("\n").join(lines))      # one write per redraw: a burst of findings is cheap
         self._shown = len(state.log)
 
 

@@ -53,3 +53,13 @@ def test_a_finding_for_an_unannounced_step_creates_it():
     state = fold([FindingMade(Finding("metric", "api", "cpu", 0.7, "cpu up"), step_id="x-1")])
     assert state.steps["x-1"].findings == 1
     assert state.findings_for("api")[0].summary == "cpu up"
+
+
+def test_a_flood_of_findings_is_counted_but_not_all_logged():
+    from aiops.tui.run_state import LOGGED_FINDINGS
+
+    state = fold([FindingMade(Finding("metric", "api", f"m{i}", 0.5, f"finding {i}"), step_id="r1-1")
+                  for i in range(500)])
+    assert state.steps["r1-1"].findings == 500 and len(state.findings) == 500
+    logged = [e for e in state.log if e.kind == "finding"]
+    assert len(logged) == LOGGED_FINDINGS + 1 and "more findings from r1-1" in logged[-1].text
