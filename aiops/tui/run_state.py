@@ -141,7 +141,9 @@ class RunState:
         if not view.finished:
             view.state = "running"
         why = f" — {e.step.reason}" if e.step.reason else ""
-        self.log.append(LogEntry("start", f"{e.step.id} {e.step.tool} started{why}", step_id=e.step.id))
+        args = " ".join(f"{k}={v}" for k, v in e.step.args.items())
+        args = f" ({args if len(args) <= 80 else args[:79] + '…'})" if args else ""
+        self.log.append(LogEntry("start", f"{e.step.id} {e.step.tool}{args} started{why}", step_id=e.step.id))
         return {"plan", "log", "status"}
 
     def _tool_result(self, e: ToolResultEvent) -> set[str]:

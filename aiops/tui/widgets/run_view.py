@@ -141,8 +141,9 @@ class HypothesisTable(DataTable):
         styles = theme_styles(self.app)
         for r in ranked:
             style = styles.error if r.confidence >= 0.5 else styles.warn if r.confidence >= 0.2 else styles.muted
-            self.add_row(str(r.rank), r.service, confidence_bar(r.confidence, style, styles.muted),
-                         r.fault.replace("_", " "), key=r.service)
+            fault = r.fault.replace("_", " ") + ("" if r.status == "open" else f" ({r.status})")
+            self.add_row(str(r.rank), r.service, confidence_bar(r.confidence, style, styles.muted), fault,
+                         key=r.service)
         services = [r.service for r in ranked]
         if keep in services:
             self.move_cursor(row=services.index(keep), animate=False)

@@ -49,7 +49,8 @@ class BlockingRun:
         return self._events(self.runs)
 
     def _events(self, n: int):
-        s1 = PlannedStep("r1-1", "metrics.scan", specialist="metrics", reason="which series moved first")
+        s1 = PlannedStep("r1-1", "metrics.scan", args={"service": "db", "window": "30m"}, specialist="metrics",
+                         reason="which series moved first")
         s2 = PlannedStep("r1-2", "logs.templates", specialist="logs", reason="new error templates")
         yield RunStarted(run_id=f"scripted{n}", incident_title=INCIDENT.title, reasoner="offline")
         yield PlanMade(round=1, steps=(s1, s2), hypotheses=("the service whose behaviour changed first",),

@@ -34,6 +34,8 @@ def test_steps_finishing_out_of_order_keep_their_own_results():
     assert state.steps["r1-2"].state == "ok" and state.steps["r1-2"].findings == 1
     results = [e.step_id for e in state.log if e.kind == "result"]
     assert results == ["r1-2", "r1-1", "r2-1"]
+    started = next(e.text for e in state.log if e.kind == "start")
+    assert started == "r1-1 metrics.scan (service=db window=30m) started — which series moved first"
 
 
 def test_a_late_start_event_does_not_send_a_finished_step_back_to_running():
