@@ -28,6 +28,7 @@ from aiops.tui.evidence import EvidenceTarget, merged_findings, onset_of
 from aiops.tui.evidence.logs import LogTemplateCache
 from aiops.tui.export import FORMATS, default_path, export_report, parse_format
 from aiops.tui.plot import clock
+from aiops.tui.pump import EVENT, FAILED, EventPump
 from aiops.tui.run_state import RankedView, RunState
 from aiops.tui.screens.evidence import EvidenceScreen
 from aiops.tui.screens.export import ExportScreen
@@ -45,7 +46,8 @@ def theme_names() -> list[str]:
     return sorted(BUILTIN_THEMES)
 
 
-FLUSH_S = 0.05   # redraw the live view at most 20 times a second
+FLUSH_S = 0.05          # redraw the live view at most 20 times a second
+CANCEL_CHECK_S = 0.1    # how often the worker looks for a cancellation while the source is busy
 
 
 class RunEvent(Message):
@@ -158,24 +160,27 @@ class AiopsApp(App):
                                exclusive=True, exit_on_error=False, name=f"investigation-{generation}")
 
     def _investigate(self, generation: int, run: EventSource) -> None:
-        """The worker: pull events off the (possibly slow) source, post each to the UI."""
+        """The worker: relay events from the pump (the source runs on its own daemon thread,
+        so a tool that hangs never holds up quitting or a re-run) to the UI as messages."""
         worker = get_current_worker()
-        events = None
+        pump = EventPump(run, name=f"aiops-investigation-{generation}").start()
         try:
-            events = run()
-            for event in events:
-                if worker.is_cancelled:
-                    break
-                self.post_message(RunEvent(generation, event))
-        except AiopsError as exc:
-            self.post_message(RunFailed(generation, one_line(exc)))
-        except Exception as exc:  # noqa: BLE001 - shown in the app; the app stays up
-            self.post_message(RunFailed(generation, f"{exc.__class__.__name__}: {one_line(exc)}"))
+            while True:
+                item = pump.get(timeout=CANCEL_CHECK_S)
+                if item is None:
+                    if worker.is_cancelled:
+                        return
+                    continue
+                kind, payload = item
+                if kind == EVENT:
+                    self.post_message(RunEvent(generation, payload))
+                elif kind == FAILED:
+                    self.post_message(RunFailed(generation, str(payload)))
+                else:
+                    self.post_message(RunEnded(generation))
+                    return
         finally:
-            close = getattr(events, "close", None)
-            if callable(close):
-                close()
-            self.post_message(RunEnded(generation))
+            pump.stop()
 
     def on_run_event(self, message: RunEvent) -> None:
         """Fold the event in now; redraw at most every FLUSH_S (a burst of findings is one redraw)."""

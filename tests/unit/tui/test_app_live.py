@@ -88,6 +88,23 @@ def test_a_key_is_handled_while_a_slow_tool_blocks_the_investigation():
     asyncio.run(scenario())
 
 
+def test_quitting_never_waits_for_a_hung_tool():
+    run = BlockingRun()
+    app = AiopsApp(InvestigationSource(label="scripted", run=run, incident=INCIDENT))
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert await asyncio.to_thread(run.reached.wait, TIMEOUT)
+            await pilot.press("q")
+
+    asyncio.run(scenario())          # returns although the source is still blocked in its step
+    pump = next(t for t in __import__("threading").enumerate() if t.name == "aiops-investigation-1")
+    assert pump.daemon and pump.is_alive() and not run.release.is_set()
+    run.release.set()                # let it finish: it stops at its next event without posting
+    pump.join(TIMEOUT)
+    assert not pump.is_alive()
+
+
 def test_a_past_report_opens_with_its_ranking_and_cannot_be_re_run(tmp_path):
     from .scripted import diagnosis
 
