@@ -87,6 +87,7 @@ _OPTIONAL = [
     ("gateway", "group", "gateway", "Model gateway: internal keys and usage."),
     ("tools_cmd", "tools_command", "tools", ""),
     ("tools_cmd", "playbooks_command", "playbooks", ""),
+    ("tui", "tui_command", "tui", ""),
 ]
 
 _register()

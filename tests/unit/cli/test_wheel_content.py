@@ -25,6 +25,7 @@ def test_wheel_carries_content_and_console_script(tmp_path):
     assert len([n for n in names if n.startswith("aiops/_content/tools/") and n.endswith(".yaml")]) >= 3
     assert {"aiops/prompts/planner/v1.md", "aiops/prompts/reflector/v1.md"} <= names
     assert "aiops/_content/demo/checkout-incident/incident.toml" in names
+    assert "aiops/tui/app.tcss" in names, "the TUI's styles ship with it"
     runbooks = [n for n in names if n.startswith("aiops/_content/knowledge/") and n.endswith(".md")]
     assert len(runbooks) >= 25
     entry = next(n for n in names if n.endswith("entry_points.txt"))

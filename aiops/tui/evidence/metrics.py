@@ -1,0 +1,102 @@
+"""Metric evidence: the anomalous series of a hypothesis, read back from the store for charts.
+
+A metric finding's `ref` is its series key (`name{service="a",pod="b",code="500"}`,
+see `aiops.telemetry.grids.SeriesKey`); the chart is that series over the window, in
+buckets fine enough for a terminal, with the finding's onset to mark.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from aiops.domain import Finding, TimeWindow
+
+TARGET_POINTS = 240
+_REF = re.compile(r'^(?P<metric>[^{}\s]+)\{(?P<labels>.*)\}$')
+_LABEL = re.compile(r'(?P<key>[A-Za-z_][A-Za-z0-9_.\-/]*)="(?P<value>(?:[^"\\]|\\.)*)"')
+
+
+@dataclass(frozen=True)
+class SeriesChart:
+    metric: str
+    service: str
+    pod: str
+    labels: tuple[tuple[str, str], ...]
+    summary: str                       # the finding's sentence, or "" when charted on request
+    timestamps: np.ndarray
+    values: np.ndarray
+    onset: float | None
+    score: float = 0.0
+    is_rate: bool = False
+
+    @property
+    def title(self) -> str:
+        where = self.pod or self.service
+        extra = ",".join(f"{k}={v}" for k, v in self.labels)
+        rate = " (rate /s)" if self.is_rate else ""
+        return f"{self.metric}{rate} · {where}" + (f" · {extra}" if extra else "")
+
+
+def parse_series_ref(ref: str) -> tuple[str, dict[str, str]] | None:
+    """`name{k="v",...}` -> (name, labels); None when `ref` is not a series key."""
+    m = _REF.match(ref.strip())
+    if m is None:
+        return None
+    return m.group("metric"), {x.group("key"): x.group("value") for x in _LABEL.finditer(m.group("labels"))}
+
+
+def grid_step(window: TimeWindow) -> float:
+    return max(1.0, float(np.ceil(window.seconds / TARGET_POINTS)))
+
+
+def metric_charts(store: object, window: TimeWindow, findings: list[Finding], limit: int = 6) -> list[SeriesChart]:
+    """Charts of the series behind the strongest metric findings (one per series)."""
+    wanted: dict[tuple, Finding] = {}
+    for f in sorted((f for f in findings if f.kind == "metric"), key=lambda f: -f.score):
+        parsed = parse_series_ref(f.ref)
+        metric, labels = parsed if parsed else (f.signal, {})
+        labels.setdefault("service", f.service)
+        if f.component.startswith("pod/"):
+            labels.setdefault("pod", f.component[4:])
+        key = (metric, tuple(sorted(labels.items())))
+        if key not in wanted:
+            wanted[key] = f
+        if len(wanted) >= limit:
+            break
+    if not wanted:
+        return []
+    grid = store.metric_grid(window.start, window.end, grid_step(window),
+                             metrics=sorted({m for m, _ in wanted}),
+                             services=sorted({dict(ls).get("service", "") for _, ls in wanted}), counter_rates=True)
+    charts = []
+    for (metric, labels), f in wanted.items():
+        want = dict(labels)
+        for i, k in enumerate(grid.keys):
+            have = {"service": k.service, "pod": k.pod, **dict(k.labels)}
+            if k.metric == metric and all(have.get(n, "") == v for n, v in want.items()):
+                charts.append(_chart(grid, i, f.summary, f.onset, f.score))
+                break
+    return charts
+
+
+def metric_series(store: object, window: TimeWindow, metric: str, service: str | None = None,
+                  onset: float | None = None, limit: int = 12) -> tuple[list[SeriesChart], int]:
+    """Every series of `metric` (of one service if given), most varying first: (charts, total)."""
+    grid = store.metric_grid(window.start, window.end, grid_step(window), metrics=[metric],
+                             services=None if service is None else [service], counter_rates=True)
+    if len(grid) == 0:
+        return [], 0
+    with np.errstate(all="ignore"):
+        spread = np.nan_to_num(np.nanmax(grid.values, axis=1) - np.nanmin(grid.values, axis=1), nan=-1.0)
+    order = np.argsort(-spread, kind="stable")[:limit]
+    return [_chart(grid, int(i), "", onset) for i in order], len(grid)
+
+
+def _chart(grid: object, i: int, summary: str, onset: float | None, score: float = 0.0) -> SeriesChart:
+    k = grid.keys[i]
+    return SeriesChart(metric=k.metric, service=k.service, pod=k.pod, labels=k.labels, summary=summary,
+                       timestamps=grid.timestamps + grid.step / 2.0, values=grid.values[i], onset=onset,
+                       score=score, is_rate=bool(grid.is_rate[i]))

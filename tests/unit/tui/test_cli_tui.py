@@ -1,0 +1,39 @@
+"""`aiops tui` at the command line: bad input is a one-line exit 2 before any screen appears,
+and textual stays out of `aiops --help`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+AIOPS = [sys.executable, "-m", "aiops"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*AIOPS, *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "TERM": "dumb"}, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), "aiops tui needs --bundle DIR, --demo or --open REPORT.json"),
+    (("--bundle", "/nowhere/bundle"), "/nowhere/bundle: bundle does not exist"),
+    (("--demo", "--bundle", "x"), "give either --bundle DIR or --demo, not both"),
+    (("--open", "/nowhere/report.json"), "/nowhere/report.json: report does not exist"),
+    (("--demo", "--theme", "neon"), "--theme neon: not one of"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, message):
+    proc = run("tui", *args)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert proc.stdout == ""
+
+
+def test_help_lists_tui_without_importing_textual():
+    code = ("import sys; from aiops.cli import app; "
+            "print('textual' in sys.modules, 'aiops.tui.app' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.split() == ["False", "False"], proc.stderr
+    assert "tui" in run("--help").stdout
