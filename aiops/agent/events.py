@@ -82,6 +82,7 @@ class Reflection:
 @dataclass(frozen=True)
 class Answer:
     diagnosis: Diagnosis
+    followup: Any = field(default=None, compare=False, repr=False)   # aiops.agent.followup.FollowUp
 
 
 Event = RunStarted | PlanMade | StepStarted | ToolResultEvent | FindingMade | Reflection | Answer

@@ -172,4 +172,6 @@ def run_investigation(
         diagnosis = build_diagnosis(state, verdict, reasoner=label, duration_s=time.perf_counter() - t0, usage=usage)
     finally:
         kb.close()
-    yield Answer(diagnosis)
+    from aiops.agent.followup import FollowUp
+
+    yield Answer(diagnosis, followup=FollowUp(state, registry, diagnosis, reasoner))

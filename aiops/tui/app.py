@@ -30,6 +30,7 @@ from aiops.tui.export import FORMATS, default_path, export_report, parse_format
 from aiops.tui.plot import clock
 from aiops.tui.pump import EVENT, FAILED, EventPump
 from aiops.tui.run_state import RankedView, RunState
+from aiops.tui.screens.answer import AnswerScreen
 from aiops.tui.screens.evidence import EvidenceScreen
 from aiops.tui.screens.export import ExportScreen
 from aiops.tui.screens.help import HelpScreen
@@ -311,6 +312,8 @@ class AiopsApp(App):
             elif cmd.name == "export":
                 fmt = parse_format(cmd.args[0])
                 self.export(fmt, Path(cmd.args[1]) if len(cmd.args) > 1 else None)
+            elif cmd.name == "ask":
+                self.ask(" ".join(cmd.args))
             elif cmd.name == "rerun":
                 self.action_rerun()
             elif cmd.name == "help":
@@ -319,6 +322,35 @@ class AiopsApp(App):
                 self.exit()
         except (CommandError, AiopsError) as exc:
             self.notify(str(exc), severity="error")
+
+    # -- follow-up questions ----------------------------------------------------------
+    def ask(self, question: str) -> AnswerScreen | None:
+        """Ask the model about the answered run, in a worker; the answer opens in a screen."""
+        followup = self.state.followup
+        if followup is None:
+            self.notify("no answer yet: ask once the investigation has answered", severity="warning")
+            return None
+        if not followup.available:
+            self.notify("follow-up questions need a model (LLM mode); use the drill-down commands", severity="warning")
+            return None
+        screen = AnswerScreen(question)
+        self.push_screen(screen)
+
+        def work() -> None:
+            from aiops.agent.events import ToolResultEvent
+
+            try:
+                for event in followup.ask(question):
+                    if isinstance(event, ToolResultEvent):
+                        line = f"{event.step.tool}: {event.status}"
+                        self.call_from_thread(screen.add_check, line)
+                    elif hasattr(event, "text"):
+                        self.call_from_thread(screen.set_answer, event.text)
+            except Exception as exc:  # noqa: BLE001 - shown, never raised into the UI
+                self.call_from_thread(screen.set_answer, f"the question failed: {one_line(exc)}")
+
+        self.run_worker(work, thread=True, group="followup", exit_on_error=False)
+        return screen
 
     # -- export -----------------------------------------------------------------------
     def export(self, fmt: str, path: Path | None = None) -> Path | None:

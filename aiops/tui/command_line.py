@@ -4,6 +4,7 @@
     metric NAME [SERVICE]        every series of a metric as charts
     range START END | reset      the time range drill-downs use
     export json|markdown|html [PATH]
+    ask QUESTION                 ask the model about the incident (LLM mode)
     rerun | help | quit
 
 Parsing is plain Python; a bad command raises CommandError with a one-line reason.
@@ -25,13 +26,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "range": ("range START END | range reset", "time range of drill-downs: HH:MM[:SS] (UTC), RFC 3339, "
               "unix seconds, onset-10m, onset+5m, start, end"),
     "export": ("export json|markdown|html [PATH]", "write the report (default aiops-<run id>.<ext>)"),
+    "ask": ("ask QUESTION", "ask the model about this incident (LLM mode; it may run read-only checks)"),
     "rerun": ("rerun", "run the investigation again"),
     "help": ("help", "keys, commands and screens"),
     "quit": ("quit", "leave the app"),
 }
-ALIASES = {"s": "service", "svc": "service", "m": "metric", "t": "range", "time": "range", "x": "export",
+ALIASES = {"a": "ask", "s": "service", "svc": "service", "m": "metric", "t": "range", "time": "range", "x": "export",
            "re-run": "rerun", "q": "quit", "?": "help"}
-_ARITY = {"service": (1, 1), "metric": (1, 2), "range": (1, 2), "export": (1, 2), "rerun": (0, 0),
+_ARITY = {"service": (1, 1), "metric": (1, 2), "range": (1, 2), "export": (1, 2), "ask": (1, 200), "rerun": (0, 0),
           "help": (0, 0), "quit": (0, 0)}
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?$")
 _RELATIVE = re.compile(r"^(onset|start|end)\s*(?:([+-])\s*(.+))?$")

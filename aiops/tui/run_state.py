@@ -13,6 +13,7 @@ parts of the screen that changed. It is written for the loop the integrator grow
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiops.agent.events import (
     Answer, FindingMade, PlanMade, PlannedStep, Reflection, RunStarted, StepStarted, ToolResultEvent,
@@ -84,6 +85,7 @@ class RunState:
     log: list[LogEntry] = field(default_factory=list)
     failure: str = ""
     ignored_events: int = 0
+    followup: Any = None          # aiops.agent.followup.FollowUp of the answered run
 
     # -- folding ----------------------------------------------------------------------
     def apply(self, event: object) -> set[str]:
@@ -183,6 +185,7 @@ class RunState:
 
     def _answer(self, e: Answer) -> set[str]:
         self.set_diagnosis(e.diagnosis)
+        self.followup = e.followup
         top = e.diagnosis.root_causes[0].service if e.diagnosis.root_causes else "no root cause"
         self.log.append(LogEntry("answer", f"answer: {top} ({len(e.diagnosis.root_causes)} ranked candidates, "
                                            f"{e.diagnosis.duration_s:.2f} s)"))

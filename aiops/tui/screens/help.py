@@ -30,8 +30,8 @@ KEYS: list[tuple[str, str, str]] = [
 ]
 
 
-NOTE = ("Drill-downs read the incident's telemetry offline (bundle or demo). Asking the agent "
-        "questions in LLM mode is not available yet.")
+NOTE = ("Drill-downs read the incident's telemetry offline (bundle or demo). In LLM mode, "
+        "`ask QUESTION` asks the model about the incident; it may run read-only checks first.")
 
 
 def help_renderable(accent: str = "bold", muted: str = "dim") -> Group:

@@ -132,3 +132,26 @@ def test_a_real_openai_compatible_model_diagnoses_the_demo(demo, settings, tmp_p
     d = events[-1].diagnosis
     assert isinstance(events[-1], Answer) and len(d.root_causes) >= 5
     assert d.usage.llm_calls >= 1 or "took over" in d.reasoner
+
+
+def test_a_follow_up_question_is_answered_from_the_run_with_a_check(demo, settings, gateway, fake):
+    from aiops.agent.followup import FollowUpAnswer
+
+    fake.enqueue(verdict("answer", ("inventory", "connection_pool_exhaustion", 0.8)),
+                 [FakeModel.tool_call("traces__paths", service="checkout")],
+                 "checkout only waits on inventory: its calls to inventory time out.")
+    answer = run(demo, settings, gateway)[-1]
+    events = list(answer.followup.ask("Why is checkout not the root cause?"))
+    assert [type(e).__name__ for e in events] == ["StepStarted", "ToolResultEvent", "FollowUpAnswer"]
+    assert events[1].status == "ok" and "checkout" in events[1].summary
+    assert events[-1] == FollowUpAnswer("Why is checkout not the root cause?",
+                                        "checkout only waits on inventory: its calls to inventory time out.")
+    last = fake.requests[-1].messages
+    assert "Why is checkout not the root cause?" in last[1]["content"] and "<tool_result" in last[-1]["content"]
+
+
+def test_offline_runs_say_follow_up_questions_need_a_model(demo, settings):
+    settings.diagnose.reasoner = "offline"
+    answer = list(run_investigation(demo.incident, demo.store, settings))[-1]
+    (reply,) = list(answer.followup.ask("what about postgres?"))
+    assert not reply.ok and "need a model" in reply.text
