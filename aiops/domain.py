@@ -125,3 +125,6 @@ class Diagnosis:
     timeline: tuple[TimelineEntry, ...] = ()
     missing_evidence: tuple[str, ...] = ()   # sources/signals that could not be checked
     notes: tuple[str, ...] = ()
+    # placeholder -> original for secrets redacted out of this diagnosis; never rendered,
+    # only used to restore them locally when the operator asks (--reveal-secrets)
+    secrets: dict[str, str] = field(default_factory=dict, compare=False, repr=False)

@@ -87,6 +87,40 @@ def _runbooks(state: RunState, faults: list[str]) -> list[RunbookRef]:
     return [h.to_runbook_ref() for h in fault_first[:MAX_RUNBOOKS]]
 
 
+def map_text(d: Diagnosis, fn) -> Diagnosis:  # noqa: ANN001 - str -> str
+    """The diagnosis with `fn` applied to every piece of free text it holds."""
+    from dataclasses import replace
+
+    def r(text: str) -> str:
+        return fn(text) if text else text
+
+    inc = d.incident
+    incident = replace(inc, title=r(inc.title), symptom=r(inc.symptom),
+                       alert={k: r(str(v)) for k, v in inc.alert.items()})
+    causes = tuple(replace(rc, summary=r(rc.summary), component=r(rc.component),
+                           evidence=tuple(replace(e, summary=r(e.summary), ref=r(e.ref)) for e in rc.evidence))
+                   for rc in d.root_causes)
+    return replace(d, incident=incident, root_causes=causes, remediation=tuple(map(r, d.remediation)),
+                   timeline=tuple(replace(t, summary=r(t.summary)) for t in d.timeline),
+                   missing_evidence=tuple(map(r, d.missing_evidence)), notes=tuple(map(r, d.notes)))
+
+
+def redact_diagnosis(d: Diagnosis, redactor) -> Diagnosis:  # noqa: ANN001 - aiops.gateway.Redactor
+    """Every secret in the diagnosis's text (log lines in evidence, URLs in notes ...) replaced
+    by a placeholder; `secrets` keeps placeholder -> original for a local restore."""
+    from dataclasses import replace
+
+    redacted = map_text(d, lambda text: redactor.redact(text)[0])
+    return replace(redacted, secrets=redactor.mapping)
+
+
+def reveal_secrets(d: Diagnosis) -> Diagnosis:
+    """The operator's local view: placeholders put back (never for output that leaves the machine)."""
+    from aiops.gateway.redact import Redactor
+
+    return map_text(d, lambda text: Redactor.restore(text, d.secrets)) if d.secrets else d
+
+
 def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, duration_s: float,
                     usage: Usage = Usage()) -> Diagnosis:
     ranked = _order(state.rank(), verdict)
@@ -117,8 +151,10 @@ def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, 
     notes = list(state.notes)
     if verdict is not None and verdict.summary:
         notes.append(f"reflection: {verdict.summary}")
-    return Diagnosis(
+    from aiops.gateway.redact import Redactor
+
+    return redact_diagnosis(Diagnosis(
         incident=state.incident, root_causes=tuple(causes), remediation=tuple(_remediation(state, shown, faults, verdict)),
         runbooks=tuple(runbooks), usage=usage, run_id=state.run_id, duration_s=duration_s, reasoner=reasoner,
         timeline=tuple(timeline), missing_evidence=tuple(dict.fromkeys(state.missing)), notes=tuple(notes),
-    )
+    ), Redactor(pii=state.settings.gateway.redact_pii))

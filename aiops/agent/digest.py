@@ -79,3 +79,14 @@ def results_text(records: list[StepRecord], budget_chars: int) -> str:
         return ""
     share = max(400, budget_chars // len(records))
     return "\n".join(fence(r, share) for r in records)
+
+
+def diagnosis_text(d, limit: int) -> str:  # noqa: ANN001 - aiops.domain.Diagnosis
+    """The diagnosis as a model reads it: ranked causes with their evidence, remediation."""
+    out = [f"Reasoner: {d.reasoner}"]
+    for rc in d.root_causes[:5]:
+        out.append(f"{rc.rank}. {rc.service} ({rc.fault}, confidence {rc.confidence:.2f}): {rc.summary}")
+        out.extend(f"   - [{e.kind}] {e.summary}" for e in rc.evidence[:4])
+    out.extend(f"Remediation: {r}" for r in d.remediation)
+    out.extend(f"Could not check: {m}" for m in d.missing_evidence)
+    return cap("\n".join(out), limit)

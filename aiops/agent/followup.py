@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from aiops.agent.digest import evidence_digest, incident_text, results_text
+from aiops.agent.digest import diagnosis_text, evidence_digest, incident_text, results_text
 from aiops.agent.events import PlannedStep, StepStarted, ToolResultEvent
 from aiops.agent.executor import execute
 from aiops.agent.state import RunState
@@ -53,13 +53,11 @@ class FollowUp:
             yield FollowUpAnswer(question, "Follow-up questions need a model (set models.planner and run with the "
                                            "LLM reasoner); in offline mode use the drill-down commands.", ok=False)
             return
-        from aiops.report.json_report import render_json
-
         reasoner, state = self.reasoner, self.state
         self.asked += 1
         shown = len(state.records)
         base = f"{incident_text(state)}\n\n{evidence_digest(state, reasoner._budget_chars // 3)}\n\n" \
-               f"Diagnosis reached:\n{render_json(self.diagnosis)[: reasoner._budget_chars // 4]}"
+               f"Diagnosis reached:\n{diagnosis_text(self.diagnosis, reasoner._budget_chars // 4)}"
         messages = [{"role": "system", "content": reasoner.prompts.get("followup").text},
                     {"role": "user", "content": f"{base}\n\nQuestion: {question}"}]
         tools = [t.spec.function_schema() for t in self.registry.available(state.context())]

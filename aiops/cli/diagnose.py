@@ -20,6 +20,7 @@ def diagnose_command(
     max_rounds: Optional[int] = typer.Option(None, "--max-rounds", help="Budget: plan/execute/reflect rounds."),
     max_root_causes: Optional[int] = typer.Option(None, "--max-root-causes", help="How many ranked candidates to report."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
+    reveal_secrets: bool = typer.Option(False, "--reveal-secrets", help="Put back the secrets (keys, tokens, passwords) redacted from the report's evidence — for a local look only, never for a report that is shared."),
 ) -> None:
     """Diagnose an incident: ranked root causes with evidence, a timeline and remediation."""
     from aiops.cli import load_cli_settings
@@ -51,6 +52,10 @@ def diagnose_command(
             if isinstance(event, Answer):
                 diagnosis = event.diagnosis
     assert diagnosis is not None, "the loop ended without an answer"
+    if reveal_secrets:
+        from aiops.agent.answer import reveal_secrets as reveal
+
+        diagnosis = reveal(diagnosis)
 
     if fmt == "json":
         from aiops.report.json_report import render_json
