@@ -85,6 +85,8 @@ _OPTIONAL = [
     ("evaluate", "eval_command", "eval", ""),
     ("kb", "group", "kb", "Knowledge base of runbooks: add, sync, watch, search, stats, remove."),
     ("gateway", "group", "gateway", "Model gateway: internal keys and usage."),
+    ("sources", "sources_command", "sources", ""),
+    ("snapshot", "snapshot_command", "snapshot", ""),
 ]
 
 _register()

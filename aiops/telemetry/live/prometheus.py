@@ -1,5 +1,5 @@
 """Prometheus through prometheus-api-client: instant and range queries, series and label
-discovery, and a bounded fetch of one incident window into the store.
+discovery, topk scans, and a bounded fetch of one incident window.
 
 The fetch never pulls every series of the server: it asks Prometheus how many series each
 metric has in the window (one `count by (__name__)` query), shares the `max_series` budget
@@ -19,7 +19,6 @@ from aiops.domain import TimeWindow
 from aiops.errors import ConfigError, SourceError
 from aiops.telemetry.live import promql
 from aiops.telemetry.live.base import Endpoint, FetchScope, HttpSource
-from aiops.telemetry.live.ingest import load_matrix
 from aiops.telemetry.live.options import HttpOptions, positive
 from aiops.telemetry.live.result import FetchResult, Health, error_result
 from aiops.timeutil import to_rfc3339
@@ -121,6 +120,20 @@ class PrometheusSource(HttpSource):
             params.update(start=start, end=end)
         return self._checked(self.client.get_label_values(label, params=params or None))
 
+    def topk(self, k: int, expr: str, start: float, end: float, over: str = "max",
+             step_s: float | None = None) -> list[dict[str, Any]]:
+        """The k series of `expr` with the highest <over>_over_time across [start, end]: one
+        instant query evaluated by Prometheus, so nothing but the k winners comes back. A plain
+        selector is read at its raw samples; any other expression as a subquery at `step_s`."""
+        if over not in ("max", "avg", "min", "sum", "last", "stddev", "count"):
+            raise ValueError(f"topk over {over!r}: use max, avg, min, sum, last, stddev or count")
+        rng = promql.duration(max(1.0, end - start))
+        if promql.is_selector(expr):
+            inner = f"{expr}[{rng}]"
+        else:
+            inner = f"({expr})[{rng}:{promql.duration(step_s or promql.step_for(end - start))}]"
+        return self.query(f"topk({int(k)}, {over}_over_time({inner}))", at=end)
+
     def metadata(self) -> dict[str, str]:
         """metric name -> type (counter, gauge, histogram, summary, unknown)."""
         data = self.get("/api/v1/metadata").get("data") or {}
@@ -135,14 +148,13 @@ class PrometheusSource(HttpSource):
     def health(self) -> Health:
         self.query("vector(1)")
         try:
-            info = self.get("/api/v1/status/buildinfo").get("data") or {}
-            version = f" (Prometheus {info['version']})" if info.get("version") else ""
+            version = str((self.get("/api/v1/status/buildinfo").get("data") or {}).get("version") or "")
         except Exception:  # noqa: BLE001 - Prometheus-compatible servers may not have buildinfo
             version = ""
-        return Health(True, f"ready{version}")
+        return Health(True, f"ready (Prometheus {version})" if version else "ready", version=version)
 
     # -- the fetch ----------------------------------------------------------------------
-    def fetch_into(self, store: Any, window: TimeWindow, scope: FetchScope = FetchScope()) -> FetchResult:
+    def fetch(self, window: TimeWindow, scope: FetchScope = FetchScope()) -> FetchResult:
         o = self.options
         result = FetchResult(source=self.label)
         step = o.step_s or promql.step_for(window.seconds)
@@ -170,8 +182,7 @@ class PrometheusSource(HttpSource):
         series = self._run(tasks, window, step, result)
         series = self._within_budget(series, result)
         self._coverage(series, window, step, result)
-        if series:
-            result.add_rows("metrics", load_matrix(store, series, self.label))
+        result.batch.metrics = series
         return result.finish()
 
     def _series_counts(self, window: TimeWindow, label_matchers: list[str], result: FetchResult) -> dict[str, int]:

@@ -117,6 +117,15 @@ def aggregate_query(metric: str, kind: str, label_matchers: list[str], group_by:
     return query
 
 
+_SELECTOR = re.compile(r'^\s*[a-zA-Z_:][a-zA-Z0-9_:]*\s*(\{(?:[^{}"]|"(?:[^"\\]|\\.)*")*\})?\s*$'
+                       r'|^\s*\{(?:[^{}"]|"(?:[^"\\]|\\.)*")*\}\s*$')
+
+
+def is_selector(expr: str) -> bool:
+    """Is `expr` a plain instant-vector selector (name{matchers}), not a function or operator?"""
+    return bool(_SELECTOR.match(expr))
+
+
 def valid_label(name: str) -> bool:
     return bool(_LABEL.match(name))
 

@@ -102,7 +102,7 @@ def check_sources(settings: Any, env: Mapping[str, str] | None = None) -> list[t
 for _name, _cls, _desc in (
     ("prometheus", "prometheus:PrometheusSource", "metrics: PromQL range queries, aggregated server-side"),
     ("alertmanager", "alertmanager:AlertmanagerSource", "firing alerts (v2 API): the incident to diagnose"),
-    ("kubernetes", "kubernetes:KubernetesSource", "pods, restarts, events, rollouts, nodes, pod logs (read-only)"),
+    ("kubernetes", "k8s:KubernetesSource", "pods, restarts, events, rollouts, nodes, pod logs (read-only)"),
     ("loki", "loki:LokiSource", "logs: LogQL query_range"),
     ("jaeger", "jaeger:JaegerSource", "traces: Jaeger query HTTP API"),
     ("tempo", "tempo:TempoSource", "traces: Tempo search + trace by id (OTLP JSON)"),
