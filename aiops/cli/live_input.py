@@ -81,16 +81,18 @@ def _alert(settings: Any, request: LiveRequest, notes: list[str], missing: list[
     for source in _alert_sources(settings, request):
         try:
             alerts = source.alerts(request.alert)
+            chosen = pick_alert(alerts, request.alert)
+            if chosen is None:
+                named = f" named {request.alert!r}" if request.alert else ""
+                firing = sorted({a.name for a in (source.alerts() if request.alert else alerts) if a.firing})
+                raise BadInputError(f"{source.target()}: no firing alert{named} (firing: {', '.join(firing) or 'none'})")
+        except BadInputError:
+            raise
         except Exception as exc:  # noqa: BLE001 - Alertmanager down: diagnose the window anyway
             missing.append(f"{source.label}: {source.describe(exc)} (the alert could not be read)")
             continue
         finally:
             source.close()
-        chosen = pick_alert(alerts, request.alert)
-        if chosen is None:
-            named = f" named {request.alert!r}" if request.alert else ""
-            firing = sorted({a.name for a in alerts if a.firing})
-            raise BadInputError(f"{source.target()}: no firing alert{named} (firing: {', '.join(firing) or 'none'})")
         others = len([a for a in alerts if a.firing]) - 1
         notes.append(f"alert {chosen.name} from {source.label}" + (f" ({others} more firing)" if others > 0 else ""))
         return chosen

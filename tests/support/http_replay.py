@@ -30,7 +30,7 @@ class Request:
     method: str
     path: str
     query: dict[str, list[str]]
-    headers: dict[str, str]
+    headers: dict[str, str]                                  # names lower-cased
     params: dict[str, str] = field(default_factory=dict)     # {name} segments of the route
 
     def arg(self, name: str, default: str | None = None) -> str | None:
@@ -58,13 +58,14 @@ class ReplayServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            wbufsize = 1 << 16          # headers and body leave in one write (no delayed-ACK stalls)
 
             def log_message(self, *args: Any) -> None:
                 pass
 
             def _handle(self) -> None:
                 parts = urlsplit(self.path)
-                req = Request(self.command, parts.path, parse_qs(parts.query), dict(self.headers))
+                req = Request(self.command, parts.path, parse_qs(parts.query), {k.lower(): v for k, v in self.headers.items()})
                 server.requests.append(req)
                 server.arrived.set()
                 if self.command != "GET":
@@ -110,7 +111,7 @@ class ReplayServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     @property

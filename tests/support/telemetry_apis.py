@@ -105,6 +105,8 @@ def jaeger_trace(trace_id: str, spans: list[dict[str, Any]]) -> dict[str, Any]:
         tags = [{"key": "span.kind", "type": "string", "value": "server"}]
         if s["http"] is not None:
             tags.append({"key": "http.status_code", "type": "int64", "value": s["http"]})
+        if s["status"] in ("OK", "ERROR"):        # the OpenTelemetry status, as Jaeger shows it
+            tags.append({"key": "otel.status_code", "type": "string", "value": s["status"]})
         if s["status"] == "ERROR":
             tags.append({"key": "error", "type": "bool", "value": True})
         out.append({"traceID": trace_id, "spanID": s["span_id"], "flags": 1, "operationName": s["operation"],
@@ -119,6 +121,14 @@ def jaeger_trace(trace_id: str, spans: list[dict[str, Any]]) -> dict[str, Any]:
 def jaeger_routes(store: Any) -> dict[str, Any]:
     traces = _traces(store)
     services = sorted({s["service"] for spans in traces.values() for s in spans})
+    by_service = {svc: [tid for tid, spans in traces.items() if any(s["service"] == svc for s in spans)] for svc in services}
+    starts = {tid: _trace_start(spans) for tid, spans in traces.items()}
+    rendered: dict[str, dict] = {}
+
+    def render(tid: str) -> dict:
+        if tid not in rendered:
+            rendered[tid] = jaeger_trace(tid, traces[tid])
+        return rendered[tid]
 
     def envelope(data: Any) -> dict[str, Any]:
         return {"data": data, "total": len(data) if isinstance(data, list) else 0, "limit": 0, "offset": 0, "errors": None}
@@ -129,16 +139,15 @@ def jaeger_routes(store: Any) -> dict[str, Any]:
             return 400, "application/json", b'{"data":null,"errors":[{"code":400,"msg":"parameter \'service\' is required"}]}'
         start, end = int(req.arg("start", "0")) * 1000, int(req.arg("end", str(2**53))) * 1000
         limit = int(req.arg("limit", "20"))
-        hits = [(tid, spans) for tid, spans in traces.items()
-                if any(s["service"] == service for s in spans) and start <= _trace_start(spans) <= end]
-        hits.sort(key=lambda x: -_trace_start(x[1]))                # most recent first, as Jaeger does
-        return envelope([jaeger_trace(tid, spans) for tid, spans in hits[:limit]])
+        hits = [tid for tid in by_service.get(service, []) if start <= starts[tid] <= end]
+        hits.sort(key=lambda tid: -starts[tid])                     # most recent first, as Jaeger does
+        return envelope([render(tid) for tid in hits[:limit]])
 
     def one(req) -> Any:
         tid = req.params["trace_id"]
         if tid not in traces:
             return 404, "application/json", b'{"data":null,"errors":[{"code":404,"msg":"trace not found"}]}'
-        return envelope([jaeger_trace(tid, traces[tid])])
+        return envelope([render(tid)])
 
     def operations(req) -> Any:
         svc = req.params["service"]
@@ -157,7 +166,7 @@ def tempo_trace(spans: list[dict[str, Any]]) -> dict[str, Any]:
     by_resource: dict[tuple, list] = defaultdict(list)
     for s in spans:
         attrs = [{"key": "http.status_code", "value": {"intValue": str(s["http"])}}] if s["http"] is not None else []
-        status = {"code": "STATUS_CODE_ERROR"} if s["status"] == "ERROR" else {}
+        status = {"code": f"STATUS_CODE_{s['status']}"} if s["status"] in ("OK", "ERROR") else {}
         end_ns = s["start_ns"] + int(round(s["duration_us"] * 1000))
         by_resource[(s["service"], s["pod"])].append({
             "traceId": _b64(s["trace_id"]), "spanId": _b64(s["span_id"]), "parentSpanId": _b64(s["parent"]),

@@ -116,36 +116,40 @@ class LokiSource(HttpSource):
         result = FetchResult(source=self.label, queries=[query])
         records: list[dict[str, Any]] = []
         start_ns, end_ns = int(window.start * NS), int(window.end * NS)
-        seen_at_edge: set[tuple] = set()
-        pages = 0
-        while start_ns <= end_ns and len(records) < o.max_lines:
-            limit = min(o.page_size, o.max_lines - len(records))
+        seen_at_edge: set[tuple] = set()           # lines at the page boundary, already taken
+        pages, exhausted = 0, False
+        while len(records) < o.max_lines and start_ns <= end_ns:
+            remaining = o.max_lines - len(records)
+            limit = min(o.page_size, remaining) + len(seen_at_edge)
             try:
                 data = self.query_range(query, start_ns / NS, end_ns / NS, limit)
             except Exception as exc:  # noqa: BLE001 - a failing page is a value
                 why = self.describe(exc)
                 if pages == 0:
                     return error_result(self.label, why, result.queries)
-                result.problems.append(f"log lines after {len(records)} were not read ({why})")
+                result.problems.append(f"log lines after the first {len(records)} were not read ({why}; partial data)")
+                exhausted = True
                 break
             pages += 1
             if data.get("resultType") not in (None, "streams"):
                 return error_result(self.label, f"query {query!r} is a metric query; give a log query", result.queries)
             entries = list(self._entries(data.get("result") or []))
             fresh = [e for e in entries if (e[0], e[1], e[2]) not in seen_at_edge]
-            for ts, _, line, labels in fresh:
-                records.append(self._record(ts, line, labels))
-            if len(entries) < limit or not entries:
+            records += [self._record(ts, line, labels) for ts, _, line, labels in fresh[:remaining]]
+            if len(entries) < limit:
+                exhausted = True                       # the window holds no more lines
                 break
             last = max(e[0] for e in entries)
-            if last == start_ns and not fresh:
-                break                                   # a page of one instant only: no progress possible
+            if not fresh:
+                result.problems.append(f"more lines share the instant {last} ns than a page holds (page_size); "
+                                       "some were not read (partial data)")
+                exhausted = True
+                break
             seen_at_edge = {(e[0], e[1], e[2]) for e in entries if e[0] == last}
             start_ns = last
-        else:
-            if len(records) >= o.max_lines:
-                result.problems.append(f"log lines capped at {o.max_lines} (max_lines); the window holds more "
-                                       "(partial data: narrow the query or raise max_lines)")
+        if not exhausted and len(records) >= o.max_lines:
+            result.problems.append(f"log lines capped at {o.max_lines} (max_lines); the window holds more "
+                                   "(partial data: narrow the query or raise max_lines)")
         result.batch.logs = records
         return result.finish()
 

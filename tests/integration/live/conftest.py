@@ -37,6 +37,18 @@ def sim_loaded(sim_bundle):
 
 
 @pytest.fixture(scope="session")
+def bundle_answer(sim_bundle) -> dict:
+    """The reference: `aiops diagnose --bundle` on the simulated incident."""
+    import json
+
+    from inprocess_cli import run_aiops
+
+    result = run_aiops("diagnose", "--bundle", sim_bundle, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="session")
 def prometheus(sim_loaded, tmp_path_factory):
     """A real Prometheus (Debian's package) serving the incident's metrics, loaded with promtool."""
     missing = live_servers.missing_binaries("prometheus", "promtool")

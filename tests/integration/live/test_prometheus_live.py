@@ -38,11 +38,6 @@ def alert_file(sim_loaded, tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
-def bundle_answer(sim_bundle) -> dict:
-    return diagnosis("diagnose", "--bundle", sim_bundle)
-
-
 def test_prometheus_plus_files_rank_the_bundles_top_cause(prometheus, sim_bundle, sim_loaded, alert_file,
                                                           bundle_answer, config):
     # The live side reads metrics from Prometheus and the logs, spans and events an operator
