@@ -3,6 +3,7 @@
     incident.toml   title, started_at, [window], [alert], and [snapshot]: when, sources, missing evidence
     alert.json      the alert, as an Alertmanager webhook payload (when there was one)
     metrics.csv     long format: timestamp, metric, value, service, pod, one column per label
+                    (metrics.json, a Prometheus matrix, when a label is named like a column)
     logs.jsonl      timestamp (RFC 3339), service, pod, level, message, trace_id, span_id, attributes
     spans.jsonl     trace_id, span_id, parent_span_id, service, pod, operation, start (unix ns), ...
     events.jsonl    timestamp, kind, service, message, attributes
@@ -93,6 +94,27 @@ def _columns(con: Any, table: str, json_col: str, fixed: list[str]) -> list[str]
     return out
 
 
+def _label_keys(con: Any) -> set[str]:
+    return {r[0] for r in con.execute("SELECT DISTINCT unnest(json_keys(labels)) FROM metrics").fetchall()}
+
+
+def _write_metrics_json(con: Any, path: Path) -> None:
+    """The metrics as a Prometheus range-query answer: labels of any name survive."""
+    series: dict[tuple, dict[str, Any]] = {}
+    rows = con.execute("SELECT metric, service, pod, labels, ts, value FROM metrics ORDER BY metric, service, pod, "
+                       "labels, ts").fetchall()
+    for metric, service, pod, labels, ts, value in rows:
+        key = (metric, service, pod, labels)
+        if key not in series:
+            meta = {**json.loads(labels or "{}"), "__name__": metric, "service": service}
+            if pod:
+                meta["pod"] = pod
+            series[key] = {"metric": meta, "values": []}
+        series[key]["values"].append([ts, "NaN" if value is None else repr(float(value))])
+    doc = {"status": "success", "data": {"resultType": "matrix", "result": list(series.values())}}
+    path.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
+
+
 def _write_tables(store: Any, tmp: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     with store.lock:
@@ -100,6 +122,10 @@ def _write_tables(store: Any, tmp: Path) -> dict[str, int]:
         for table, (file, json_col, fixed, order) in _TABLES.items():
             n = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
             if n == 0:
+                continue
+            if table == "metrics" and _label_keys(con) & {"timestamp", "metric", "value", "service", "pod"}:
+                _write_metrics_json(con, tmp / "metrics.json")
+                counts[table] = n
                 continue
             select = ", ".join(_columns(con, table, json_col, fixed))
             fmt = "(HEADER, DELIMITER ',')" if file.endswith(".csv") else "(FORMAT JSON)"

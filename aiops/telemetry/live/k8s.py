@@ -82,6 +82,12 @@ class KubernetesSource(LiveSource):
     def timeout_s(self) -> float:
         return float(self.options.timeout_s)
 
+    def describe(self, exc: BaseException) -> str:
+        from aiops.telemetry.live.http import describe_error
+
+        server = self._apis[0].api_client.configuration.host if self._apis is not None else self.target()
+        return describe_error(exc, self.timeout_s(), server)
+
     # -- the client ---------------------------------------------------------------------
     def apis(self, context: str | None = None) -> tuple[Any, Any, Any]:
         """(CoreV1Api, AppsV1Api, VersionApi) over a read-only API client."""

@@ -15,6 +15,12 @@ from aiops.telemetry.store import TelemetryStore
 from aiops.timeutil import to_rfc3339
 
 
+def undeclared(server, source) -> list[str]:
+    """Requests the server saw that the source kind does not declare (or that are not GET)."""
+    return [f"{r.method} {r.path}" for r in server.requests
+            if not any(e.matches(r.method, r.path) for e in type(source).ENDPOINTS)]
+
+
 def fetched_store(source, window, scope=FetchScope()):
     from aiops.telemetry.live.collect import load_result
 
@@ -38,6 +44,8 @@ def test_loki_pages_through_every_line_of_the_window(loki, sim_loaded):
     pages = [r for r in loki.requests if r.path == "/loki/api/v1/query_range"]
     assert len(pages) >= len(want["ts"]) // 700
     assert all(r.arg("query") == '{namespace="shop"}' and r.arg("direction") == "forward" for r in pages)
+    src.check()
+    assert undeclared(loki, src) == []
     store.close()
 
 
@@ -52,6 +60,7 @@ def test_loki_cap_is_reported_as_partial_data(loki, sim_loaded):
 @pytest.mark.parametrize("kind", ["jaeger", "tempo"])
 def test_trace_sources_bring_every_span_of_the_window(kind, request, sim_loaded):
     server = request.getfixturevalue(kind)
+    server.reset()
     w = sim_loaded.incident.window
     src = build_source(kind, "t", {"url": server.url, "max_traces": 5000, **({"per_search": 5000} if kind == "jaeger" else {})})
     result, store = fetched_store(src, w, FetchScope(service="frontend"))
@@ -71,6 +80,8 @@ def test_trace_sources_bring_every_span_of_the_window(kind, request, sim_loaded)
     else:
         searches = [r.arg("service") for r in server.requests if r.path == "/api/traces"]
         assert searches[0] == "frontend", "the symptom's service is searched first"
+    src.check()
+    assert undeclared(server, src) == []
     store.close()
 
 
