@@ -177,8 +177,10 @@ class PrometheusSource(HttpSource):
         for name in sorted(counts):
             kind = promql.metric_kind(name, types.get(name, types.get(re.sub(r"_(bucket|count|sum|total)$", "", name), "")))
             for q in (o.quantiles if kind == "histogram" else [None]):
-                query = promql.aggregate_query(name, kind, label_matchers, o.group_by, rng, q, caps[name])
-                tasks.append((promql.stored_name(name, kind, rng, q), query, caps[name]))
+                query = promql.aggregate_query(name, kind, label_matchers, o.group_by, rng, q, caps[name],
+                                               (window.start, window.end), step)
+                plain = promql.aggregate_query(name, kind, label_matchers, o.group_by, rng, q, caps[name])
+                tasks.append((promql.stored_name(name, kind, rng, q), query, plain))
         series = self._run(tasks, window, step, result)
         series = self._within_budget(series, result)
         self._coverage(series, window, step, result)
@@ -208,7 +210,16 @@ class PrometheusSource(HttpSource):
             names = names[:o.max_metrics]
         return {n: counts[n] for n in names}
 
-    def _run(self, tasks: list[tuple[str, str, int | None]], window: TimeWindow, step: float,
+    def _range(self, query: str, plain: str, window: TimeWindow, step: float) -> list[dict[str, Any]]:
+        """A range query; a server without the `@` modifier (before 2.33) gets the plain topk."""
+        try:
+            return self.query_range(query, window.start, window.end, step)
+        except Exception as exc:  # noqa: BLE001 - re-raised unless the fallback applies
+            if plain == query or not re.search(r"@|modifier", self.describe(exc)):
+                raise
+            return self.query_range(plain, window.start, window.end, step)
+
+    def _run(self, tasks: list[tuple[str, str, str]], window: TimeWindow, step: float,
              result: FetchResult) -> list[dict[str, Any]]:
         """Run the range queries (a few at a time); failures become problems, not exceptions."""
         failures: dict[str, list[str]] = {}
@@ -216,8 +227,8 @@ class PrometheusSource(HttpSource):
         streak = 0
         skipped = 0
         with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
-            futures = [(name, query, pool.submit(self.query_range, query, window.start, window.end, step))
-                       for name, query, _ in tasks]
+            futures = [(name, query, pool.submit(self._range, query, plain, window, step))
+                       for name, query, plain in tasks]
             for name, query, fut in futures:
                 if streak >= ABORT_AFTER and fut.cancel():
                     skipped += 1

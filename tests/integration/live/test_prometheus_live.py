@@ -108,6 +108,23 @@ def test_read_methods_answer_from_the_server(prometheus, sim_loaded):
     prom.close()
 
 
+def test_a_small_series_budget_keeps_the_same_worst_series_at_every_step(prometheus, sim_loaded):
+    from aiops.telemetry.live.registry import build_source
+
+    w = sim_loaded.incident.window
+    full = build_source("prometheus", "t", {"url": prometheus.url, "include": "container_memory_working_set_bytes"})
+    capped = build_source("prometheus", "t", {"url": prometheus.url, "include": "container_memory_working_set_bytes",
+                                              "max_series": 3})
+    every = full.fetch(w).batch.metrics
+    top = capped.fetch(w)
+    assert top.problems == [] and len(top.batch.metrics) == 3 < len(every)
+    assert any("topk(3, max_over_time(" in q and " @ " in q for q in top.queries)
+    peak = {s["metric"]["pod"]: max(float(v) for _, v in s["values"]) for s in every}
+    worst = sorted(peak, key=peak.get, reverse=True)[:3]
+    assert sorted(s["metric"]["pod"] for s in top.batch.metrics) == sorted(worst)
+    assert all(len(s["values"]) > 100 for s in top.batch.metrics), "each kept series covers the window"
+
+
 def test_snapshot_round_trips_through_bundle_validate_and_diagnose(prometheus, sim_bundle, sim_loaded, alert_file,
                                                                    config, tmp_path):
     files = [str(sim_bundle / n) for n in ("logs.csv", "spans.csv", "events.jsonl")]

@@ -42,6 +42,8 @@ def cfg(tmp_path: Path):
     (["sources"], '[sources.prometheus.a]\nurl = "http://127.0.0.1:9"\nstep = 5\n',
      "unknown key sources.prometheus.a.step"),
     (["sources"], '[sources]\ndeadline_s = 0\n', "sources.deadline_s = 0.0 must be > 0"),
+    (["config", "check"], '[sources.loki.a]\nurl = "http://127.0.0.1:9"\nmax_lines = -1\n',
+     "sources.loki.a.max_lines = -1 must be > 0"),
     (["snapshot", "--out", "/nonexistent/dir/snap"], '[sources.loki.a]\nurl = "http://127.0.0.1:9"\n',
      "directory /nonexistent/dir does not exist"),
 ])

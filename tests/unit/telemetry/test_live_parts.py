@@ -143,6 +143,9 @@ def test_pushed_down_queries():
         'sum by (service, pod) (rate(http_requests_total{cluster="prod", job=~"a,b", namespace="shop"}[1m]))'
     assert promql.aggregate_query("lat_bucket", "histogram", [], ["service"], 120, 0.99, k=5) == \
         "topk(5, histogram_quantile(0.99, sum by (service, le) (rate(lat_bucket[2m]))))"
+    capped = promql.aggregate_query("mem", "gauge", [], ["pod"], 60, k=3, window=(NOW - 1800, NOW), step_s=10)
+    assert capped == (f"avg by (pod, quantile) (mem) and on (pod, quantile) topk(3, max_over_time((avg by (pod, "
+                      f"quantile) (mem))[30m:10s] @ {NOW:.3f}))"), "the same k series at every step"
     assert promql.stored_name("http_requests_total", "counter", 60) == "http_requests_total:rate1m"
     assert promql.stored_name("lat_bucket", "histogram", 60, 0.99) == "lat:p99"
     assert promql.metric_kind("x_total") == "counter" and promql.metric_kind("x", "counter") == "counter"
