@@ -126,19 +126,17 @@ def plan_live(settings: Any, request: LiveRequest) -> LivePlan:
 def fetch_events(plan: LivePlan, store: Any, settings: Any) -> Iterator[Any]:
     """Read every source into `store`, as plan/step/result events; fills the plan's notes and missing."""
     from aiops.agent.events import PlanMade, StepStarted, ToolResultEvent
-    from aiops.telemetry.live.collect import fetch_all, load_window
+    from aiops.telemetry.live.collect import Collected, fetch_all, load_window
 
     window = plan.target.incident.window
+    collected = Collected(notes=plan.target.notes, missing=plan.target.missing)
     steps = {s.label: f"read {s.label}" for s in plan.sources}
     yield PlanMade(steps=tuple(steps.values()), hypotheses=("read the live sources",))
     for source in plan.sources:
         yield StepStarted(step=steps[source.label], tool=source.kind)
     try:
         for result in fetch_all(plan.sources, window, plan.scope, settings.sources.deadline_s):
-            load_window(store, result, window)
-            plan.target.missing.extend(result.missing())
-            if result.status != "error":
-                plan.target.notes.append(f"{result.source}: {result.summary()} in {result.duration_s:.1f} s")
+            collected.add(load_window(store, result, window))
             yield ToolResultEvent(step=steps[result.source], tool=result.source.split(" ")[0], status=result.status,
                                   summary=result.summary(), duration_s=result.duration_s)
     finally:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,7 +47,7 @@ def _compile(route: str) -> re.Pattern[str]:
 
 
 class ReplayServer:
-    def __init__(self, routes: dict[str, Handler]) -> None:
+    def __init__(self, routes: dict[str, Handler], tls: "ssl.SSLContext | None" = None) -> None:
         self.routes = [(route, _compile(route), fn) for route, fn in routes.items()]
         self.requests: list[Request] = []
         self.fault: str | None = None
@@ -111,13 +112,17 @@ class ReplayServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:                   # HTTPS (a failed handshake just drops that connection)
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def reset(self, fault: str | None = None, status: int = 503, paths: str | None = None) -> None:
         self.release.set()                  # wake answers held by an earlier `slow` fault

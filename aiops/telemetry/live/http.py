@@ -34,6 +34,9 @@ class ReadOnlySession(requests.Session):
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         if str(method).upper() not in READ_METHODS:
             raise WriteRefused(f"read-only source: refusing {str(method).upper()} {url}")
+        # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's CA unless the
+        # request names it: the configured tls_ca_file (or skip-verify) must win.
+        kwargs.setdefault("verify", self.verify)
         return super().request(method, url, *args, **kwargs)
 
 
@@ -74,7 +77,10 @@ def build_session(opts: HttpOptions, key: str, where: str, env: Mapping[str, str
     session.headers.update(auth_headers(opts, key, where, env))
     session.auth = basic_auth(opts, key, where, env)
     if opts.tls_insecure_skip_verify:
+        import urllib3
+
         session.verify = False
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)   # asked for: no warning per request
     elif opts.tls_ca_file:
         session.verify = os.path.expanduser(opts.tls_ca_file)
     if opts.tls_cert_file:

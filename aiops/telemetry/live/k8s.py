@@ -88,6 +88,11 @@ class KubernetesSource(LiveSource):
         server = self._apis[0].api_client.configuration.host if self._apis is not None else self.target()
         return describe_error(exc, self.timeout_s(), server)
 
+    def close(self) -> None:
+        if self._apis is not None:
+            self._apis[0].api_client.close()
+            self._apis = None
+
     # -- the client ---------------------------------------------------------------------
     def apis(self, context: str | None = None) -> tuple[Any, Any, Any]:
         """(CoreV1Api, AppsV1Api, VersionApi) over a read-only API client."""
