@@ -257,3 +257,22 @@ def test_files_pick_the_bundle_format_from_the_name(tmp_path):
     result = src.fetch(resolve_window(now=NOW))
     assert result.batch.files == [(str(tmp_path / "a.log"), "logs/*.log")]
     assert result.problems == [f"no file matches {tmp_path / 'none-*.jsonl'}"]
+
+
+def test_collect_fills_the_store_with_the_window_only_and_names_what_failed(tmp_path):
+    from aiops.telemetry.live.base import FetchScope
+    from aiops.telemetry.live.collect import collect
+    from aiops.telemetry.store import TelemetryStore
+
+    log = tmp_path / "checkout.log"
+    log.write_text("2026-01-10T11:00:00Z before the window\n2026-01-10T11:45:00Z ERROR pool exhausted\n"
+                   "2026-01-10T11:50:00Z ERROR pool exhausted\n2026-01-10T12:30:00Z after the window\n")
+    files = build_source("files", "app", {"paths": [str(tmp_path / "*.log")]})
+    down = build_source("loki", "main", {"url": "http://127.0.0.1:9", "retries": 0, "timeout_s": 1.0})
+    window = resolve_window("30m", now=NOW)
+    with TelemetryStore() as store:
+        got = collect([files, down], window, FetchScope(), store, deadline_s=10)
+        assert store.counts()["logs"] == 2
+        assert {r.source: r.status for r in got.results} == {"files 'app'": "ok", "loki 'main'": "error"}
+        assert got.missing == ["loki 'main': cannot connect to http://127.0.0.1:9 (connection refused)"]
+        assert got.notes[0].startswith("files 'app': 2 logs in ")
