@@ -36,7 +36,7 @@ def diagnose_command(
     # -- live sources (issue 7): one call; None unless a live flag was given --
     live_run = live_input.LiveRequest(live, alertmanager, alert, alert_file, window, start, end, namespace,
                                       context, service, list(source or []))
-    events = live_input.live_events(settings, live_run, bundle, demo) if live_run.requested else None
+    events = live_input.live_events(settings, live_run, bundle, demo)
     if events is None and demo == (bundle is not None):
         raise BadInputError("give exactly one of --bundle DIR, --demo or live input (--live, --alertmanager, --alert-file)")
     if demo:

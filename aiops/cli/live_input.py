@@ -144,10 +144,20 @@ def fetch_events(plan: LivePlan, store: Any, settings: Any) -> Iterator[Any]:
             source.close()
 
 
-def live_events(settings: Any, request: LiveRequest, bundle: Optional[Path] = None, demo: bool = False) -> Iterator[Any]:
-    """The events of a live diagnosis: reading the sources, then the investigation."""
+def live_events(settings: Any, request: LiveRequest, bundle: Optional[Path] = None,
+                demo: bool = False) -> Iterator[Any] | None:
+    """The events of a live diagnosis (reading the sources, then the investigation); None
+    when no live input was asked for."""
     from aiops.errors import BadInputError
 
+    if not request.requested:
+        stray = [flag for flag, value in (("--window", request.window), ("--start", request.start),
+                                          ("--end", request.end), ("--namespace", request.namespace),
+                                          ("--context", request.context), ("--service", request.service),
+                                          ("--source", request.sources)) if value]
+        if stray:
+            raise BadInputError(f"{stray[0]} needs live input (--live, --alertmanager or --alert-file)")
+        return None
     if bundle is not None or demo:
         raise BadInputError("give either --bundle/--demo or live input (--live, --alertmanager, --alert-file), not both")
     plan = plan_live(settings, request)

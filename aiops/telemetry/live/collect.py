@@ -10,8 +10,10 @@ missing evidence; the others still load. Nothing here raises for an expected fai
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
@@ -48,28 +50,29 @@ def _timed_fetch(source: LiveSource, window: TimeWindow, scope: FetchScope) -> F
 
 def fetch_all(sources: Sequence[LiveSource], window: TimeWindow, scope: FetchScope = FetchScope(),
               deadline_s: float | None = None) -> Iterator[FetchResult]:
-    """Fetch every source concurrently; yield results as they finish, late sources as errors."""
-    if not sources:
-        return
-    pool = ThreadPoolExecutor(max_workers=len(sources), thread_name_prefix="aiops-source")
+    """Fetch every source concurrently; yield results as they finish, late sources as errors.
+
+    Each source runs on a daemon thread: one that misses the deadline is abandoned (its
+    request ends at its own timeout) and never holds up the answer or the exit.
+    """
+    done: queue.Queue[tuple[int, FetchResult]] = queue.Queue()
+    pending = {i: s for i, s in enumerate(sources)}
+    for i, source in pending.items():
+        threading.Thread(target=lambda i=i, s=source: done.put((i, _timed_fetch(s, window, scope))),
+                         name=f"aiops-source-{source.kind}-{source.name}", daemon=True).start()
     t0 = time.monotonic()
-    pending: dict[Future, LiveSource] = {pool.submit(_timed_fetch, s, window, scope): s for s in sources}
-    try:
-        while pending:
-            left = None if deadline_s is None else max(0.0, deadline_s - (time.monotonic() - t0))
-            done, _ = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
-            if not done:
-                for fut, source in pending.items():
-                    fut.cancel()
-                    late = error_result(source.label, f"no answer within {deadline_s:g} s (sources.deadline_s)")
-                    late.duration_s = time.monotonic() - t0
-                    yield late
-                return
-            for fut in done:
-                pending.pop(fut)
-                yield fut.result()
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    while pending:
+        left = None if deadline_s is None else max(0.0, deadline_s - (time.monotonic() - t0))
+        try:
+            i, result = done.get(timeout=left)
+        except queue.Empty:
+            for source in pending.values():
+                late = error_result(source.label, f"no answer within {deadline_s:g} s (sources.deadline_s)")
+                late.duration_s = time.monotonic() - t0
+                yield late
+            return
+        pending.pop(i)
+        yield result
 
 
 def load_result(store: Any, result: FetchResult) -> FetchResult:

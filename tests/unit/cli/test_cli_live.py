@@ -39,6 +39,7 @@ def cfg(tmp_path: Path):
      "--alert needs --alertmanager URL or a configured [sources.alertmanager.<name>]"),
     (["diagnose", "--alert-file", "/nonexistent/payload.json"], '[sources.loki.a]\nurl = "http://127.0.0.1:9"\n',
      "--alert-file /nonexistent/payload.json: no such file"),
+    (["diagnose", "--demo", "--window", "30m"], "", "--window needs live input (--live, --alertmanager or --alert-file)"),
     (["sources"], '[sources.prometheus.a]\nurl = "http://127.0.0.1:9"\nstep = 5\n',
      "unknown key sources.prometheus.a.step"),
     (["sources"], '[sources]\ndeadline_s = 0\n', "sources.deadline_s = 0.0 must be > 0"),
