@@ -181,6 +181,7 @@ class SourcesSettings:
     tempo: dict[str, dict] = field(default_factory=dict)
     files: dict[str, dict] = field(default_factory=dict)
     default_window: str = "30m"      # live diagnosis / snapshot window when no --window, --start or alert
+    deadline_s: float = 60.0         # a source still fetching after this long is reported missing
 
     def validate(self, where: str) -> None:
         from aiops.timeutil import parse_duration
@@ -189,6 +190,7 @@ class SourcesSettings:
             for name, table in getattr(self, kind).items():
                 if not isinstance(table, dict):
                     raise ConfigError(f"{where}: sources.{kind}.{name} = {table!r} must be a [sources.{kind}.{name}] table")
+        _positive(where, "sources.deadline_s", self.deadline_s)
         try:
             if parse_duration(self.default_window) <= 0:
                 raise ValueError

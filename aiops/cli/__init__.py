@@ -88,6 +88,8 @@ _OPTIONAL = [
     ("tools_cmd", "tools_command", "tools", ""),
     ("tools_cmd", "playbooks_command", "playbooks", ""),
     ("tui", "tui_command", "tui", ""),
+    ("sources", "sources_command", "sources", ""),
+    ("snapshot", "snapshot_command", "snapshot", ""),
 ]
 
 _register()

@@ -16,6 +16,9 @@ def check() -> None:
     from aiops.cli import load_cli_settings
 
     settings = load_cli_settings()
+    from aiops.telemetry.live.registry import build_sources
+
+    build_sources(settings)      # live sources: each [sources.<kind>.<name>] table's options (issue 7)
     source = settings.source_file or "built-in defaults (no config file)"
     typer.echo(f"ok: {source}")
 

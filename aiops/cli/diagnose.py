@@ -8,6 +8,8 @@ from typing import Optional
 
 import typer
 
+from aiops.cli import live_input  # live sources (issue 7)
+
 
 def diagnose_command(
     bundle: Optional[Path] = typer.Option(None, "--bundle", "-b", help="Incident bundle directory."),
@@ -21,6 +23,13 @@ def diagnose_command(
     max_root_causes: Optional[int] = typer.Option(None, "--max-root-causes", help="How many ranked candidates to report."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
     reveal_secrets: bool = typer.Option(False, "--reveal-secrets", help="Put back the secrets (keys, tokens, passwords) redacted from the report's evidence — for a local look only, never for a report that is shared."),
+    # -- live sources (issue 7): flags and logic in aiops/cli/live_input.py --
+    live: bool = live_input.LIVE, alertmanager: Optional[str] = live_input.ALERTMANAGER,
+    alert: Optional[str] = live_input.ALERT, alert_file: Optional[Path] = live_input.ALERT_FILE,
+    window: Optional[str] = live_input.WINDOW, start: Optional[str] = live_input.START,
+    end: Optional[str] = live_input.END, namespace: Optional[str] = live_input.NAMESPACE,
+    context: Optional[str] = live_input.CONTEXT, service: Optional[str] = live_input.SERVICE,
+    source: Optional[list[str]] = live_input.SOURCE,
 ) -> None:
     """Diagnose an incident: ranked root causes with evidence, a timeline and remediation."""
     from aiops.cli import load_cli_settings
@@ -29,8 +38,12 @@ def diagnose_command(
     settings = load_cli_settings({"diagnose.format": fmt, "diagnose.reasoner": reasoner,
                                   "diagnose.max_root_causes": max_root_causes, "models.planner": model,
                                   "diagnose.max_steps": max_steps, "diagnose.max_rounds": max_rounds})
-    if demo == (bundle is not None):
-        raise BadInputError("give exactly one of --bundle DIR or --demo")
+    # -- live sources (issue 7): one call; None unless a live flag was given --
+    live_run = live_input.LiveRequest(live, alertmanager, alert, alert_file, window, start, end, namespace,
+                                      context, service, list(source or []))
+    events = live_input.live_events(settings, live_run, bundle, demo)
+    if events is None and demo == (bundle is not None):
+        raise BadInputError("give exactly one of --bundle DIR, --demo or live input (--live, --alertmanager, --alert-file)")
     if demo:
         from aiops.resources import demo_bundle
 
@@ -47,7 +60,7 @@ def diagnose_command(
     view = ProgressView(err, enabled=not quiet and fmt == "text" and err.is_terminal)
     diagnosis = None
     with view:
-        for event in diagnose(bundle, settings):
+        for event in (events if events is not None else diagnose(bundle, settings)):
             view.update(event)
             if isinstance(event, Answer):
                 diagnosis = event.diagnosis

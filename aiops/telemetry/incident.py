@@ -68,8 +68,11 @@ def _time(where: str, value: Any) -> float:
         raise BundleError(f"{where} = {value!r}: unknown timestamp format (use RFC 3339 or unix seconds)") from None
 
 
-def read_alert_json(path: Path) -> tuple[dict[str, str], dict[str, Any], list[str]]:
-    """(labels, the alert itself, warnings) of the first firing alert in an Alertmanager payload."""
+def read_alert_json(path: Path, alertname: str | None = None) -> tuple[dict[str, str], dict[str, Any], list[str]]:
+    """(labels, the alert itself, warnings) of the first firing alert in an Alertmanager payload
+    (the most severe, then earliest, firing alert named `alertname` when one is given)."""
+    from aiops.telemetry.alerts import pick_alert, webhook_alerts
+
     name = path.name
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -77,15 +80,17 @@ def read_alert_json(path: Path) -> tuple[dict[str, str], dict[str, Any], list[st
         raise BundleError(f"{name} line {exc.lineno}: malformed JSON: {exc.msg}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BundleError(f"{name}: cannot read: {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("alerts", []), list):
+    alerts = webhook_alerts(doc)
+    if alerts is None:
         raise BundleError(f"{name}: expected an Alertmanager webhook payload (an object with 'alerts')")
-    alerts = [a for a in doc.get("alerts", []) if isinstance(a, dict)]
-    firing = [a for a in alerts if a.get("status", "firing") == "firing"]
-    if not firing:
-        return {}, {}, [f"{name}: no firing alert"]
-    first = firing[0]
-    labels = {**(doc.get("commonLabels") or {}), **(first.get("labels") or {})}
-    return {str(k): str(v) for k, v in labels.items()}, first, []
+    if alertname is not None:
+        chosen = pick_alert(alerts, alertname)
+    else:
+        chosen = next((a for a in alerts if a.firing), None)
+    if chosen is None:
+        named = f" named {alertname!r}" if alertname is not None else ""
+        return {}, {}, [f"{name}: no firing alert{named}"]
+    return chosen.labels, chosen.raw, []
 
 
 def read_incident(bundle: Path) -> IncidentSpec:

@@ -1,6 +1,9 @@
 """Read-only HTTP for live sources: one session type that can only GET, auth from env var
 names, TLS options, per-request timeouts, retries on connection errors and 5xx, and one-line
 descriptions of every way a request fails ("timed out after 5 s", "HTTP 503", ...).
+
+Every API the live sources read has a GET form (Prometheus, Alertmanager v2, Loki, Jaeger,
+Tempo), so GET is the only verb: a write cannot be sent even by mistake.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from aiops.errors import ConfigError, SourceError, one_line
+from aiops.errors import AiopsError, ConfigError, SourceError, one_line
 from aiops.telemetry.live.options import HttpOptions
 
-READ_METHODS = frozenset({"GET", "HEAD"})
+READ_METHODS = frozenset({"GET"})
 RETRY_STATUSES = (500, 502, 503, 504)
 
 
@@ -26,11 +29,14 @@ class WriteRefused(RuntimeError):
 
 
 class ReadOnlySession(requests.Session):
-    """A requests session that refuses every method but GET and HEAD (before any I/O)."""
+    """A requests session that refuses every method but GET (before any I/O)."""
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         if str(method).upper() not in READ_METHODS:
             raise WriteRefused(f"read-only source: refusing {str(method).upper()} {url}")
+        # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's CA unless the
+        # request names it: the configured tls_ca_file (or skip-verify) must win.
+        kwargs.setdefault("verify", self.verify)
         return super().request(method, url, *args, **kwargs)
 
 
@@ -71,7 +77,10 @@ def build_session(opts: HttpOptions, key: str, where: str, env: Mapping[str, str
     session.headers.update(auth_headers(opts, key, where, env))
     session.auth = basic_auth(opts, key, where, env)
     if opts.tls_insecure_skip_verify:
+        import urllib3
+
         session.verify = False
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)   # asked for: no warning per request
     elif opts.tls_ca_file:
         session.verify = os.path.expanduser(opts.tls_ca_file)
     if opts.tls_cert_file:
@@ -83,10 +92,19 @@ def build_session(opts: HttpOptions, key: str, where: str, env: Mapping[str, str
     return session
 
 
-def get_json(session: requests.Session, url: str, params: Mapping[str, Any] | None, timeout_s: float) -> Any:
+def get_json(session: requests.Session, url: str, params: Mapping[str, Any] | None, timeout_s: float,
+             headers: Mapping[str, str] | None = None) -> Any:
     """GET a JSON document; SourceError (one line) for any HTTP status but 200 or bad JSON."""
-    response = session.get(url, params=params, timeout=timeout_s)
+    response = session.get(url, params=params, timeout=timeout_s, headers=dict(headers or {}))
     return json_body(response)
+
+
+def get_text(session: requests.Session, url: str, timeout_s: float) -> str:
+    """GET a short text answer (readiness endpoints); SourceError for any status but 200."""
+    response = session.get(url, timeout=timeout_s)
+    if response.status_code != 200:
+        raise SourceError(f"HTTP {response.status_code}{_reason(response)}")
+    return response.text
 
 
 def json_body(response: requests.Response) -> Any:
@@ -95,7 +113,8 @@ def json_body(response: requests.Response) -> Any:
     try:
         return response.json()
     except ValueError as exc:
-        raise SourceError(f"malformed JSON in the response of {_path(response.url)}: {one_line(exc)}") from None
+        raise SourceError(f"malformed or truncated JSON in the response of {_path(response.url)}: "
+                          f"{one_line(exc)[:120]}") from None
 
 
 def _path(url: str) -> str:
@@ -114,6 +133,7 @@ def _reason(response: requests.Response) -> str:
     return f": {text}" if text else ""
 
 
+_CLIENT_STATUS = re.compile(r"HTTP Status Code (\d{3}) \((.*)\)$", re.S)   # prometheus-api-client
 _TIMEOUT = re.compile(r"timed? ?out|ReadTimeout|ConnectTimeout|TimeoutError", re.I)
 _TOO_MANY = re.compile(r"too many (\d{3}) error responses")
 
@@ -133,8 +153,11 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 def describe_error(exc: BaseException, timeout_s: float, url: str = "") -> str:
     """One line for an expected failure of a request: timeout, refused, HTTP status, ..."""
-    if isinstance(exc, SourceError):
+    if isinstance(exc, AiopsError):
         return exc.message
+    if m := _CLIENT_STATUS.search(str(exc)):
+        body = " ".join(m.group(2).strip("b'\"").split())[:160]
+        return f"HTTP {m.group(1)}" + (f": {body}" if body else "")
     chain = _chain(exc)
     text = " ".join(one_line(e) + " " + type(e).__name__ for e in chain)
     if m := _TOO_MANY.search(text):
@@ -152,4 +175,6 @@ def describe_error(exc: BaseException, timeout_s: float, url: str = "") -> str:
         return f"the connection to{where} broke off mid-response"
     if isinstance(exc, (requests.ConnectionError,)):
         return f"cannot connect to{where}: {one_line(exc)[:160]}"
+    if isinstance(exc, (ValueError, KeyError, TypeError)):      # incl. requests' JSONDecodeError
+        return f"malformed or truncated answer from{where}: {type(exc).__name__}: {one_line(exc)[:120]}"
     return f"{type(exc).__name__}: {one_line(exc)[:200]}"

@@ -1,9 +1,10 @@
-"""Fetched records into the store through the bundle formats' own loaders.
+"""Fetched batches into the store through the bundle formats' own loaders.
 
 Sources hand over records shaped like the spec's files (logs.jsonl, spans.jsonl,
-events.jsonl rows; Prometheus matrix series); they are written to a temporary file and
-loaded by the same code that loads bundles, so a live diagnosis and a bundle diagnosis see
-the same columns, service names, levels and unwrapped messages.
+events.jsonl rows; Prometheus matrix series; or files a bundle format claims); they are
+written to a temporary file and loaded by the same code that loads bundles, so a live
+diagnosis and a bundle diagnosis see the same columns, service names, levels and
+unwrapped messages. One batch loads in one transaction: all of it or none.
 """
 
 from __future__ import annotations
@@ -14,83 +15,129 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from aiops.domain import TimeWindow
-from aiops.errors import BundleError, SourceError
+import duckdb
+
+from aiops.errors import BundleError, SourceError, one_line
+from aiops.sqlbind import bind_named
+from aiops.telemetry.live.result import Batch
 
 EVENTS_LOOKBACK_S = 3600.0     # change events up to an hour before the window are evidence
-_SPAN_COLUMNS = ("trace_id", "span_id", "parent_span_id", "service", "pod", "operation", "start",
-                 "duration_us", "status", "http_status", "attrs")
+_JSONL_LOADERS = {
+    "logs": "aiops.telemetry.formats.logs:load_logs_jsonl",
+    "spans": "aiops.telemetry.formats.spans:load_spans_jsonl",
+    "events": "aiops.telemetry.formats.events:load_events_jsonl",
+}
 
 
-def _loader(table: str):
-    if table == "logs":
-        from aiops.telemetry.formats.logs import load_logs_jsonl as f
-    elif table == "spans":
-        from aiops.telemetry.formats.spans import load_spans_jsonl as f
-    elif table == "events":
-        from aiops.telemetry.formats.events import load_events_jsonl as f
-    else:
-        raise ValueError(f"no JSONL loader for table {table!r}")
-    return f
+def _function(target: str):
+    import importlib
+
+    module, _, func = target.partition(":")
+    return getattr(importlib.import_module(module), func)
 
 
-def load_records(store: Any, table: str, records: Iterable[dict[str, Any]], name: str) -> int:
-    """Append spec-shaped records (logs/spans/events) to `store`; rows loaded.
+def uniform(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records with the same keys in the same order (the JSONL loader learns columns from a sample)."""
+    records = list(records)
+    keys: dict[str, None] = {}
+    for r in records:
+        for k in r:
+            keys.setdefault(k, None)
+    return [{k: r.get(k, "") for k in keys} for r in records]
 
-    Every record should carry the same keys (the loader learns the columns from the first
-    lines). A record the loader rejects is a SourceError naming `name`.
+
+def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> int:
+    n = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for rec in uniform(records):
+            fh.write(json.dumps(rec, separators=(",", ":"), default=str, ensure_ascii=False))
+            fh.write("\n")
+            n += 1
+    return n
+
+
+def matrix_document(series: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"status": "success", "data": {"resultType": "matrix", "result": series}}
+
+
+def load_matrix(con: Any, series: list[dict[str, Any]], tmp: Path) -> int:
+    """Append Prometheus matrix series; rows loaded.
+
+    The same column rules as the metrics.json loader (its SQL expressions: service from the
+    `service` label, else the pod, else a fallback label; labels as a sorted JSON object),
+    but the samples travel as CSV next to a small series table: JSON for a million samples
+    costs seconds that CSV does not.
     """
+    from aiops.telemetry.formats.metrics import SERVICE_FALLBACK_LABELS
+    from aiops.telemetry.formats.sqlexpr import ident, literal, service_sql, text_sql
+
+    with open(tmp / "series.jsonl", "w", encoding="utf-8") as fh:
+        for i, s in enumerate(series):
+            metric = {str(k): str(v) for k, v in (s.get("metric") or {}).items()}
+            fh.write(json.dumps({"sid": i, "m": metric}, separators=(",", ":")) + "\n")
+    with open(tmp / "samples.csv", "w", encoding="utf-8") as fh:
+        for i, s in enumerate(series):
+            fh.write("".join(f"{i},{t},{v}\n" for t, v in s.get("values") or []))
+    claimed = "'__name__', 'service', 'pod'"
+    fallbacks = ", ".join(f"m[{literal(f)}] AS {ident('fb_' + f)}" for f in SERVICE_FALLBACK_LABELS)
+    service = service_sql("m['service']", "m['pod']", [ident("fb_" + f) for f in SERVICE_FALLBACK_LABELS])
+    sql = f"""
+        INSERT INTO metrics (ts, metric, value, service, pod, labels)
+        WITH ser AS (
+            SELECT sid, m, {fallbacks},
+                   CAST(to_json(map_from_entries(list_sort(list_filter(map_entries(m),
+                        e -> e.key NOT IN ({claimed}) AND e.value <> '')))) AS VARCHAR) AS labels
+            FROM read_json({literal(str(tmp / "series.jsonl"))}, format = 'newline_delimited',
+                           columns = {{'sid': 'BIGINT', 'm': 'MAP(VARCHAR, VARCHAR)'}}))
+        SELECT p.ts, {text_sql("ser.m['__name__']")}, aiops_number(p.v), {service}, {text_sql("ser.m['pod']")},
+               coalesce(ser.labels, '{{}}')
+        FROM read_csv({literal(str(tmp / "samples.csv"))}, header = false,
+                      columns = {{'sid': 'BIGINT', 'ts': 'DOUBLE', 'v': 'VARCHAR'}}) p
+        JOIN ser USING (sid)
+        WHERE {text_sql("ser.m['__name__']")} <> ''"""
+    return int(con.execute(sql).fetchone()[0])
+
+
+def load_batch(store: Any, batch: Batch, name: str) -> dict[str, int]:
+    """Append a batch to `store` in one transaction; rows loaded per table.
+
+    Data the loaders reject is a SourceError naming `name` (the store is left as it was).
+    """
+    from aiops.telemetry.formats import get_formats
+
+    rows: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="aiops-live-") as tmp:
-        path = Path(tmp) / f"{table}.jsonl"
-        n = 0
-        with open(path, "w", encoding="utf-8") as fh:
-            for rec in records:
-                fh.write(json.dumps(rec, separators=(",", ":"), default=str))
-                fh.write("\n")
-                n += 1
-        if n == 0:
-            return 0
-        return _run(store, _loader(table), path, name)
-
-
-def load_matrix(store: Any, series: list[dict[str, Any]], name: str) -> int:
-    """Append Prometheus matrix series ({"metric": {...,"__name__"}, "values": [[t, "v"]...]})."""
-    if not series:
-        return 0
-    from aiops.telemetry.formats.metrics import load_metrics_prometheus_json
-
-    doc = {"status": "success", "data": {"resultType": "matrix", "result": series}}
-    with tempfile.TemporaryDirectory(prefix="aiops-live-") as tmp:
-        path = Path(tmp) / "metrics.json"
-        path.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
-        return _run(store, load_metrics_prometheus_json, path, name)
-
-
-def load_span_columns(store: Any, cols: dict[str, list]) -> int:
-    """Append spans given as columns (the shape `formats.otlp.parse_otlp` returns)."""
-    rows = len(cols.get("span_id", []))
-    if rows:
-        select = ", ".join(f"unnest(${c}) AS {c}" for c in _SPAN_COLUMNS)
-        with store.transaction() as con:
-            con.execute(f"INSERT INTO spans ({', '.join(_SPAN_COLUMNS)}) SELECT {select}",
-                        {c: cols[c] for c in _SPAN_COLUMNS})
+        work = []
+        for table in ("logs", "spans", "events"):
+            records = getattr(batch, table)
+            if records:
+                path = Path(tmp) / f"{table}.jsonl"
+                write_jsonl(path, records)
+                work.append((table, _function(_JSONL_LOADERS[table]), path, f"{name} {table}"))
+        formats = {f.name: f for f in get_formats()}
+        for file, fmt_name in batch.files:
+            fmt = formats[fmt_name]
+            work.append((fmt.table, fmt.load_function(), Path(file), file))
+        try:
+            with store.transaction() as con:
+                if batch.metrics:
+                    rows["metrics"] = load_matrix(con, batch.metrics, Path(tmp))
+                for table, loader, path, label in work:
+                    rows[table] = rows.get(table, 0) + int(loader(con, path, label).rows)
+        except BundleError as exc:
+            raise SourceError(f"unusable data: {exc.message}") from None
+        except duckdb.Error as exc:
+            raise SourceError(f"unusable data: {one_line(exc)[:200]}") from None
     return rows
-
-
-def _run(store: Any, loader, path: Path, name: str) -> int:
-    try:
-        with store.transaction() as con:
-            return int(loader(con, path, name).rows)
-    except BundleError as exc:
-        raise SourceError(f"unusable data: {exc.message}") from None
 
 
 def prune_to_window(store: Any, window: TimeWindow) -> dict[str, int]:
     """Drop rows outside the window (events: keep the hour before it); rows dropped per table."""
-    params = {"start": window.start, "end": window.end}
+    params = {"start": window.start, "end": window.end, "lookback": window.start - EVENTS_LOOKBACK_S}
     dropped = {}
     with store.transaction() as con:
         for table, col, start in (("metrics", "ts", "$start"), ("logs", "ts", "$start"),
-                                  ("spans", "start", "$start"), ("events", "ts", f"$start - {EVENTS_LOOKBACK_S}")):
-            n = con.execute(f"DELETE FROM {table} WHERE {col} < {start} OR {col} > $end", params).fetchone()[0]
-            dropped[table] = int(n)
+                                  ("spans", "start", "$start"), ("events", "ts", "$lookback")):
+            sql = bind_named(f"DELETE FROM {table} WHERE {col} < {start} OR {col} > $end", params)
+            dropped[table] = int(con.execute(sql).fetchone()[0])
     return dropped

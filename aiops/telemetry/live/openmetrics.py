@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from pathlib import Path
 from typing import Any, TextIO
 
 _BAD_NAME = re.compile(r"[^a-zA-Z0-9_:]")
@@ -88,15 +87,3 @@ def _value(v: float) -> str:
     if math.isinf(v):
         return "+Inf" if v > 0 else "-Inf"
     return repr(v)
-
-
-def bundle_to_openmetrics(bundle_dir: str | Path, out_path: str | Path) -> int:
-    """Load a bundle and write its metrics as an OpenMetrics file; samples written."""
-    from aiops.telemetry.bundle import load_bundle
-
-    loaded = load_bundle(bundle_dir)
-    try:
-        with open(out_path, "w", encoding="utf-8") as fh:
-            return write_openmetrics(loaded.store, fh)
-    finally:
-        loaded.store.close()

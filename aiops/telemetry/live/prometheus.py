@@ -1,5 +1,5 @@
 """Prometheus through prometheus-api-client: instant and range queries, series and label
-discovery, and a bounded fetch of one incident window into the store.
+discovery, topk scans, and a bounded fetch of one incident window.
 
 The fetch never pulls every series of the server: it asks Prometheus how many series each
 metric has in the window (one `count by (__name__)` query), shares the `max_series` budget
@@ -19,7 +19,6 @@ from aiops.domain import TimeWindow
 from aiops.errors import ConfigError, SourceError
 from aiops.telemetry.live import promql
 from aiops.telemetry.live.base import Endpoint, FetchScope, HttpSource
-from aiops.telemetry.live.ingest import load_matrix
 from aiops.telemetry.live.options import HttpOptions, positive
 from aiops.telemetry.live.result import FetchResult, Health, error_result
 from aiops.timeutil import to_rfc3339
@@ -121,6 +120,20 @@ class PrometheusSource(HttpSource):
             params.update(start=start, end=end)
         return self._checked(self.client.get_label_values(label, params=params or None))
 
+    def topk(self, k: int, expr: str, start: float, end: float, over: str = "max",
+             step_s: float | None = None) -> list[dict[str, Any]]:
+        """The k series of `expr` with the highest <over>_over_time across [start, end]: one
+        instant query evaluated by Prometheus, so nothing but the k winners comes back. A plain
+        selector is read at its raw samples; any other expression as a subquery at `step_s`."""
+        if over not in ("max", "avg", "min", "sum", "last", "stddev", "count"):
+            raise ValueError(f"topk over {over!r}: use max, avg, min, sum, last, stddev or count")
+        rng = promql.duration(max(1.0, end - start))
+        if promql.is_selector(expr):
+            inner = f"{expr}[{rng}]"
+        else:
+            inner = f"({expr})[{rng}:{promql.duration(step_s or promql.step_for(end - start))}]"
+        return self.query(f"topk({int(k)}, {over}_over_time({inner}))", at=end)
+
     def metadata(self) -> dict[str, str]:
         """metric name -> type (counter, gauge, histogram, summary, unknown)."""
         data = self.get("/api/v1/metadata").get("data") or {}
@@ -135,14 +148,13 @@ class PrometheusSource(HttpSource):
     def health(self) -> Health:
         self.query("vector(1)")
         try:
-            info = self.get("/api/v1/status/buildinfo").get("data") or {}
-            version = f" (Prometheus {info['version']})" if info.get("version") else ""
+            version = str((self.get("/api/v1/status/buildinfo").get("data") or {}).get("version") or "")
         except Exception:  # noqa: BLE001 - Prometheus-compatible servers may not have buildinfo
             version = ""
-        return Health(True, f"ready{version}")
+        return Health(True, f"ready (Prometheus {version})" if version else "ready", version=version)
 
     # -- the fetch ----------------------------------------------------------------------
-    def fetch_into(self, store: Any, window: TimeWindow, scope: FetchScope = FetchScope()) -> FetchResult:
+    def fetch(self, window: TimeWindow, scope: FetchScope = FetchScope()) -> FetchResult:
         o = self.options
         result = FetchResult(source=self.label)
         step = o.step_s or promql.step_for(window.seconds)
@@ -165,13 +177,14 @@ class PrometheusSource(HttpSource):
         for name in sorted(counts):
             kind = promql.metric_kind(name, types.get(name, types.get(re.sub(r"_(bucket|count|sum|total)$", "", name), "")))
             for q in (o.quantiles if kind == "histogram" else [None]):
-                query = promql.aggregate_query(name, kind, label_matchers, o.group_by, rng, q, caps[name])
-                tasks.append((promql.stored_name(name, kind, rng, q), query, caps[name]))
+                query = promql.aggregate_query(name, kind, label_matchers, o.group_by, rng, q, caps[name],
+                                               (window.start, window.end), step)
+                plain = promql.aggregate_query(name, kind, label_matchers, o.group_by, rng, q, caps[name])
+                tasks.append((promql.stored_name(name, kind, rng, q), query, plain))
         series = self._run(tasks, window, step, result)
         series = self._within_budget(series, result)
         self._coverage(series, window, step, result)
-        if series:
-            result.add_rows("metrics", load_matrix(store, series, self.label))
+        result.batch.metrics = series
         return result.finish()
 
     def _series_counts(self, window: TimeWindow, label_matchers: list[str], result: FetchResult) -> dict[str, int]:
@@ -197,7 +210,16 @@ class PrometheusSource(HttpSource):
             names = names[:o.max_metrics]
         return {n: counts[n] for n in names}
 
-    def _run(self, tasks: list[tuple[str, str, int | None]], window: TimeWindow, step: float,
+    def _range(self, query: str, plain: str, window: TimeWindow, step: float) -> list[dict[str, Any]]:
+        """A range query; a server without the `@` modifier (before 2.33) gets the plain topk."""
+        try:
+            return self.query_range(query, window.start, window.end, step)
+        except Exception as exc:  # noqa: BLE001 - re-raised unless the fallback applies
+            if plain == query or not re.search(r"@|modifier", self.describe(exc)):
+                raise
+            return self.query_range(plain, window.start, window.end, step)
+
+    def _run(self, tasks: list[tuple[str, str, str]], window: TimeWindow, step: float,
              result: FetchResult) -> list[dict[str, Any]]:
         """Run the range queries (a few at a time); failures become problems, not exceptions."""
         failures: dict[str, list[str]] = {}
@@ -205,8 +227,8 @@ class PrometheusSource(HttpSource):
         streak = 0
         skipped = 0
         with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
-            futures = [(name, query, pool.submit(self.query_range, query, window.start, window.end, step))
-                       for name, query, _ in tasks]
+            futures = [(name, query, pool.submit(self._range, query, plain, window, step))
+                       for name, query, plain in tasks]
             for name, query, fut in futures:
                 if streak >= ABORT_AFTER and fut.cancel():
                     skipped += 1

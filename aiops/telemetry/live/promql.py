@@ -100,21 +100,43 @@ def stored_name(name: str, kind: str, range_s: float, quantile: float | None = N
 
 
 def aggregate_query(metric: str, kind: str, label_matchers: list[str], group_by: list[str], range_s: float,
-                    quantile: float | None = None, k: int | None = None) -> str:
-    """The pushed-down query for one metric: one series per (group_by) combination."""
+                    quantile: float | None = None, k: int | None = None, window: tuple[float, float] | None = None,
+                    step_s: float | None = None) -> str:
+    """The pushed-down query for one metric: one series per (group_by) combination.
+
+    With `k` (the metric is over its share of the series budget) only k series come back,
+    the same k at every step: those whose peak over `window` (start, end) is highest, chosen
+    by one `topk(k, max_over_time(...[window:step] @ end))` evaluated at the window's end.
+    Without a window, plain topk (which may pick different series at different steps).
+    """
     sel = selector(metric, label_matchers)
     by = ", ".join(group_by)
     rng = duration(range_s)
+    keys = list(group_by)
     if kind == "counter":
         query = f"sum by ({by}) (rate({sel}[{rng}]))"
     elif kind == "histogram":
         query = f"histogram_quantile({quantile:g}, sum by ({by}, le) (rate({sel}[{rng}])))"
     else:
         extra = "" if "quantile" in group_by else ", quantile"
+        keys += [] if "quantile" in group_by else ["quantile"]
         query = f"avg by ({by}{extra}) ({sel})"
+    if k is not None and window is not None:
+        start, end = window
+        span, res = duration(max(1.0, end - start)), duration(step_s or step_for(end - start))
+        return f"{query} and on ({', '.join(keys)}) topk({int(k)}, max_over_time(({query})[{span}:{res}] @ {end:.3f}))"
     if k is not None:
         query = f"topk({int(k)}, {query})"
     return query
+
+
+_SELECTOR = re.compile(r'^\s*[a-zA-Z_:][a-zA-Z0-9_:]*\s*(\{(?:[^{}"]|"(?:[^"\\]|\\.)*")*\})?\s*$'
+                       r'|^\s*\{(?:[^{}"]|"(?:[^"\\]|\\.)*")*\}\s*$')
+
+
+def is_selector(expr: str) -> bool:
+    """Is `expr` a plain instant-vector selector (name{matchers}), not a function or operator?"""
+    return bool(_SELECTOR.match(expr))
 
 
 def valid_label(name: str) -> bool:

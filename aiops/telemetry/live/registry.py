@@ -11,7 +11,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from aiops.errors import BadInputError, ConfigError
+from aiops.errors import BadInputError
 
 _PKG = "aiops.telemetry.live"
 
@@ -86,23 +86,10 @@ def build_sources(settings: Any, names: list[str] | None = None, env: Mapping[st
     return sources
 
 
-def check_sources(settings: Any, env: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
-    """(sources.kind.name, problem) for every configured source whose options are bad."""
-    where = settings.source_file or "settings"
-    problems = []
-    for kind, name, table in configured_tables(settings):
-        try:
-            src = build_source(kind, name, table, where, env)
-            src.validate_secrets()
-        except ConfigError as exc:
-            problems.append((f"sources.{kind}.{name}", exc.message))
-    return problems
-
-
 for _name, _cls, _desc in (
     ("prometheus", "prometheus:PrometheusSource", "metrics: PromQL range queries, aggregated server-side"),
     ("alertmanager", "alertmanager:AlertmanagerSource", "firing alerts (v2 API): the incident to diagnose"),
-    ("kubernetes", "kubernetes:KubernetesSource", "pods, restarts, events, rollouts, nodes, pod logs (read-only)"),
+    ("kubernetes", "k8s:KubernetesSource", "pods, restarts, events, rollouts, nodes, pod logs (read-only)"),
     ("loki", "loki:LokiSource", "logs: LogQL query_range"),
     ("jaeger", "jaeger:JaegerSource", "traces: Jaeger query HTTP API"),
     ("tempo", "tempo:TempoSource", "traces: Tempo search + trace by id (OTLP JSON)"),
