@@ -124,21 +124,23 @@ def plan_live(settings: Any, request: LiveRequest) -> LivePlan:
 
 
 def fetch_events(plan: LivePlan, store: Any, settings: Any) -> Iterator[Any]:
-    """Read every source into `store`, as plan/step/result events; fills the plan's notes and missing."""
-    from aiops.agent.events import PlanMade, StepStarted, ToolResultEvent
+    """Read every source into `store`, as round-0 plan/step/result events; fills the plan's
+    notes and missing."""
+    from aiops.agent.events import PlanMade, PlannedStep, StepStarted, ToolResultEvent
     from aiops.telemetry.live.collect import Collected, fetch_all, load_window
 
     window = plan.target.incident.window
     collected = Collected(notes=plan.target.notes, missing=plan.target.missing)
-    steps = {s.label: f"read {s.label}" for s in plan.sources}
-    yield PlanMade(steps=tuple(steps.values()), hypotheses=("read the live sources",))
-    for source in plan.sources:
-        yield StepStarted(step=steps[source.label], tool=source.kind)
+    steps = {s.label: PlannedStep(f"r0-{i + 1}", f"{s.kind}.fetch", {"source": s.name}, "live",
+                                  f"read {s.label} for the window") for i, s in enumerate(plan.sources)}
+    yield PlanMade(round=0, steps=tuple(steps.values()), hypotheses=("read the live sources",), reasoner="live")
+    for step in steps.values():
+        yield StepStarted(step=step, round=0)
     try:
         for result in fetch_all(plan.sources, window, plan.scope, settings.sources.deadline_s):
             collected.add(load_window(store, result, window))
-            yield ToolResultEvent(step=steps[result.source], tool=result.source.split(" ")[0], status=result.status,
-                                  summary=result.summary(), duration_s=result.duration_s)
+            yield ToolResultEvent(step=steps[result.source], status=result.status, summary=result.summary(),
+                                  duration_s=result.duration_s, round=0)
     finally:
         for source in plan.sources:
             source.close()
@@ -172,6 +174,9 @@ def _run(plan: LivePlan, settings: Any) -> Iterator[Any]:
     try:
         yield from fetch_events(plan, store, settings)
         t = plan.target
-        yield from investigate(t.incident, store, settings, notes=t.notes, missing=t.missing)
+        sources: dict[str, dict[str, Any]] = {}
+        for src in plan.sources:     # the agent's HTTP tools query them again (they reopen lazily)
+            sources.setdefault(src.kind, {})[src.name] = src
+        yield from investigate(t.incident, store, settings, notes=t.notes, missing=t.missing, sources=sources)
     finally:
         store.close()
