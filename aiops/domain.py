@@ -125,3 +125,5 @@ class Diagnosis:
     timeline: tuple[TimelineEntry, ...] = ()
     missing_evidence: tuple[str, ...] = ()   # sources/signals that could not be checked
     notes: tuple[str, ...] = ()
+    trace_id: str = ""                       # the run's OpenTelemetry trace id (32 hex digits)
+    prompt_versions: dict[str, str] = field(default_factory=dict)   # prompt name -> version the run used

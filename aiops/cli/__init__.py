@@ -87,6 +87,8 @@ _OPTIONAL = [
     ("gateway", "group", "gateway", "Model gateway: internal keys and usage."),
     ("tools_cmd", "tools_command", "tools", ""),
     ("tools_cmd", "playbooks_command", "playbooks", ""),
+    ("runs", "group", "runs", "Run history: list, show and diff recorded diagnoses."),
+    ("runs", "feedback_command", "feedback", ""),
 ]
 
 _register()

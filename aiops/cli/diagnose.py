@@ -20,6 +20,9 @@ def diagnose_command(
     max_rounds: Optional[int] = typer.Option(None, "--max-rounds", help="Budget: plan/execute/reflect rounds."),
     max_root_causes: Optional[int] = typer.Option(None, "--max-root-causes", help="How many ranked candidates to report."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
+    trace: Optional[str] = typer.Option(None, "--trace", help="Trace the run: console (a span tree on stderr), "
+                                        "FILE.jsonl (one JSON span a line), otlp or none. OTLP/HTTP export also "
+                                        "follows the OTEL_* environment variables."),
 ) -> None:
     """Diagnose an incident: ranked root causes with evidence, a timeline and remediation."""
     from aiops.cli import load_cli_settings
@@ -39,17 +42,24 @@ def diagnose_command(
 
     from aiops.agent.events import Answer
     from aiops.agent.pipeline import diagnose
+    from aiops.agent.trace_export import tracing_setup
     from aiops.cli.progress import ProgressView
+    from aiops.history import RunHistory, recorded
 
     err = Console(stderr=True)
     fmt = settings.diagnose.format
     view = ProgressView(err, enabled=not quiet and fmt == "text" and err.is_terminal)
     diagnosis = None
-    with view:
-        for event in diagnose(bundle, settings):
-            view.update(event)
-            if isinstance(event, Answer):
-                diagnosis = event.diagnosis
+    tracing = tracing_setup(settings, trace, console=sys.stderr)
+    history = RunHistory.from_settings(settings) if settings.history.enabled else None
+    try:
+        with view:
+            for event in recorded(diagnose(bundle, settings, tracer_provider=tracing.provider), history, bundle=bundle):
+                view.update(event)
+                if isinstance(event, Answer):
+                    diagnosis = event.diagnosis
+    finally:
+        tracing.shutdown()       # flush the exporters, also when the run failed
     assert diagnosis is not None, "the loop ended without an answer"
 
     if fmt == "json":
