@@ -209,9 +209,11 @@ class TracingSettings:
     exporter: str = "auto"           # auto (otlp when an OTEL_EXPORTER_OTLP_*ENDPOINT or OTEL_TRACES_EXPORTER=otlp is set) | otlp | none
     file: str = ""                   # also append every span as one JSON line to this file
     service_name: str = "aiops"      # resource service.name unless OTEL_SERVICE_NAME is set
+    flush_timeout_s: float = 3.0     # at exit, how long a collector may take before its spans are dropped
 
     def validate(self, where: str) -> None:
         _choice(where, "tracing.exporter", self.exporter, ("auto", "otlp", "none"))
+        _positive(where, "tracing.flush_timeout_s", self.flush_timeout_s)
 
 
 @dataclass

@@ -57,5 +57,5 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     for name in list(__import__("os").environ):
-        if name.startswith("AIOPS_") and not name.startswith("AIOPS_TEST_"):
-            monkeypatch.delenv(name, raising=False)
+        if (name.startswith("AIOPS_") and not name.startswith("AIOPS_TEST_")) or name.startswith("OTEL_"):
+            monkeypatch.delenv(name, raising=False)      # no test exports to the developer's collector

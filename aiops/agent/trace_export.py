@@ -36,13 +36,30 @@ TRACE_CHOICES = ("console", "otlp", "none")
 class TraceSetup:
     provider: Any
     exporters: list[str] = field(default_factory=list)     # what the spans go to, for a note
+    flush_timeout_s: float = 3.0
+    remote: list[Any] = field(default_factory=list)        # exporters that may hang on a dead collector
 
-    def shutdown(self) -> None:
-        """Flush and close every exporter (call once, when the command is done)."""
+    def shutdown(self) -> str:
+        """Flush and close every exporter (call once, when the command is done). A collector
+        that does not answer gets `flush_timeout_s`, then its spans are dropped: the returned
+        note says so ("" when all went well)."""
+        note = ""
         try:
+            # the batch processor flushes in the calling thread and retries a dead collector for
+            # the exporter's whole timeout: flush in a helper thread and stop waiting in time
+            flusher = threading.Thread(target=self.provider.force_flush, name="aiops-trace-flush", daemon=True)
+            flusher.start()
+            flusher.join(self.flush_timeout_s)
+            if flusher.is_alive():
+                where = ", ".join(e for e in self.exporters if e.startswith("otlp"))
+                note = f"traces not delivered: {where} did not accept them within {self.flush_timeout_s:g} s"
+                for exporter in self.remote:
+                    exporter.shutdown()      # ends the retry loop still waiting on the collector
+                flusher.join(self.flush_timeout_s)
             self.provider.shutdown()
         except Exception:  # noqa: BLE001 - an exporter that cannot flush never fails the command
             pass
+        return note
 
 
 def _first(env: Mapping[str, str], *names: str) -> str:
@@ -115,10 +132,12 @@ def tracing_setup(settings: Settings, trace: str | None = None, console: IO[str]
         mode = "otlp"
     service = _first(env, "OTEL_SERVICE_NAME") or settings.tracing.service_name
     provider = TracerProvider(resource=Resource.create({"service.name": service, "service.version": __version__}))
-    setup = TraceSetup(provider)
+    setup = TraceSetup(provider, flush_timeout_s=settings.tracing.flush_timeout_s)
     try:
         if mode == "otlp" or (mode == "auto" and otlp_configured(env)):
-            provider.add_span_processor(BatchSpanProcessor(otlp_exporter(env)))
+            exporter = otlp_exporter(env)
+            setup.remote.append(exporter)
+            provider.add_span_processor(BatchSpanProcessor(exporter))
             setup.exporters.append(f"otlp {otlp_endpoint(env)}")
         if trace == "console":
             import sys

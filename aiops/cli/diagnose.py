@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Optional
@@ -50,6 +51,7 @@ def diagnose_command(
     fmt = settings.diagnose.format
     view = ProgressView(err, enabled=not quiet and fmt == "text" and err.is_terminal)
     diagnosis = None
+    logging.getLogger("opentelemetry").setLevel(logging.ERROR)   # one note below instead of retry chatter
     tracing = tracing_setup(settings, trace, console=sys.stderr)
     history = RunHistory.from_settings(settings) if settings.history.enabled else None
     try:
@@ -58,9 +60,16 @@ def diagnose_command(
                 view.update(event)
                 if isinstance(event, Answer):
                     diagnosis = event.diagnosis
+        assert diagnosis is not None, "the loop ended without an answer"
+        _write_report(diagnosis, settings, fmt, output)
     finally:
-        tracing.shutdown()       # flush the exporters, also when the run failed
-    assert diagnosis is not None, "the loop ended without an answer"
+        note = tracing.shutdown()       # after the report: a slow collector never delays it
+        if note:
+            err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _write_report(diagnosis, settings, fmt: str, output: Optional[Path]) -> None:  # noqa: ANN001
+    from rich.console import Console
 
     if fmt == "json":
         from aiops.report.json_report import render_json
@@ -81,6 +90,7 @@ def diagnose_command(
         text = cap.export_text()
     if output is None:
         sys.stdout.write(text)
+        sys.stdout.flush()
     else:
         from aiops.report.files import write_atomic
 
