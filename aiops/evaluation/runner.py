@@ -22,13 +22,11 @@ OFFLINE = "(no prompts: offline)"
 
 
 def prompt_label(versions: dict[str, str]) -> str:
-    """"v3" when every prompt ran at v3, else "planner v3, reflector v2"; OFFLINE when none."""
+    """The prompt set a run used, named like [prompts] version names it: "v3" = each prompt's
+    newest version <= v3, i.e. the highest version among them; OFFLINE when none."""
     if not versions:
         return OFFLINE
-    distinct = set(versions.values())
-    if len(distinct) == 1:
-        return distinct.pop()
-    return ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
+    return max(versions.values(), key=lambda v: int(v[1:]) if v[1:].isdigit() else -1)
 
 
 @dataclass(frozen=True)
