@@ -231,7 +231,9 @@ class StepSpans:
     def running(self, index: int, step: PlannedStep) -> Iterator[None]:
         """Around `tool.run` in the worker thread."""
         with self._lock:
-            span = None if index in self._closed else self._spans.setdefault(index, self._open(index, step))
+            span = None
+            if index not in self._closed:
+                span = self._spans[index] = self._open(index, step)
         if span is None:              # the loop gave up on it before it started
             yield
             return

@@ -49,6 +49,11 @@ def eval_command(
 
     settings = load_cli_settings({"models.planner": model, "diagnose.reasoner": reasoner})
     corpora = list(corpus) if corpus else [suite_dir(settings)]
+    if not corpus and not corpora[0].is_dir():
+        from aiops.errors import BadInputError
+
+        raise BadInputError(f"no evaluation suite yet at {corpora[0]}: give --corpus DIR, or turn wrong runs into "
+                            "cases with `aiops feedback RUN --verdict wrong --root-cause SERVICE`")
     err = Console(stderr=True)
     if compare:
         _compare(corpora, settings, list(compare), as_json, min_top1)

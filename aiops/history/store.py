@@ -153,6 +153,8 @@ class RunHistory:
         cols, key = _TABLES[table]
         names = columns or list(cols)
         self.fold()
+        if not self.wal_path.exists() and not self.path.exists():
+            return []                              # nothing recorded yet: reading creates nothing
         with self._wal_lock(fcntl.LOCK_SH) as fd:
             pending = [r for r in _parse_wal(fd) if r["table"] == table]
             stored = [dict(zip(names, values)) for values in
