@@ -303,9 +303,15 @@ class TracedKnowledgeBase:
                 attrs[f"aiops.retrieval.{key}"] = run.text(value, 200)
         current = run._trace.get_current_span().get_span_context()
         parent = None if current.is_valid else run._parent()      # outside any step: under the round
-        with run.tracer.start_as_current_span("retrieval", context=parent, attributes=attrs,
-                                              record_exception=False) as span:
-            hits = self._kb.search(query, k=k, **filters)
+        with run.tracer.start_as_current_span("retrieval", context=parent, attributes=attrs, record_exception=False,
+                                              set_status_on_exception=False) as span:
+            try:
+                hits = self._kb.search(query, k=k, **filters)
+            except BaseException as exc:
+                from opentelemetry.trace import Status, StatusCode
+
+                span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {run.text(one_line(exc), 300)}"))
+                raise
             try:
                 span.set_attribute("aiops.retrieval.hits", len(hits))
                 span.set_attribute("aiops.retrieval.sources", [run.text(h.source, 300) for h in hits[:MAX_LIST]])
