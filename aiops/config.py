@@ -200,6 +200,73 @@ class SourcesSettings:
 
 
 @dataclass
+class TracingSettings:
+    """OpenTelemetry traces of each run (aiops.agent.run_trace, aiops.agent.trace_export).
+
+    The OTLP/HTTP exporter is configured by the standard OTEL_* environment variables
+    (OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, _HEADERS, _TIMEOUT, OTEL_SERVICE_NAME ...); they are
+    read here, with the settings, into `Settings.otel_env`.
+    """
+
+    exporter: str = "auto"           # auto (otlp when an OTEL_EXPORTER_OTLP_*ENDPOINT or OTEL_TRACES_EXPORTER=otlp is set) | otlp | none
+    file: str = ""                   # also append every span as one JSON line to this file
+    service_name: str = "aiops"      # resource service.name unless OTEL_SERVICE_NAME is set
+    flush_timeout_s: float = 3.0     # at exit, how long a collector may take before its spans are dropped
+
+    def validate(self, where: str) -> None:
+        _choice(where, "tracing.exporter", self.exporter, ("auto", "otlp", "none"))
+        _positive(where, "tracing.flush_timeout_s", self.flush_timeout_s)
+
+
+@dataclass
+class HistorySettings:
+    """The run history (aiops runs, aiops feedback): one DuckDB file, written crash-safely."""
+
+    enabled: bool = True
+    path: str = ""                   # "" -> <data_dir>/runs.duckdb
+
+    def validate(self, where: str) -> None:
+        pass
+
+
+@dataclass
+class EvaluationSettings:
+    suite_dir: str = ""              # evaluation cases made by `aiops feedback`; "" -> <data_dir>/eval-suite
+
+    def validate(self, where: str) -> None:
+        pass
+
+
+CANARY_KEYS = {"version": "", "percent": 0.0, "by": "run"}
+
+
+@dataclass
+class PromptsSettings:
+    """Versioned prompt templates <dir>/<name>/v<N>.md and their gray rollout."""
+
+    paths: list[str] = field(default_factory=list)   # operator prompt directories; they win over the shipped ones
+    version: str = ""                # "" = each prompt's newest version (below a canary); "vN" = newest <= vN
+    canary: dict[str, Any] = field(default_factory=lambda: dict(CANARY_KEYS))   # [prompts.canary]
+
+    def validate(self, where: str) -> None:
+        _prompt_version(where, "prompts.version", self.version)
+        if not isinstance(self.canary, dict):
+            raise ConfigError(f"{where}: prompts.canary = {self.canary!r} must be a [prompts.canary] table")
+        for key in self.canary:
+            if key not in CANARY_KEYS:
+                raise ConfigError(f"{where}: unknown key prompts.canary.{key} (known: {', '.join(CANARY_KEYS)})")
+        canary = {**CANARY_KEYS, **self.canary}
+        _prompt_version(where, "prompts.canary.version", canary["version"])
+        pct = canary["percent"]
+        if isinstance(pct, bool) or not isinstance(pct, (int, float)) or not 0 <= pct <= 100:
+            raise ConfigError(f"{where}: prompts.canary.percent = {pct!r} must be a number from 0 to 100")
+        _choice(where, "prompts.canary.by", canary["by"], ("run", "incident"))
+        if pct > 0 and not canary["version"]:
+            raise ConfigError(f"{where}: prompts.canary.percent = {pct!r} needs prompts.canary.version (e.g. \"v3\")")
+        self.canary = canary | {"percent": float(pct)}
+
+
+@dataclass
 class Settings:
     general: GeneralSettings = field(default_factory=GeneralSettings)
     diagnose: DiagnoseSettings = field(default_factory=DiagnoseSettings)
@@ -210,7 +277,12 @@ class Settings:
     sources: SourcesSettings = field(default_factory=SourcesSettings)
     tools: ToolsSettings = field(default_factory=ToolsSettings)
     playbooks: PlaybooksSettings = field(default_factory=PlaybooksSettings)
+    tracing: TracingSettings = field(default_factory=TracingSettings)
+    history: HistorySettings = field(default_factory=HistorySettings)
+    evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
+    prompts: PromptsSettings = field(default_factory=PromptsSettings)
     source_file: str | None = None  # which file the settings came from, if any
+    otel_env: dict[str, str] = field(default_factory=dict)   # the OTEL_* environment variables (tracing exporters)
 
     @property
     def data_dir(self) -> Path:
@@ -221,12 +293,17 @@ class Settings:
 
 
 def section_names() -> list[str]:
-    return [f.name for f in dataclasses.fields(Settings) if f.name != "source_file"]
+    return [f.name for f in dataclasses.fields(Settings) if f.name not in ("source_file", "otel_env")]
 
 
 def _choice(where: str, key: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ConfigError(f"{where}: {key} = {value!r} is not one of {', '.join(allowed)}")
+
+
+def _prompt_version(where: str, key: str, value: str) -> None:
+    if value and not (value[:1] == "v" and value[1:].isdigit()):
+        raise ConfigError(f"{where}: {key} = {value!r} is not a prompt version (use e.g. \"v3\", or \"\")")
 
 
 def _positive(where: str, key: str, value: float) -> None:
@@ -349,6 +426,7 @@ def load_settings(
             continue
         section, _, key = dotted.partition(".")
         _apply(settings, f"flag for {dotted}", section, key, value, from_text=isinstance(value, str))
+    settings.otel_env = {k: v for k, v in env.items() if k.startswith("OTEL_")}
     where = settings.source_file or "settings"
     for section in section_names():
         getattr(settings, section).validate(where)

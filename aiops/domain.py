@@ -125,6 +125,8 @@ class Diagnosis:
     timeline: tuple[TimelineEntry, ...] = ()
     missing_evidence: tuple[str, ...] = ()   # sources/signals that could not be checked
     notes: tuple[str, ...] = ()
+    trace_id: str = ""                       # the run's OpenTelemetry trace id (32 hex digits)
+    prompt_versions: dict[str, str] = field(default_factory=dict)   # prompt name -> version the run used
     # placeholder -> original for secrets redacted out of this diagnosis; never rendered,
     # only used to restore them locally when the operator asks (--reveal-secrets)
     secrets: dict[str, str] = field(default_factory=dict, compare=False, repr=False)

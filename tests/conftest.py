@@ -49,6 +49,21 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded(_real_connect_ex))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_session_home(tmp_path_factory: pytest.TempPathFactory):
+    """The same for module- and session-scoped fixtures, which run before function-scoped
+    ones (a module fixture running `aiops diagnose` must not write the developer's history)."""
+    mp = pytest.MonkeyPatch()
+    home = tmp_path_factory.mktemp("session-home")
+    mp.setenv("HOME", str(home))
+    mp.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    for name in list(__import__("os").environ):
+        if (name.startswith("AIOPS_") and not name.startswith("AIOPS_TEST_")) or name.startswith("OTEL_"):
+            mp.delenv(name, raising=False)
+    yield
+    mp.undo()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's ~/.config/aiops or writes to their data directory."""
@@ -57,5 +72,5 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     for name in list(__import__("os").environ):
-        if name.startswith("AIOPS_") and not name.startswith("AIOPS_TEST_"):
-            monkeypatch.delenv(name, raising=False)
+        if (name.startswith("AIOPS_") and not name.startswith("AIOPS_TEST_")) or name.startswith("OTEL_"):
+            monkeypatch.delenv(name, raising=False)      # no test exports to the developer's collector

@@ -33,6 +33,8 @@ class RunStarted:
     run_id: str
     incident_title: str
     reasoner: str                  # "offline" or "llm:<alias>"
+    trace_id: str = ""             # the run's OpenTelemetry trace (32 hex digits)
+    prompt_versions: dict[str, str] = field(default_factory=dict)   # prompt name -> version (LLM reasoner)
 
 
 @dataclass(frozen=True)

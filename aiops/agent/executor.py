@@ -10,9 +10,10 @@ run goes on. Results are reported as they finish; the caller merges them in plan
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import time
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
 from aiops.agent.events import PlannedStep
 from aiops.agent.state import RunState, StepRecord, call_key
@@ -48,11 +49,12 @@ def _refusal(registry: ToolRegistry, state: RunState, step: PlannedStep) -> tupl
 
 
 def _run_one(registry: ToolRegistry, state: RunState, step: PlannedStep, args: dict,
-             started: dict[int, float], index: int) -> ToolResult:
+             started: dict[int, float], index: int, spans: Any = None) -> ToolResult:
     started[index] = time.monotonic()
     tool = registry.get(step.tool)
     try:
-        return tool.run(state.context(), args)
+        with spans.running(index, step) if spans is not None else contextlib.nullcontext():
+            return tool.run(state.context(), args)
     except AiopsError as exc:
         return ToolResult("error", one_line(exc))
     except Exception as exc:  # noqa: BLE001 - one failing tool never sinks a diagnosis
@@ -60,11 +62,12 @@ def _run_one(registry: ToolRegistry, state: RunState, step: PlannedStep, args: d
 
 
 def execute(registry: ToolRegistry, state: RunState, steps: list[PlannedStep], round_no: int,
-            timeout_s: float, deadline: float | None = None) -> Iterator[Finished]:
+            timeout_s: float, deadline: float | None = None, spans: Any = None) -> Iterator[Finished]:
     """Run `steps`; yields each as it finishes (refusals first, in plan order).
 
     Each step has `timeout_s` from the moment it starts running; `deadline` (monotonic
     time) ends every step still running or waiting when the run's wall-time budget is spent.
+    `spans` (aiops.agent.run_trace.StepSpans) opens each step's trace span in its worker thread.
     """
     pending: dict[cf.Future, tuple[int, PlannedStep]] = {}
     started: dict[int, float] = {}
@@ -74,7 +77,7 @@ def execute(registry: ToolRegistry, state: RunState, steps: list[PlannedStep], r
             refused, args = _refusal(registry, state, step)
             if refused is None:
                 state.seen[call_key(registry.get(step.tool).spec.name, args)] = step.id
-                pending[pool.submit(_run_one, registry, state, step, args, started, i)] = (i, step)
+                pending[pool.submit(_run_one, registry, state, step, args, started, i, spans)] = (i, step)
             else:
                 yield Finished(i, StepRecord(step, round_no, refused, 0.0))
         while pending:

@@ -28,8 +28,12 @@ class PromptStore:
     def __init__(self, directories: list[Path] | None = None) -> None:
         # later directories win: the operator's prompts override the shipped ones
         self.directories = [_PACKAGE_DIR, *(Path(d).expanduser() for d in directories or [])]
-        self._cache: dict[Path, tuple[float, str]] = {}
+        self._cache: dict[Path, tuple[tuple[int, int, int], str]] = {}
         self._lock = threading.Lock()
+
+    def names(self) -> list[str]:
+        """Every prompt that has at least one version file."""
+        return sorted({p.parent.name for d in self.directories for p in d.glob("*/v*.md") if _VERSION.fullmatch(p.stem)})
 
     def versions(self, name: str) -> list[str]:
         found = {p.stem for d in self.directories for p in (d / name).glob("v*.md") if _VERSION.fullmatch(p.stem)}
@@ -51,10 +55,11 @@ class PromptStore:
         path = self._path(name, version)
         if path is None:
             raise ConfigError(f"prompt {name!r} has no version {version!r} (known: {', '.join(known)})")
-        mtime = path.stat().st_mtime_ns
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)   # an editor that renames a new file in changes the inode
         with self._lock:
             cached = self._cache.get(path)
-            if cached is None or cached[0] != mtime:
-                cached = (mtime, path.read_text(encoding="utf-8").strip())
+            if cached is None or cached[0] != stamp:
+                cached = (stamp, path.read_text(encoding="utf-8").strip())
                 self._cache[path] = cached
         return Prompt(name, version, cached[1], str(path))

@@ -90,6 +90,8 @@ _OPTIONAL = [
     ("tui", "tui_command", "tui", ""),
     ("sources", "sources_command", "sources", ""),
     ("snapshot", "snapshot_command", "snapshot", ""),
+    ("runs", "group", "runs", "Run history: list, show and diff recorded diagnoses."),
+    ("runs", "feedback_command", "feedback", ""),
 ]
 
 _register()

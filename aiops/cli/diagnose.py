@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Optional
@@ -23,6 +24,9 @@ def diagnose_command(
     max_root_causes: Optional[int] = typer.Option(None, "--max-root-causes", help="How many ranked candidates to report."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
     reveal_secrets: bool = typer.Option(False, "--reveal-secrets", help="Put back the secrets (keys, tokens, passwords) redacted from the report's evidence — for a local look only, never for a report that is shared."),
+    trace: Optional[str] = typer.Option(None, "--trace", help="Trace the run: console (a span tree on stderr), "
+                                        "FILE.jsonl (one JSON span a line), otlp or none. OTLP/HTTP export also "
+                                        "follows the OTEL_* environment variables."),
     # -- live sources (issue 7): flags and logic in aiops/cli/live_input.py --
     live: bool = live_input.LIVE, alertmanager: Optional[str] = live_input.ALERTMANAGER,
     alert: Optional[str] = live_input.ALERT, alert_file: Optional[Path] = live_input.ALERT_FILE,
@@ -38,11 +42,9 @@ def diagnose_command(
     settings = load_cli_settings({"diagnose.format": fmt, "diagnose.reasoner": reasoner,
                                   "diagnose.max_root_causes": max_root_causes, "models.planner": model,
                                   "diagnose.max_steps": max_steps, "diagnose.max_rounds": max_rounds})
-    # -- live sources (issue 7): one call; None unless a live flag was given --
     live_run = live_input.LiveRequest(live, alertmanager, alert, alert_file, window, start, end, namespace,
                                       context, service, list(source or []))
-    events = live_input.live_events(settings, live_run, bundle, demo)
-    if events is None and demo == (bundle is not None):
+    if not live_run.requested and demo == (bundle is not None):
         raise BadInputError("give exactly one of --bundle DIR, --demo or live input (--live, --alertmanager, --alert-file)")
     if demo:
         from aiops.resources import demo_bundle
@@ -53,22 +55,42 @@ def diagnose_command(
 
     from aiops.agent.events import Answer
     from aiops.agent.pipeline import diagnose
+    from aiops.agent.trace_export import tracing_setup
     from aiops.cli.progress import ProgressView
+    from aiops.history import RunHistory, recorded
 
     err = Console(stderr=True)
     fmt = settings.diagnose.format
     view = ProgressView(err, enabled=not quiet and fmt == "text" and err.is_terminal)
     diagnosis = None
-    with view:
-        for event in (events if events is not None else diagnose(bundle, settings)):
-            view.update(event)
-            if isinstance(event, Answer):
-                diagnosis = event.diagnosis
-    assert diagnosis is not None, "the loop ended without an answer"
-    if reveal_secrets:
-        from aiops.agent.answer import reveal_secrets as reveal
+    logging.getLogger("opentelemetry").setLevel(logging.ERROR)   # one note below instead of retry chatter
+    tracing = tracing_setup(settings, trace, console=sys.stderr)
+    try:
+        # -- live sources (issue 7): None unless a live flag was given --
+        events = live_input.live_events(settings, live_run, None if demo else bundle, demo,
+                                        tracer_provider=tracing.provider)
+        if events is None:
+            events = diagnose(bundle, settings, tracer_provider=tracing.provider)
+        history = RunHistory.from_settings(settings) if settings.history.enabled else None
+        with view:
+            for event in recorded(events, history, bundle=bundle):
+                view.update(event)
+                if isinstance(event, Answer):
+                    diagnosis = event.diagnosis
+        assert diagnosis is not None, "the loop ended without an answer"
+        if reveal_secrets:
+            from aiops.agent.answer import reveal_secrets as reveal
 
-        diagnosis = reveal(diagnosis)
+            diagnosis = reveal(diagnosis)
+        _write_report(diagnosis, settings, fmt, output)
+    finally:
+        note = tracing.shutdown()       # after the report: a slow collector never delays it
+        if note:
+            err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _write_report(diagnosis, settings, fmt: str, output: Optional[Path]) -> None:  # noqa: ANN001
+    from rich.console import Console
 
     if fmt == "json":
         from aiops.report.json_report import render_json
@@ -89,6 +111,7 @@ def diagnose_command(
         text = cap.export_text()
     if output is None:
         sys.stdout.write(text)
+        sys.stdout.flush()
     else:
         from aiops.report.files import write_atomic
 

@@ -1,48 +1,107 @@
-"""`aiops eval`: top-k accuracy of the diagnosis over bundles with a truth.toml."""
+"""`aiops eval`: accuracy, latency and cost of the diagnosis over a suite of bundles with a truth.toml."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional, Tuple
 
 import typer
 
 
-def eval_command(
-    corpus: Path = typer.Option(..., "--corpus", help="Directory holding evaluation bundles (each with truth.toml)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
-    min_top1: Optional[float] = typer.Option(None, "--min-top1", help="Exit 1 when top-1 accuracy is below this (0..1)."),
-) -> None:
-    """Run the diagnosis on every bundle with a truth.toml; print top-1/3/5 accuracy by fault kind."""
-    from rich.console import Console
+def _table(title: str, label: str, groups: dict, report) -> "object":  # noqa: ANN001
     from rich.table import Table
 
+    table = Table(title=title)
+    for col in (label, "cases", "top-1", "top-3", "top-5", "s/case", "tokens/case", "$/case"):
+        table.add_column(col, justify="left" if col == label else "right")
+
+    def row(name: str, cases: list, **style: str) -> None:
+        s = report.stats(cases)
+        table.add_row(name, str(s["cases"]), f"{s['top1']:.0%}", f"{s['top3']:.0%}", f"{s['top5']:.0%}",
+                      f"{s['mean_seconds']:.2f}", f"{s['tokens_per_case']:.0f}", f"{s['cost_usd_per_case']:.4f}", **style)
+
+    for name, cases in groups.items():
+        row(name, cases)
+    row("all", report.cases, style="bold")
+    return table
+
+
+def eval_command(
+    corpus: Optional[List[Path]] = typer.Option(None, "--corpus", help="Directory of evaluation bundles (each with "
+                                                "truth.toml); repeatable. Default: the feedback suite "
+                                                "([evaluation] suite_dir)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    min_top1: Optional[float] = typer.Option(None, "--min-top1", help="Exit 1 when top-1 accuracy is below this (0..1); "
+                                             "with --compare, the second (candidate) version is gated."),
+    compare: Optional[Tuple[str, str]] = typer.Option(None, "--compare", help="Run the suite with each of two prompt "
+                                                      "versions forced (e.g. --compare v2 v3) and say which is better."),
+    model: Optional[str] = typer.Option(None, "--model", help="Model for the LLM reasoner (sets models.planner)."),
+    reasoner: Optional[str] = typer.Option(None, "--reasoner", help="auto, offline or llm."),
+) -> None:
+    """Score the diagnosis on every bundle with a truth.toml: top-1/3/5, seconds, tokens and cost, by fault kind,
+    tag and prompt version."""
+    from rich.console import Console
+
     from aiops.cli import load_cli_settings
+    from aiops.evaluation.feedback import suite_dir
     from aiops.evaluation.runner import EvalReport, run_eval
 
-    settings = load_cli_settings()
-    report = EvalReport()
+    settings = load_cli_settings({"models.planner": model, "diagnose.reasoner": reasoner})
+    corpora = list(corpus) if corpus else [suite_dir(settings)]
+    if not corpus and not corpora[0].is_dir():
+        from aiops.errors import BadInputError
+
+        raise BadInputError(f"no evaluation suite yet at {corpora[0]}: give --corpus DIR, or turn wrong runs into "
+                            "cases with `aiops feedback RUN --verdict wrong --root-cause SERVICE`")
     err = Console(stderr=True)
-    for case in run_eval(corpus, settings):
+    if compare:
+        _compare(corpora, settings, list(compare), as_json, min_top1)
+        return
+    report = EvalReport()
+    for case in run_eval(corpora, settings):
         report.cases.append(case)
         if not as_json:
             mark = "✔" if case.hit(1) else ("~" if case.hit(3) else "✘")
             err.print(f"{mark} {case.name}: truth {','.join(case.truth)} rank {case.rank or '-'} "
-                      f"({case.seconds:.2f} s){' ' + case.error if case.error else ''}")
+                      f"({case.seconds:.2f} s){' ' + case.error if case.error else ''}", markup=False)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:
-        table = Table(title=f"{len(report.cases)} cases")
-        for col in ("fault kind", "cases", "top-1", "top-3", "top-5", "s/case"):
-            table.add_column(col, justify="left" if col == "fault kind" else "right")
-        for kind, cases in report.by_kind().items():
-            table.add_row(kind, str(len(cases)), f"{report.accuracy(1, kind):.0%}", f"{report.accuracy(3, kind):.0%}",
-                          f"{report.accuracy(5, kind):.0%}", f"{sum(c.seconds for c in cases) / len(cases):.2f}")
-        table.add_row("all", str(len(report.cases)), f"{report.accuracy(1):.0%}", f"{report.accuracy(3):.0%}",
-                      f"{report.accuracy(5):.0%}",
-                      f"{sum(c.seconds for c in report.cases) / max(len(report.cases), 1):.2f}", style="bold")
-        Console().print(table)
+        out = Console()
+        out.print(_table(f"{len(report.cases)} cases by fault kind", "fault kind", report.groups("kind"), report))
+        if any(c.tags for c in report.cases):
+            out.print(_table("by tag", "tag", report.groups("tag"), report))
+        out.print(_table("by prompt version", "prompts", report.groups("prompt"), report))
     if min_top1 is not None and report.accuracy(1) < min_top1:
         typer.echo(f"top-1 accuracy {report.accuracy(1):.2%} is below --min-top1 {min_top1:.2%}", err=True)
+        raise typer.Exit(1)
+
+
+def _compare(corpora: list[Path], settings, versions: list[str], as_json: bool, min_top1: float | None) -> None:  # noqa: ANN001
+    from rich.console import Console
+    from rich.table import Table
+
+    from aiops.evaluation.compare import compare_versions
+
+    result = compare_versions(corpora, settings, versions)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        table = Table(title=f"prompt versions over {len(result.reports[versions[0]].cases)} cases")
+        for col in ("version", "top-1", "top-3", "top-5", "s/case", "tokens/case", "$/case", "errors", "right only here"):
+            table.add_column(col, justify="left" if col == "version" else "right")
+        for v in versions:
+            s = result.reports[v].stats()
+            table.add_row(v, f"{s['top1']:.0%}", f"{s['top3']:.0%}", f"{s['top5']:.0%}", f"{s['mean_seconds']:.2f}",
+                          f"{s['tokens_per_case']:.0f}", f"{s['cost_usd_per_case']:.4f}", str(s["errors"]),
+                          str(len(result.only_right[v])), style="bold" if v == result.better else "")
+        out = Console()
+        out.print(table)
+        verdict = f"better: {result.better} ({result.reason})" if result.better else f"no winner: {result.reason}"
+        out.print(verdict, markup=False)
+    candidate = result.reports[versions[1]]
+    if min_top1 is not None and candidate.accuracy(1) < min_top1:
+        typer.echo(f"{versions[1]}: top-1 accuracy {candidate.accuracy(1):.2%} is below --min-top1 {min_top1:.2%}",
+                   err=True)
         raise typer.Exit(1)

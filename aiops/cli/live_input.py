@@ -147,7 +147,7 @@ def fetch_events(plan: LivePlan, store: Any, settings: Any) -> Iterator[Any]:
 
 
 def live_events(settings: Any, request: LiveRequest, bundle: Optional[Path] = None,
-                demo: bool = False) -> Iterator[Any] | None:
+                demo: bool = False, **options: Any) -> Iterator[Any] | None:
     """The events of a live diagnosis (reading the sources, then the investigation); None
     when no live input was asked for."""
     from aiops.errors import BadInputError
@@ -163,10 +163,10 @@ def live_events(settings: Any, request: LiveRequest, bundle: Optional[Path] = No
     if bundle is not None or demo:
         raise BadInputError("give either --bundle/--demo or live input (--live, --alertmanager, --alert-file), not both")
     plan = plan_live(settings, request)
-    return _run(plan, settings)
+    return _run(plan, settings, **options)
 
 
-def _run(plan: LivePlan, settings: Any) -> Iterator[Any]:
+def _run(plan: LivePlan, settings: Any, **options: Any) -> Iterator[Any]:
     from aiops.agent.pipeline import investigate
     from aiops.telemetry.store import TelemetryStore
 
@@ -177,6 +177,7 @@ def _run(plan: LivePlan, settings: Any) -> Iterator[Any]:
         sources: dict[str, dict[str, Any]] = {}
         for src in plan.sources:     # the agent's HTTP tools query them again (they reopen lazily)
             sources.setdefault(src.kind, {})[src.name] = src
-        yield from investigate(t.incident, store, settings, notes=t.notes, missing=t.missing, sources=sources)
+        yield from investigate(t.incident, store, settings, notes=t.notes, missing=t.missing, sources=sources,
+                               **options)
     finally:
         store.close()

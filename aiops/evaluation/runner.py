@@ -1,4 +1,9 @@
-"""Run the diagnosis over a corpus of evaluation bundles and score top-k accuracy."""
+"""Run the diagnosis over a suite of evaluation bundles and score it.
+
+A suite is one or more directories of bundles that hold a truth.toml; each case carries the
+tags of its truth.toml. Scores: top-1/3/5 accuracy, seconds, tokens and cost per case,
+grouped by fault kind, by tag and by the prompt versions the run used.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,22 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from aiops.config import Settings
 from aiops.errors import AiopsError, BadInputError, one_line
 from aiops.evaluation.truth import Truth, read_truth
+
+UNTAGGED = "(untagged)"
+OFFLINE = "(no prompts: offline)"
+
+
+def prompt_label(versions: dict[str, str]) -> str:
+    """The prompt set a run used, named like [prompts] version names it: "v3" = each prompt's
+    newest version <= v3, i.e. the highest version among them; OFFLINE when none."""
+    if not versions:
+        return OFFLINE
+    return max(versions.values(), key=lambda v: int(v[1:]) if v[1:].isdigit() else -1)
 
 
 @dataclass(frozen=True)
@@ -22,9 +38,34 @@ class CaseResult:
     rank: int | None            # 1-based rank of the first true service, None if absent
     seconds: float
     error: str = ""
+    tags: tuple[str, ...] = ()
+    prompts: str = OFFLINE
+    llm_calls: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
 
     def hit(self, k: int) -> bool:
         return self.rank is not None and self.rank <= k
+
+
+def _stats(cases: list[CaseResult]) -> dict[str, Any]:
+    n = len(cases)
+
+    def acc(k: int) -> float:
+        return sum(c.hit(k) for c in cases) / n if n else 0.0
+
+    return {"cases": n, "top1": acc(1), "top3": acc(3), "top5": acc(5),
+            "mean_seconds": sum(c.seconds for c in cases) / n if n else 0.0,
+            "tokens_per_case": sum(c.tokens for c in cases) / n if n else 0.0,
+            "cost_usd_per_case": sum(c.cost_usd for c in cases) / n if n else 0.0,
+            "errors": sum(1 for c in cases if c.error)}
+
+
+GROUPINGS: dict[str, Callable[[CaseResult], Iterable[str]]] = {
+    "kind": lambda c: [c.kind],
+    "tag": lambda c: c.tags or [UNTAGGED],
+    "prompt": lambda c: [c.prompts],
+}
 
 
 @dataclass
@@ -35,52 +76,69 @@ class EvalReport:
         sel = [c for c in self.cases if kind is None or c.kind == kind]
         return sum(c.hit(k) for c in sel) / len(sel) if sel else 0.0
 
-    def by_kind(self) -> dict[str, list[CaseResult]]:
-        groups: dict[str, list[CaseResult]] = defaultdict(list)
+    def groups(self, by: str) -> dict[str, list[CaseResult]]:
+        out: dict[str, list[CaseResult]] = defaultdict(list)
         for c in self.cases:
-            groups[c.kind].append(c)
-        return dict(sorted(groups.items()))
+            for label in GROUPINGS[by](c):
+                out[label].append(c)
+        return dict(sorted(out.items()))
 
-    def as_dict(self) -> dict:
-        return {
-            "cases": len(self.cases),
-            "top1": self.accuracy(1), "top3": self.accuracy(3), "top5": self.accuracy(5),
-            "mean_seconds": sum(c.seconds for c in self.cases) / len(self.cases) if self.cases else 0.0,
-            "by_kind": {k: {"cases": len(v), "top1": self.accuracy(1, k), "top3": self.accuracy(3, k),
-                            "top5": self.accuracy(5, k)} for k, v in self.by_kind().items()},
-            "results": [c.__dict__ | {"truth": list(c.truth), "ranked": list(c.ranked[:5])} for c in self.cases],
-        }
+    def by_kind(self) -> dict[str, list[CaseResult]]:
+        return self.groups("kind")
+
+    def stats(self, cases: list[CaseResult] | None = None) -> dict[str, Any]:
+        return _stats(self.cases if cases is None else cases)
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.stats() | {
+            f"by_{by}": {label: _stats(cases) for label, cases in self.groups(by).items()} for by in GROUPINGS
+        } | {"results": [c.__dict__ | {"truth": list(c.truth), "ranked": list(c.ranked[:5]), "tags": list(c.tags)}
+                         for c in self.cases]}
 
 
 def find_cases(corpus: Path) -> list[Path]:
+    """Bundle directories with a truth.toml below `corpus` (hidden directories skipped: a case
+    being written lives in one until it is whole)."""
     corpus = Path(corpus)
     if not corpus.is_dir():
         raise BadInputError(f"{corpus}: corpus directory does not exist")
-    cases = sorted({p.parent for p in corpus.rglob("truth.toml")})
+    cases = sorted({p.parent for p in corpus.rglob("truth.toml")
+                    if not any(part.startswith(".") for part in p.parent.relative_to(corpus).parts)})
     if not cases:
         raise BadInputError(f"{corpus}: no bundle with a truth.toml below it")
     return cases
 
 
-def evaluate_case(bundle: Path, truth: Truth, settings: Settings) -> CaseResult:
+def evaluate_case(bundle: Path, truth: Truth, settings: Settings, **options: Any) -> CaseResult:
+    """One diagnosis of `bundle` scored against `truth`; `options` go to the loop (gateway=, ...)."""
     from aiops.agent.events import Answer
     from aiops.agent.pipeline import diagnose
 
     t0 = time.perf_counter()
     ranked: tuple[str, ...] = ()
     error = ""
+    diagnosis = None
     try:
-        for event in diagnose(bundle, settings):
+        for event in diagnose(bundle, settings, **options):
             if isinstance(event, Answer):
-                ranked = tuple(rc.service for rc in event.diagnosis.root_causes)
+                diagnosis = event.diagnosis
+                ranked = tuple(rc.service for rc in diagnosis.root_causes)
     except AiopsError as exc:
         error = one_line(exc)
     rank = next((i + 1 for i, s in enumerate(ranked) if s in truth.services), None)
-    return CaseResult(bundle.name, truth.kind, truth.services, ranked, rank, time.perf_counter() - t0, error)
+    usage = diagnosis.usage if diagnosis is not None else None
+    return CaseResult(bundle.name, truth.kind, truth.services, ranked, rank, time.perf_counter() - t0, error,
+                      tags=truth.tags, prompts=prompt_label(dict(diagnosis.prompt_versions)) if diagnosis else OFFLINE,
+                      llm_calls=usage.llm_calls if usage else 0,
+                      tokens=usage.prompt_tokens + usage.completion_tokens if usage else 0,
+                      cost_usd=float(usage.cost_usd) if usage else 0.0)
 
 
-def run_eval(corpus: Path, settings: Settings) -> Iterator[CaseResult]:
-    for bundle in find_cases(corpus):
+def run_eval(corpus: Path | list[Path], settings: Settings, **options: Any) -> Iterator[CaseResult]:
+    """Every case of the suite (one directory or several), in order."""
+    corpora = [corpus] if isinstance(corpus, (str, Path)) else list(corpus)
+    bundles = [b for c in corpora for b in find_cases(Path(c))]
+    for bundle in bundles:
         truth = read_truth(bundle)
         assert truth is not None
-        yield evaluate_case(bundle, truth, settings)
+        yield evaluate_case(bundle, truth, settings, **options)

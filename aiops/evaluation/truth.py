@@ -34,4 +34,10 @@ def read_truth(bundle: Path) -> Truth | None:
         raise BundleError(f"{path}: no [[root_cause]] with a service")
     kind = str(causes[0].get("kind") or "unknown")
     tags = data.get("tags") or []
-    return Truth(services=services, kind=kind, tags=tuple(str(t) for t in tags))
+    if isinstance(tags, str):
+        tags = [tags]
+    tags = [str(t) for t in tags]
+    source = data.get("source")
+    if isinstance(source, str) and source and source not in tags:
+        tags.append(source)                   # `source = "feedback"` tags a case too
+    return Truth(services=services, kind=kind, tags=tuple(tags))

@@ -51,7 +51,9 @@ def diagnosis_to_dict(d: Diagnosis) -> dict[str, Any]:
         "run_id": d.run_id,
         "duration_s": round(float(d.duration_s), 3),
         # extensions (the spec allows more fields)
+        "trace_id": d.trace_id,
         "reasoner": d.reasoner,
+        "prompt_versions": dict(d.prompt_versions),
         "timeline": [
             {"at": to_rfc3339(t.at), "service": t.service, "kind": t.kind, "summary": t.summary} for t in d.timeline
         ],

@@ -18,7 +18,9 @@ def render_markdown(d: Diagnosis, max_causes: int = 5) -> str:
         out.append(f"- Symptom began: {to_rfc3339(inc.started_at)}")
     if inc.alert:
         out.append("- Alert: " + ", ".join(f"`{k}={v}`" for k, v in inc.alert.items()))
-    out.append(f"- Reasoner: {d.reasoner} · run `{d.run_id}` · {d.duration_s:.2f} s")
+    out.append(f"- Reasoner: {d.reasoner} · run `{d.run_id}` · trace `{d.trace_id or '-'}` · {d.duration_s:.2f} s")
+    if d.prompt_versions:
+        out.append("- Prompts: " + ", ".join(f"{k} {v}" for k, v in sorted(d.prompt_versions.items())))
     out.append("")
     if d.root_causes:
         top = d.root_causes[0]

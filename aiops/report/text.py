@@ -26,7 +26,9 @@ def render_text(d: Diagnosis, console: Console, max_causes: int = 5) -> None:
     head.append(f"\nwindow {to_rfc3339(inc.window.start)} → {to_rfc3339(inc.window.end)}")
     if inc.alert:
         head.append("\nalert " + " ".join(f"{k}={v}" for k, v in inc.alert.items()))
-    head.append(f"\nreasoner {d.reasoner} · run {d.run_id} · {d.duration_s:.2f} s", style="dim")
+    head.append(f"\nreasoner {d.reasoner} · run {d.run_id} · trace {d.trace_id or '-'} · {d.duration_s:.2f} s", style="dim")
+    if d.prompt_versions:
+        head.append("\nprompts " + ", ".join(f"{k} {v}" for k, v in sorted(d.prompt_versions.items())), style="dim")
     console.print(Panel(head, title="aiops diagnosis", border_style="cyan"))
 
     if not d.root_causes:

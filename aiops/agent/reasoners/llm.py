@@ -71,13 +71,13 @@ class LlmReasoner:
     name = "llm"
 
     def __init__(self, settings: Settings, registry: ToolRegistry, offline: OfflineReasoner, *,
-                 gateway: Any = None, prompts: PromptStore | None = None) -> None:
+                 gateway: Any = None, prompts: PromptStore | None = None, tracer_provider: Any = None) -> None:
         from aiops.gateway import Gateway, RunBudget
 
         self.settings = settings
         self.registry = registry
         self.offline = offline
-        self.gateway = gateway or Gateway.from_settings(settings)
+        self.gateway = gateway or Gateway.from_settings(settings, tracer_provider=tracer_provider)
         self.budget = RunBudget(max_tokens=settings.diagnose.max_tokens, max_cost_usd=settings.diagnose.max_cost_usd)
         self.prompts = prompts or PromptStore()
         self.failed = ""                     # why the offline reasoner took over, if it did
