@@ -121,4 +121,6 @@ def diagnosis_from_dict(doc: Any, path: Path | str = "<report>") -> Diagnosis:
         reasoner=r.get(doc, "reasoner", "", str, "offline"), timeline=timeline,
         missing_evidence=tuple(str(x) for x in r.get(doc, "missing_evidence", "", list, [])),
         notes=tuple(str(x) for x in r.get(doc, "notes", "", list, [])),
+        trace_id=r.get(doc, "trace_id", "", str, ""),
+        prompt_versions={str(k): str(v) for k, v in r.get(doc, "prompt_versions", "", dict, {}).items()},
     )

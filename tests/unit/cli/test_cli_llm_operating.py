@@ -101,7 +101,7 @@ def test_the_canary_prompt_reaches_the_model_and_is_traced_and_recorded(setup, s
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["reasoner"] == "llm:loopback-model" and report["usage"]["llm_calls"] == 1
-    assert report["prompt_versions"] == {"planner": "v1", "reflector": "v2"}
+    assert report["prompt_versions"] == {"followup": "v1", "planner": "v1", "reflector": "v2"}
     assert server.systems == [HASTY]
     assert report["root_causes"][0]["service"] == "frontend"          # what the hasty prompt made the model say
     spans = [json.loads(line) for line in trace.read_text().splitlines()]
@@ -112,7 +112,7 @@ def test_the_canary_prompt_reaches_the_model_and_is_traced_and_recorded(setup, s
     assert by_id[chat["parent_span_id"]]["attributes"]["aiops.prompt.version"] == "v2"
     assert "sk-loopback" not in trace.read_text()
     shown = json.loads(_aiops(setup, "runs", "show", report["run_id"], "--json").stdout)
-    assert shown["prompt_versions"] == {"planner": "v1", "reflector": "v2"} and shown["llm_calls"] == 1
+    assert shown["prompt_versions"] == {"followup": "v1", "planner": "v1", "reflector": "v2"} and shown["llm_calls"] == 1
     assert shown["trace_id"] == report["trace_id"] == chat["trace_id"]
 
 
