@@ -1,5 +1,5 @@
-"""Live input for `aiops diagnose` and `aiops snapshot`: the shared flags, and the run that
-reads the configured sources into a store (as progress events) before investigating.
+"""Live input for `aiops diagnose` and `aiops snapshot`: the shared flags; the run itself
+(reading the configured sources into a store, then investigating) is aiops.agent.live.
 
     aiops diagnose --live --window 30m --namespace shop
     aiops diagnose --alertmanager http://am:9093 --alert HighLatency
@@ -8,11 +8,12 @@ reads the configured sources into a store (as progress events) before investigat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import typer
+
+from aiops.agent.live import LivePlan, LiveRequest, fetch_events, plan_live, run_live  # noqa: F401 - re-exported
 
 LIVE = typer.Option(False, "--live", help="Diagnose from the live sources in the config ([sources.*]).")
 ALERTMANAGER = typer.Option(None, "--alertmanager", help="Take the incident from this Alertmanager's firing alerts (URL, or a configured alertmanager source name).")
@@ -27,123 +28,18 @@ SERVICE = typer.Option(None, "--service", help="The service the symptom was seen
 SOURCE = typer.Option(None, "--source", metavar="<name>", help="Only these sources (NAME, KIND or KIND.NAME); repeatable.")
 
 
-@dataclass
-class LiveRequest:
-    live: bool = False
-    alertmanager: Optional[str] = None
-    alert: Optional[str] = None
-    alert_file: Optional[Path] = None
-    window: Optional[str] = None
-    start: Optional[str] = None
-    end: Optional[str] = None
-    namespace: Optional[str] = None
-    context: Optional[str] = None
-    service: Optional[str] = None
-    sources: list[str] = field(default_factory=list)
-
-    @property
-    def requested(self) -> bool:
-        return bool(self.live or self.alertmanager or self.alert or self.alert_file)
-
-
-@dataclass
-class LivePlan:
-    sources: list[Any]
-    target: Any                      # aiops.telemetry.live.live_incident.LiveIncident
-    scope: Any                       # FetchScope
-
-
-def _alert_sources(settings: Any, request: LiveRequest) -> list[Any]:
+def refuse_stray_flags(request: LiveRequest) -> None:
+    """Scope flags (--window, --namespace ...) without live input are a mistake: exit 2."""
     from aiops.errors import BadInputError
-    from aiops.telemetry.live.registry import build_source, configured_tables
 
-    value = request.alertmanager
-    if value and value.startswith(("http://", "https://")):
-        return [build_source("alertmanager", "cli", {"url": value}, "--alertmanager")]
-    tables = [(n, t) for k, n, t in configured_tables(settings) if k == "alertmanager" and (not value or n == value)]
-    if not tables:
-        what = f"--alertmanager {value}: no [sources.alertmanager.{value}] in the config" if value else \
-            "--alert needs --alertmanager URL or a configured [sources.alertmanager.<name>]"
-        raise BadInputError(what)
-    return [build_source("alertmanager", n, t, settings.source_file or "settings") for n, t in tables]
-
-
-def _alert(settings: Any, request: LiveRequest, notes: list[str], missing: list[str]):
-    """The alert to diagnose (None without one, or when no Alertmanager answers)."""
-    from aiops.errors import BadInputError
-    from aiops.telemetry.alerts import pick_alert
-    from aiops.telemetry.live.live_incident import alert_from_file
-
-    if request.alert_file is not None:
-        return alert_from_file(request.alert_file, request.alert)
-    if not (request.alertmanager or request.alert):
-        return None
-    for source in _alert_sources(settings, request):
-        try:
-            alerts = source.alerts(request.alert)
-            chosen = pick_alert(alerts, request.alert)
-            if chosen is None:
-                named = f" named {request.alert!r}" if request.alert else ""
-                firing = sorted({a.name for a in (source.alerts() if request.alert else alerts) if a.firing})
-                raise BadInputError(f"{source.target()}: no firing alert{named} (firing: {', '.join(firing) or 'none'})")
-        except BadInputError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - Alertmanager down: diagnose the window anyway
-            missing.append(f"{source.label}: {source.describe(exc)} (the alert could not be read)")
-            continue
-        finally:
-            source.close()
-        others = len([a for a in alerts if a.firing]) - 1
-        notes.append(f"alert {chosen.name} from {source.label}" + (f" ({others} more firing)" if others > 0 else ""))
-        return chosen
-    return None
-
-
-def plan_live(settings: Any, request: LiveRequest) -> LivePlan:
-    """Sources, window, scope and incident of a live run; BadInputError for unusable flags."""
-    from aiops.errors import BadInputError
-    from aiops.telemetry.live.base import FetchScope
-    from aiops.telemetry.live.live_incident import LiveIncident, build_incident, resolve_window
-    from aiops.telemetry.live.registry import build_sources
-
-    sources = build_sources(settings, request.sources or None, telemetry_only=True)
-    if not sources:
-        where = settings.source_file or "the config file"
-        raise BadInputError(f"no live telemetry sources configured: add [sources.<kind>.<name>] tables to {where} "
-                            "(see docs/live-sources.md)")
-    notes: list[str] = []
-    missing: list[str] = []
-    alert = _alert(settings, request, notes, missing)
-    window = resolve_window(request.window, request.start, request.end, settings.sources.default_window,
-                            alert.starts_at if alert is not None else None)
-    labels = alert.labels if alert is not None else {}
-    scope = FetchScope(namespace=request.namespace or labels.get("namespace") or None, context=request.context,
-                       service=request.service or labels.get("service") or None)
-    incident = build_incident(window, alert, scope.service, scope.namespace, [s.label for s in sources])
-    return LivePlan(sources, LiveIncident(incident, alert, notes, missing), scope)
-
-
-def fetch_events(plan: LivePlan, store: Any, settings: Any) -> Iterator[Any]:
-    """Read every source into `store`, as round-0 plan/step/result events; fills the plan's
-    notes and missing."""
-    from aiops.agent.events import PlanMade, PlannedStep, StepStarted, ToolResultEvent
-    from aiops.telemetry.live.collect import Collected, fetch_all, load_window
-
-    window = plan.target.incident.window
-    collected = Collected(notes=plan.target.notes, missing=plan.target.missing)
-    steps = {s.label: PlannedStep(f"r0-{i + 1}", f"{s.kind}.fetch", {"source": s.name}, "live",
-                                  f"read {s.label} for the window") for i, s in enumerate(plan.sources)}
-    yield PlanMade(round=0, steps=tuple(steps.values()), hypotheses=("read the live sources",), reasoner="live")
-    for step in steps.values():
-        yield StepStarted(step=step, round=0)
-    try:
-        for result in fetch_all(plan.sources, window, plan.scope, settings.sources.deadline_s):
-            collected.add(load_window(store, result, window))
-            yield ToolResultEvent(step=steps[result.source], status=result.status, summary=result.summary(),
-                                  duration_s=result.duration_s, round=0)
-    finally:
-        for source in plan.sources:
-            source.close()
+    if request.requested:
+        return
+    stray = [flag for flag, value in (("--window", request.window), ("--start", request.start),
+                                      ("--end", request.end), ("--namespace", request.namespace),
+                                      ("--context", request.context), ("--service", request.service),
+                                      ("--source", request.sources)) if value]
+    if stray:
+        raise BadInputError(f"{stray[0]} needs live input (--live, --alertmanager or --alert-file)")
 
 
 def live_events(settings: Any, request: LiveRequest, bundle: Optional[Path] = None,
@@ -152,13 +48,8 @@ def live_events(settings: Any, request: LiveRequest, bundle: Optional[Path] = No
     when no live input was asked for."""
     from aiops.errors import BadInputError
 
+    refuse_stray_flags(request)
     if not request.requested:
-        stray = [flag for flag, value in (("--window", request.window), ("--start", request.start),
-                                          ("--end", request.end), ("--namespace", request.namespace),
-                                          ("--context", request.context), ("--service", request.service),
-                                          ("--source", request.sources)) if value]
-        if stray:
-            raise BadInputError(f"{stray[0]} needs live input (--live, --alertmanager or --alert-file)")
         return None
     if bundle is not None or demo:
         raise BadInputError("give either --bundle/--demo or live input (--live, --alertmanager, --alert-file), not both")
@@ -167,17 +58,12 @@ def live_events(settings: Any, request: LiveRequest, bundle: Optional[Path] = No
 
 
 def _run(plan: LivePlan, settings: Any, **options: Any) -> Iterator[Any]:
-    from aiops.agent.pipeline import investigate
     from aiops.telemetry.store import TelemetryStore
 
     store = TelemetryStore()
     try:
-        yield from fetch_events(plan, store, settings)
-        t = plan.target
-        sources: dict[str, dict[str, Any]] = {}
-        for src in plan.sources:     # the agent's HTTP tools query them again (they reopen lazily)
-            sources.setdefault(src.kind, {})[src.name] = src
-        yield from investigate(t.incident, store, settings, notes=t.notes, missing=t.missing, sources=sources,
-                               **options)
+        yield from run_live(plan, store, settings, **options)
     finally:
         store.close()
+
+

@@ -7,6 +7,8 @@ from typing import Optional
 
 import typer
 
+from aiops.cli import live_input
+
 
 def tui_command(
     bundle: Optional[Path] = typer.Option(None, "--bundle", "-b", help="Incident bundle directory to investigate."),
@@ -15,17 +17,26 @@ def tui_command(
                                                "`aiops diagnose --format json` (with --bundle/--demo: drill into its data)."),
     export_dir: Optional[Path] = typer.Option(None, "--export-dir", help="Directory for exported reports (default: the current one)."),
     theme: Optional[str] = typer.Option(None, "--theme", help="textual theme, e.g. textual-dark, textual-light, solarized-light."),
+    live: bool = live_input.LIVE, alertmanager: Optional[str] = live_input.ALERTMANAGER,
+    alert: Optional[str] = live_input.ALERT, alert_file: Optional[Path] = live_input.ALERT_FILE,
+    window: Optional[str] = live_input.WINDOW, start: Optional[str] = live_input.START,
+    end: Optional[str] = live_input.END, namespace: Optional[str] = live_input.NAMESPACE,
+    context: Optional[str] = live_input.CONTEXT, service: Optional[str] = live_input.SERVICE,
+    source_names: Optional[list[str]] = live_input.SOURCE,
 ) -> None:
     """Watch an investigation live and drill into its evidence (keys: ? for help, ctrl+p for commands)."""
     from aiops.cli import load_cli_settings
     from aiops.errors import BadInputError
 
     settings = load_cli_settings()
-    if demo and bundle is not None:
-        raise BadInputError("give either --bundle DIR or --demo, not both")
-    if not demo and bundle is None and open_report is None:
-        raise BadInputError("aiops tui needs --bundle DIR, --demo or --open REPORT.json "
-                            "(live sources from the config are not wired to the TUI yet)")
+    request = live_input.LiveRequest(live, alertmanager, alert, alert_file, window, start, end, namespace, context,
+                                     service, list(source_names or []))
+    if sum([demo, bundle is not None, request.requested]) > 1:
+        raise BadInputError("give one of --bundle DIR, --demo or live input (--live, --alertmanager, --alert-file)")
+    if not (demo or bundle is not None or request.requested) and open_report is None:
+        raise BadInputError("aiops tui needs --bundle DIR, --demo, live input (--live, --alertmanager, --alert-file) "
+                            "or --open REPORT.json")
+    live_input.refuse_stray_flags(request)
     if export_dir is not None and not export_dir.is_dir():
         raise BadInputError(f"--export-dir {export_dir}: not a directory")
 
@@ -35,11 +46,21 @@ def tui_command(
     if theme is not None and theme not in theme_names():
         raise BadInputError(f"--theme {theme}: not one of {', '.join(theme_names())}")
 
+    from aiops.agent.trace_export import tracing_setup
+    from aiops.history import RunHistory
+
+    tracing = tracing_setup(settings, None)
+    history = RunHistory.from_settings(settings) if settings.history.enabled else None
     source = None
     if demo or bundle is not None:
         from aiops.resources import demo_bundle
 
-        source = bundle_source(demo_bundle() if demo else bundle, settings, label="demo" if demo else str(bundle))
+        source = bundle_source(demo_bundle() if demo else bundle, settings, label="demo" if demo else str(bundle),
+                               history=history, tracer_provider=tracing.provider)
+    elif request.requested:
+        from aiops.tui.source import live_source
+
+        source = live_source(settings, request, history=history, tracer_provider=tracing.provider)
     try:
         if open_report is not None:
             source = report_source(open_report, source)
@@ -47,3 +68,4 @@ def tui_command(
     finally:
         if source is not None:
             source.close()
+        tracing.shutdown()

@@ -99,6 +99,12 @@ class TelemetryStore:
         with self._lock:
             return self._con.execute(_bound(query, params)).fetchall()
 
+    def clear(self) -> None:
+        """Empty every table (a live re-run reads its sources again)."""
+        with self.transaction() as con:
+            for table in TABLES:
+                con.execute(f"DELETE FROM {table}")
+
     # -- overview ---------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         return {t: self._rows(f"SELECT count(*) FROM {t}")[0][0] for t in TABLES}

@@ -46,8 +46,19 @@ class InvestigationSource:
         self._closers.clear()
 
 
-def bundle_source(bundle_dir: Path, settings: Settings, label: str | None = None) -> InvestigationSource:
-    """Load the bundle (BundleError on bad input) and investigate it on every run."""
+def _recorded(events: Iterator[object], history: object | None, bundle: Path | None) -> Iterator[object]:
+    if history is None:
+        return events
+    from aiops.history import recorded
+
+    return recorded(events, history, bundle=bundle)
+
+
+def bundle_source(bundle_dir: Path, settings: Settings, label: str | None = None, *,
+                  history: object | None = None, **options: object) -> InvestigationSource:
+    """Load the bundle (BundleError on bad input) and investigate it on every run; each run
+    is recorded in `history` (aiops.history.RunHistory) when given; `options` go to the loop
+    (tracer_provider=, gateway=)."""
     from aiops.agent.pipeline import investigate
     from aiops.telemetry.bundle import load_bundle
 
@@ -55,10 +66,29 @@ def bundle_source(bundle_dir: Path, settings: Settings, label: str | None = None
     incident, store, warnings = loaded.incident, loaded.store, list(loaded.warnings)
 
     def run() -> Iterator[object]:
-        return investigate(incident, store, settings, notes=warnings)
+        return _recorded(investigate(incident, store, settings, notes=warnings, **options), history, Path(bundle_dir))
 
     source = InvestigationSource(label=label or str(bundle_dir), run=run, incident=incident, store=store,
                                  notes=warnings)
+    source._closers.append(store.close)
+    return source
+
+
+def live_source(settings: Settings, request: object, *, history: object | None = None,
+                **options: object) -> InvestigationSource:
+    """The configured live sources (aiops.agent.live.LiveRequest): each run reads them again
+    into one store the app keeps for drill-downs, then investigates."""
+    from aiops.agent.live import plan_live, run_live
+    from aiops.telemetry.store import TelemetryStore
+
+    plan = plan_live(settings, request)            # bad input raises before the app starts
+    store = TelemetryStore()
+
+    def run() -> Iterator[object]:
+        return _recorded(run_live(plan, store, settings, **options), history, None)
+
+    label = "live: " + ", ".join(s.label for s in plan.sources)
+    source = InvestigationSource(label=label, run=run, incident=plan.target.incident, store=store)
     source._closers.append(store.close)
     return source
 

@@ -18,9 +18,9 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("args, message", [
-    ((), "aiops tui needs --bundle DIR, --demo or --open REPORT.json"),
+    ((), "aiops tui needs --bundle DIR, --demo, live input"),
     (("--bundle", "/nowhere/bundle"), "/nowhere/bundle: bundle does not exist"),
-    (("--demo", "--bundle", "x"), "give either --bundle DIR or --demo, not both"),
+    (("--demo", "--bundle", "x"), "give one of --bundle DIR, --demo or live input"),
     (("--open", "/nowhere/report.json"), "/nowhere/report.json: report does not exist"),
     (("--demo", "--theme", "neon"), "--theme neon: not one of"),
 ])
