@@ -21,6 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
+from aiops.analytics.onsets import rate_onset
 from aiops.domain import Finding
 
 GENERIC = {"ts", "service", "svc", "srv", "server", "api", "app", "backend", "v1", "v2", "v3", "prod", "stg",
@@ -66,12 +67,6 @@ class _TokenMatcher:
         return found
 
 
-def _token_pattern(token: str) -> re.Pattern[str]:
-    if len(token) >= 4:
-        return re.compile(rf"(?<![a-z0-9]){re.escape(token)}", re.IGNORECASE)
-    return re.compile(rf"(?<![a-z0-9]){re.escape(token)}(?![a-z0-9])", re.IGNORECASE)
-
-
 @dataclass(frozen=True)
 class Mentions:
     findings: list[Finding]
@@ -108,6 +103,7 @@ def find_mentions(
     keep = np.argsort(-n_after, kind="stable")[:MAX_UNIQUE]
 
     per: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    keys_of: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for u in keep:
         emitter, _, text = str(uniq[u]).partition("\x1f")
         if not (is_err[u] or _ERRORISH.search(text)):
@@ -122,6 +118,7 @@ def find_mentions(
                 continue
             per[svc][emitter][0] += int(n_before[u])
             per[svc][emitter][1] += int(n_after[u])
+            keys_of[svc][emitter].append(int(u))
 
     t_base = baseline_end - window_start
     t_inc = window_end - baseline_end
@@ -138,7 +135,8 @@ def find_mentions(
         for e in rising:
             edges[e].add(svc)
         who = ", ".join(sorted(rising)[:4]) + (" ..." if len(rising) > 4 else "")
-        first = _first_after(t, after, emit, folded, set(rising), tokens[svc])
+        lines = np.isin(inv, [u for e in rising for u in keys_of[svc][e]])
+        first = rate_onset(t[lines], window_start, window_end)
         findings.append(Finding(
             kind="log", service=svc, signal="mentioned_in_errors", score=round(size * breadth, 4),
             summary=f"named in {total} error lines of {len(rising)} other service(s) after the onset ({who})",
@@ -146,13 +144,3 @@ def find_mentions(
             tags=("mentioned",)))
     findings.sort(key=lambda f: (-f.score, f.service))
     return Mentions(findings, dict(edges))
-
-
-def _first_after(t: np.ndarray, after: np.ndarray, emit: np.ndarray, msgs: np.ndarray,
-                 emitters: set[str], toks: frozenset[str]) -> float | None:
-    rows = np.flatnonzero(after & np.isin(emit, list(emitters)))
-    pats = [_token_pattern(tok) for tok in toks]
-    for r in rows[np.argsort(t[rows], kind="stable")][:5000]:
-        if any(p.search(str(msgs[r])) for p in pats):
-            return float(t[r])
-    return None

@@ -32,6 +32,7 @@ from aiops.analytics.categorical import factorize, lookup
 
 _ROOT_PARENTS = frozenset({"", "root", "0", "0000000000000000", "None", "null"})
 _MAX_DEPTH_STEPS = 64
+SKEW_MIN_CALLS = 3      # calls of a caller -> callee pair needed to estimate their clock skew
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def build_span_tree(spans: Spans) -> SpanTree:
     n = len(spans)
     parent = _parents(spans)
     service_code, services = factorize(spans.service)
-    self_us = spans.duration_us - _covered_by_children(spans, parent)
+    self_us = spans.duration_us - _covered_by_children(spans, parent, service_code)
     has_parent = parent >= 0
     entry = ~has_parent
     entry[has_parent] = service_code[parent[has_parent]] != service_code[has_parent]
@@ -195,7 +196,7 @@ def _parents_by_key(spans: Spans, trace_code: np.ndarray, row_of: dict, parent: 
     return out
 
 
-def _covered_by_children(spans: Spans, parent: np.ndarray) -> np.ndarray:
+def _covered_by_children(spans: Spans, parent: np.ndarray, service_code: np.ndarray | None = None) -> np.ndarray:
     """Per span, microseconds of its interval covered by the union of its children."""
     n = len(spans)
     child = np.flatnonzero(parent >= 0)
@@ -205,6 +206,8 @@ def _covered_by_children(spans: Spans, parent: np.ndarray) -> np.ndarray:
     p = parent[child]
     p_dur = spans.duration_us[p]
     rel = np.nan_to_num((spans.start[child] - spans.start[p]) * 1e6)   # a missing start: at the parent's
+    if service_code is not None:
+        rel = rel - _edge_skew(rel, spans.duration_us[child], p_dur, service_code[p], service_code[child])
     s = np.clip(rel, 0.0, p_dur)
     e = np.clip(rel + spans.duration_us[child], 0.0, p_dur)
     order = np.lexsort((s, p))
@@ -218,6 +221,48 @@ def _covered_by_children(spans: Spans, parent: np.ndarray) -> np.ndarray:
     piece = np.maximum(e - np.maximum(s, prev), 0.0)
     covered += np.bincount(p, weights=piece, minlength=n)
     return np.minimum(covered, spans.duration_us)
+
+
+def _edge_skew(rel: np.ndarray, c_dur: np.ndarray, p_dur: np.ndarray, p_svc: np.ndarray,
+               c_svc: np.ndarray) -> np.ndarray:
+    """Per child span, the clock skew (us) of its service relative to its parent's service.
+
+    Hosts' clocks disagree: a callee's spans may start before their caller's or after it
+    has ended, which would make the caller's time look like its own. For one caller ->
+    callee pair of services the skew is a constant d with, for every call,
+    `rel + child - parent <= d <= rel` (the child fits inside its parent). When at least
+    `SKEW_MIN_CALLS` calls of a pair exist and most of them start outside their parent
+    (impossible for a synchronous call without skew), d is the value of the intersection
+    of those intervals nearest to 0 (or, if they do not intersect, the median of each
+    call's nearest value). Other pairs and same-service children get 0 — an asynchronous
+    child that outlives its parent stays as it is.
+    """
+    out = np.zeros(len(rel))
+    cross = np.flatnonzero(p_svc != c_svc)
+    if len(cross) == 0:
+        return out
+    outside = (rel[cross] < 0) | (rel[cross] > p_dur[cross])
+    if not outside.any():
+        return out
+    width = int(max(p_svc.max(), c_svc.max())) + 1
+    edge = p_svc[cross] * width + c_svc[cross]
+    order = np.argsort(edge, kind="stable")
+    rows, e = cross[order], edge[order]
+    starts = np.flatnonzero(np.concatenate(([True], e[1:] != e[:-1])))
+    counts = np.diff(np.append(starts, len(e)))
+    n_out = np.add.reduceat(outside[order].astype(np.int64), starts)
+    hi = rel[rows]
+    lo = hi + c_dur[rows] - p_dur[rows]
+    lo_max = np.maximum.reduceat(lo, starts)
+    hi_min = np.minimum.reduceat(hi, starts)
+    for g in np.flatnonzero((counts >= SKEW_MIN_CALLS) & (2 * n_out >= counts)):
+        sl = slice(starts[g], starts[g] + counts[g])
+        if lo_max[g] <= hi_min[g]:
+            d = min(max(0.0, lo_max[g]), hi_min[g])
+        else:
+            d = float(np.median(np.clip(0.0, lo[sl], hi[sl])))
+        out[rows[sl]] = d
+    return out
 
 
 def _segments(parent: np.ndarray, entry: np.ndarray) -> np.ndarray:

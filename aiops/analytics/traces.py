@@ -13,8 +13,9 @@ error rate rose while its own part did not inherits it (`tags=("inherited",)`, s
 `latency` / `error_rate`, summary naming the downstream origins, score halved). So in
 A -> B -> C with C slowing down, C is reported as own and A, B as inherited.
 
-Tests: one-sided Mann-Whitney U on own time / duration (latency), a Poisson upper tail on
-own error counts (errors). Score = significance x size, both in [0, 1]: significance
+Tests: one-sided Mann-Whitney U on own time / duration, or (Bonferroni, the smaller of the
+two) a binomial tail on how many requests exceed the baseline's 95th percentile (latency);
+a Poisson upper tail on own error counts (errors). Score = significance x size, both in [0, 1]: significance
 `1 - 10**(-x/10)` for `x = -log10(p)`; size `1 - exp(-relative increase)` for latency,
 `1 - exp(-increase / 5 percentage points)` for errors. Onset: the change point of the
 service's request sequence (minimum of the CUSUM of "slow" / "own error" indicators).
@@ -135,7 +136,7 @@ def _check(s: ServiceTraceStats, dur, own, err, own_err, a, start) -> _Check:  #
         rel = rise / max(before_p90, MIN_LATENCY_MS)
         if rise < MIN_LATENCY_MS or rel < MIN_LATENCY_REL:
             return None
-        p = _mann_whitney_greater(values[a], values[~a])
+        p = min(1.0, 2.0 * min(_mann_whitney_greater(values[a], values[~a]), _exceedance(values[a], values[~a])))
         if p >= ALPHA:
             return None
         return p, 1.0 - np.exp(-rel), _change_point(values > before_p90, start)
@@ -270,6 +271,20 @@ def _mann_whitney_greater(after: np.ndarray, before: np.ndarray) -> float:
         return 1.0
     z = (u - n1 * n2 / 2.0 - 0.5) / math.sqrt(var)
     return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+def _exceedance(after: np.ndarray, before: np.ndarray, q: float = 0.95) -> float:
+    """One-sided p-value that more `after` values exceed the `before` q-quantile than before
+    (binomial tail). Catches "a share of requests became very slow", which a rank test on a
+    handful of sampled requests misses."""
+    if len(after) == 0 or len(before) == 0:
+        return 1.0
+    from scipy.special import betainc
+
+    thr = float(np.quantile(before, q))
+    p0 = (float((before > thr).sum()) + 0.5) / (len(before) + 1.0)
+    k = int((after > thr).sum())
+    return 1.0 if k == 0 else float(betainc(k, len(after) - k + 1, p0))
 
 
 def _poisson_upper(k: int, lam: float) -> float:
