@@ -4,9 +4,11 @@ For root-cause analysis a single noisy point must not count, and a change that l
 count whatever its shape (level shift, ramp, burst of a few minutes). Per series:
 
 * baseline location/scale: median and a robust scale (1.4826·MAD, floored by the IQR,
-  the baseline's own jitter and a small fraction of its level, so flat baselines do not
-  blow every blip up to infinity); a baseline with a clear linear trend (a filling disk,
-  an unconverted counter) is judged against its extrapolated line instead;
+  the baseline's own jitter, a small fraction of its level — so flat baselines do not
+  blow every blip up to infinity — and half the series' resolution: the smallest step
+  between its baseline values, as a count that moves by one is not news); a baseline with
+  a clear linear trend (a filling disk, an unconverted counter) is judged against its
+  extrapolated line instead;
 * z_t = (x_t - median) / scale for the points after the baseline;
 * the *sustained* statistic is the k-th largest |z_t| with k = max(3, 10 % of the post
   points): at least that many points must be that far out;
@@ -80,6 +82,19 @@ def _baseline_trend(base: np.ndarray, post: np.ndarray, ts: np.ndarray, nb: int)
     return expected, r_scale, trending & np.isfinite(slope)
 
 
+def _quantum(base: np.ndarray) -> np.ndarray:
+    """The resolution of each baseline: the smallest step between its distinct values.
+
+    Counts of connections, threads or replicas move in whole units; a one-unit wiggle of a
+    series that sat still is the measurement's resolution, not a robust-z of 10.
+    """
+    srt = np.sort(base, axis=1)                       # NaN last
+    step = np.diff(srt, axis=1)
+    step = np.where(np.isfinite(step) & (step > 0), step, np.inf)
+    q = step.min(axis=1) if step.shape[1] else np.full(len(base), np.inf)
+    return np.where(np.isfinite(q), q, 0.0)
+
+
 def scan_shifts(values: np.ndarray, timestamps: np.ndarray, baseline_end: float) -> ShiftScan:
     x = np.asarray(values, dtype=np.float64)
     ts = np.asarray(timestamps, dtype=np.float64)
@@ -105,7 +120,7 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, baseline_end: float)
         center, resid_scale, trending = _baseline_trend(base, post, ts, nb)
     level_scale = np.fmax.reduce([mad, (q75 - q25) / 1.349, 0.25 * std])
     scale = np.fmax.reduce([np.where(trending, resid_scale, level_scale), jitter, 0.01 * np.abs(med),
-                            np.full(n, 1e-9)])
+                            0.5 * _quantum(base), np.full(n, 1e-9)])
     scale = np.where(np.isfinite(scale), scale, 1e-9)
     # A flat baseline (all equal, e.g. zero errors) is floored by the post-period's own
     # level so a single blip is not infinitely significant, while 0 -> many still is.

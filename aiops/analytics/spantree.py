@@ -207,7 +207,12 @@ def _covered_by_children(spans: Spans, parent: np.ndarray, service_code: np.ndar
     p_dur = spans.duration_us[p]
     rel = np.nan_to_num((spans.start[child] - spans.start[p]) * 1e6)   # a missing start: at the parent's
     if service_code is not None:
-        rel = rel - _edge_skew(rel, spans.duration_us[child], p_dur, service_code[p], service_code[child])
+        c_dur = spans.duration_us[child]
+        skew, skewed = _edge_skew(rel, c_dur, p_dur, service_code[p], service_code[child])
+        rel = rel - skew
+        # a call of a skewed pair is synchronous: once de-skewed it lies wholly inside its parent
+        fits = skewed & (c_dur <= p_dur)
+        rel[fits] = np.clip(rel[fits], 0.0, (p_dur - c_dur)[fits])
     s = np.clip(rel, 0.0, p_dur)
     e = np.clip(rel + spans.duration_us[child], 0.0, p_dur)
     order = np.lexsort((s, p))
@@ -224,45 +229,53 @@ def _covered_by_children(spans: Spans, parent: np.ndarray, service_code: np.ndar
 
 
 def _edge_skew(rel: np.ndarray, c_dur: np.ndarray, p_dur: np.ndarray, p_svc: np.ndarray,
-               c_svc: np.ndarray) -> np.ndarray:
-    """Per child span, the clock skew (us) of its service relative to its parent's service.
+               c_svc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per child span, the clock skew (us) of its service relative to its parent's service,
+    and whether its pair of services was found skewed.
 
     Hosts' clocks disagree: a callee's spans may start before their caller's or after it
     has ended, which would make the caller's time look like its own. For one caller ->
     callee pair of services the skew is a constant d with, for every call,
     `rel + child - parent <= d <= rel` (the child fits inside its parent). When at least
-    `SKEW_MIN_CALLS` calls of a pair exist and most of them start outside their parent
-    (impossible for a synchronous call without skew), d is the value of the intersection
-    of those intervals nearest to 0 (or, if they do not intersect, the median of each
-    call's nearest value). Other pairs and same-service children get 0 — an asynchronous
-    child that outlives its parent stays as it is.
+    `SKEW_MIN_CALLS` calls of a pair exist and most of them do not fit inside their parent,
+    d is the middle of the intersection of those intervals; if they do not
+    intersect, and most calls even *start* outside their parent (impossible for a
+    synchronous call without skew), the median of each call's nearest value. Other pairs
+    and same-service children get 0: an asynchronous child that starts inside its parent
+    and outlives it by varying amounts stays as it is.
     """
     out = np.zeros(len(rel))
+    skewed = np.zeros(len(rel), dtype=bool)
     cross = np.flatnonzero(p_svc != c_svc)
     if len(cross) == 0:
-        return out
+        return out, skewed
+    misfit = (rel[cross] < 0) | (rel[cross] + c_dur[cross] > p_dur[cross])
+    if not misfit.any():
+        return out, skewed
     outside = (rel[cross] < 0) | (rel[cross] > p_dur[cross])
-    if not outside.any():
-        return out
     width = int(max(p_svc.max(), c_svc.max())) + 1
     edge = p_svc[cross] * width + c_svc[cross]
     order = np.argsort(edge, kind="stable")
     rows, e = cross[order], edge[order]
     starts = np.flatnonzero(np.concatenate(([True], e[1:] != e[:-1])))
     counts = np.diff(np.append(starts, len(e)))
+    n_misfit = np.add.reduceat(misfit[order].astype(np.int64), starts)
     n_out = np.add.reduceat(outside[order].astype(np.int64), starts)
     hi = rel[rows]
     lo = hi + c_dur[rows] - p_dur[rows]
     lo_max = np.maximum.reduceat(lo, starts)
     hi_min = np.minimum.reduceat(hi, starts)
-    for g in np.flatnonzero((counts >= SKEW_MIN_CALLS) & (2 * n_out >= counts)):
+    for g in np.flatnonzero((counts >= SKEW_MIN_CALLS) & (2 * n_misfit >= counts)):
         sl = slice(starts[g], starts[g] + counts[g])
         if lo_max[g] <= hi_min[g]:
-            d = min(max(0.0, lo_max[g]), hi_min[g])
-        else:
+            d = 0.5 * (lo_max[g] + hi_min[g])
+        elif 2 * n_out[g] >= counts[g]:
             d = float(np.median(np.clip(0.0, lo[sl], hi[sl])))
+        else:
+            continue
         out[rows[sl]] = d
-    return out
+        skewed[rows[sl]] = True
+    return out, skewed
 
 
 def _segments(parent: np.ndarray, entry: np.ndarray) -> np.ndarray:
