@@ -6,6 +6,11 @@ Real error lines name what failed: `dial tcp mysql:3306: connect: connection ref
 after the onset is a suspect, and those services' errors are explained by it — which
 matters most for dependencies that emit no telemetry of their own (databases, caches).
 
+The rise must be significant against the baseline (a quasi-Poisson upper tail whose
+dispersion comes from the baseline's per-bin counts, so bursty background errors do not
+count); score = significance x size (lines) x breadth (emitters). Emitters whose mentions
+of a service rose are returned as inferred dependencies either way.
+
 A service is mentioned when every distinctive token of its name that the emitter's own
 name lacks appears in the line (tokens of 4+ characters may match a word prefix, shorter
 ones must match a whole word); generic tokens (service, server, api, ...) never count.
@@ -28,6 +33,8 @@ GENERIC = {"ts", "service", "svc", "srv", "server", "api", "app", "backend", "v1
            "default", "main", "k8s", "pod", "deployment", "worker", "web", "http", "grpc", "the"}
 MAX_UNIQUE = 20000
 MIN_AFTER = 3
+ALPHA = 1e-3          # significance of the rise of mentions (quasi-Poisson, dispersion from the baseline)
+_BASELINE_BINS = 20
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _ERRORISH = re.compile(r"error|exception|fail|refused|timeout|timed out|unavailable|unreachable|denied|"
@@ -42,7 +49,7 @@ def name_tokens(service: str) -> frozenset[str]:
     return frozenset(_DIGITS.sub("0", t) for t in _SPLIT.split(service.lower()) if t and t not in GENERIC)
 
 
-class _TokenMatcher:
+class TokenMatcher:
     """All name tokens in two alternations: one pass over a line finds every token in it."""
 
     def __init__(self, tokens: set[str]) -> None:
@@ -65,6 +72,17 @@ class _TokenMatcher:
                 word = low[m.start():]
                 found.update(t for t in self._longs if word.startswith(t))
         return found
+
+
+def most_specific(tokens: dict[str, frozenset[str]], present: set[str], emitter: str,
+                  own: frozenset[str]) -> list[str]:
+    """Services named by a line whose tokens are `present`: those whose distinctive tokens
+    (minus the emitter's own) all appear, without the ones another named service's tokens
+    include (`order-other` names ts-order-other-service, not also ts-order-service)."""
+    named = {svc: toks - own for svc, toks in tokens.items()
+             if svc != emitter and toks - own and toks - own <= present}
+    return [svc for svc, need in named.items()
+            if not any(need < other for o, other in named.items() if o != svc)]
 
 
 @dataclass(frozen=True)
@@ -90,7 +108,7 @@ def find_mentions(
     emit = np.asarray(services, dtype=object)
     level_err = np.isin(np.char.lower(lv.astype(str)), ["error", "fatal", "critical", "warn", "warning"])
     tokens = {s: name_tokens(s) for s in known_services}
-    matcher = _TokenMatcher({tok for toks in tokens.values() for tok in toks})
+    matcher = TokenMatcher({tok for toks in tokens.values() for tok in toks})
 
     # Unique (emitter, message with digits folded) pairs; count before/after per pair.
     after = t >= baseline_end
@@ -112,10 +130,7 @@ def find_mentions(
         if not present:
             continue
         own = tokens.get(emitter, name_tokens(emitter))
-        for svc, toks in tokens.items():
-            need = toks - own
-            if svc == emitter or not need or not need <= present:
-                continue
+        for svc in most_specific(tokens, present, emitter, own):
             per[svc][emitter][0] += int(n_before[u])
             per[svc][emitter][1] += int(n_after[u])
             keys_of[svc][emitter].append(int(u))
@@ -129,18 +144,41 @@ def find_mentions(
                   if a >= MIN_AFTER and a / t_inc >= 3.0 * (b + 0.5) / t_base}
         if not rising:
             continue
-        total = sum(a for _, a in rising.values())
-        size = 1.0 - math.exp(-total / 30.0)
-        breadth = min(1.0, 0.6 + 0.2 * len(rising))
         for e in rising:
             edges[e].add(svc)
-        who = ", ".join(sorted(rising)[:4]) + (" ..." if len(rising) > 4 else "")
+        total = sum(a for _, a in rising.values())
         lines = np.isin(inv, [u for e in rising for u in keys_of[svc][e]])
+        p = _rise_p_value(t[lines], window_start, baseline_end, window_end)
+        if p >= ALPHA:
+            continue   # bursty background errors that happen to be busier now: not news
+        x = min(-math.log10(max(p, 1e-300)), 300.0)
+        significance = 1.0 - 10.0 ** (-x / 10.0)
+        size = 1.0 - math.exp(-total / 30.0)
+        breadth = min(1.0, 0.6 + 0.2 * len(rising))
+        who = ", ".join(sorted(rising)[:4]) + (" ..." if len(rising) > 4 else "")
         first = rate_onset(t[lines], window_start, window_end)
         findings.append(Finding(
-            kind="log", service=svc, signal="mentioned_in_errors", score=round(size * breadth, 4),
+            kind="log", service=svc, signal="mentioned_in_errors", score=round(significance * size * breadth, 4),
             summary=f"named in {total} error lines of {len(rising)} other service(s) after the onset ({who})",
             onset=first, direction=1, magnitude=float(total), ref=f"logs mentioning {svc}",
             tags=("mentioned",)))
     findings.sort(key=lambda f: (-f.score, f.service))
     return Mentions(findings, dict(edges))
+
+
+def _rise_p_value(times: np.ndarray, window_start: float, baseline_end: float, window_end: float) -> float:
+    """P(at least as many lines after `baseline_end` | the baseline rate), quasi-Poisson:
+    the variance/mean of the baseline's per-bin counts widens the tail for bursty lines."""
+    from scipy.special import gammainc
+
+    t_base, t_inc = baseline_end - window_start, window_end - baseline_end
+    before = times[times < baseline_end]
+    k = int((times >= baseline_end).sum())
+    if k == 0:
+        return 1.0
+    bins = np.bincount(np.clip(((before - window_start) / t_base * _BASELINE_BINS).astype(np.int64), 0,
+                               _BASELINE_BINS - 1), minlength=_BASELINE_BINS)
+    mean = bins.mean()
+    phi = float(np.clip(bins.var(ddof=1) / mean, 1.0, 100.0)) if mean > 0 else 1.0
+    lam = (len(before) + 0.5) * t_inc / t_base
+    return float(gammainc(k / phi, lam / phi))

@@ -34,6 +34,8 @@ EXPLAINED_FACTOR = 0.25     # a symptom explained by an anomalous dependency kee
 ONSET_TOLERANCE_S = 60.0    # clock skew and scrape spacing: onsets this close count as together
 DROP_FACTOR = 0.6           # a drop in work done is a weak symptom
 STRONG = 0.5                # a dependency this anomalous can explain its callers' symptoms
+TIMED = 0.3                 # findings this strong date a service's anomaly (weighted median)
+SCATTERED_FACTOR = 0.5      # a metric whose exceedances never hold together: half the weight
 # What an error line says about the fault, in generic operator vocabulary.
 _LOG_FAULTS = [
     (re.compile(r"pool|connection is not available|too many connections|exhausted", re.I), "resource_exhaustion"),
@@ -52,6 +54,8 @@ class Candidate:
     score: float = 0.0
     onset: float | None = None
     explained_by: str = ""
+    onset_typical: float | None = None   # weighted median onset of its timed findings
+    strength: float = 0.0                # how anomalous, as an explanation of its callers
     fault: str = "unknown"
     component: str = ""
     findings: list[tuple[float, Finding]] = field(default_factory=list)  # (weight, finding)
@@ -70,7 +74,9 @@ def is_own(f: Finding) -> bool:
     if f.kind == "trace":
         return "own" in tags
     if f.kind == "log":
-        return "mentioned" in tags
+        # its own exceptions, not failed calls nor being named in others' errors (both are
+        # inherited along the call chain)
+        return "own" in tags
     if f.kind == "event":
         return "warning" in tags or "change" in tags
     return False
@@ -115,6 +121,19 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
         if is_own_part == own:
             kinds[kind].append(v)
     return [_max_plus(v) for _, v in sorted(kinds.items())]
+
+
+def _weighted_median(pairs: list[tuple[float, float]]) -> float | None:
+    if not pairs:
+        return None
+    pairs = sorted(pairs)
+    total = sum(w for _, w in pairs)
+    acc = 0.0
+    for t, w in pairs:
+        acc += w
+        if acc >= total / 2.0:
+            return t
+    return pairs[-1][0]
 
 
 def _descendants(graph: dict[str, set[str]], start: str) -> list[str]:
@@ -164,6 +183,7 @@ def rank_candidates(
     for caller, deps in (inferred or {}).items():
         graph.setdefault(caller, set()).update(deps)
     cands = {s: Candidate(s) for s in services}
+    with_data = set(services)
     for f in findings:
         if f.service:
             cands.setdefault(f.service, Candidate(f.service))
@@ -173,6 +193,10 @@ def rank_candidates(
         changes: dict[str, float] = defaultdict(float)
         for c in cands.values():
             c.findings, c.onset = [], None
+        warnings: dict[str, float] = defaultdict(float)
+        timed: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for c in cands.values():
+            c.onset_typical = None
         for f in findings:
             if not f.service:
                 continue
@@ -181,25 +205,42 @@ def rank_candidates(
             weight = (OWN_WEIGHT if own else SYMPTOM_WEIGHT)[f.kind] * f.score
             if not own and f.kind == "metric" and _is_drop(f):
                 weight *= DROP_FACTOR
+            if f.kind == "metric" and f.onset is None:
+                weight *= SCATTERED_FACTOR
             c.findings.append((weight, f))
-            if f.kind == "event" and "change" in f.tags:
-                changes[f.service] = max(changes[f.service], weight)   # gated below
+            if f.kind == "event":
+                bucket = changes if "change" in f.tags else warnings
+                bucket[f.service] = max(bucket[f.service], weight)   # gated below
                 continue
             key = (own, f.kind, _class_of(f))
             parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
-            if f.onset is not None and f.score >= STRONG and f.kind != "event":
-                c.onset = f.onset if c.onset is None else min(c.onset, f.onset)
+            if f.onset is not None and f.score >= TIMED:
+                timed[f.service].append((f.onset, weight))
+                if f.score >= STRONG:
+                    c.onset = f.onset if c.onset is None else min(c.onset, f.onset)
         for s, c in cands.items():
             # Within one kind of signal, classes are correlated views (max + a little);
             # across kinds (metric, log, trace, event) evidence is independent (noisy-OR).
             own_vals = _per_kind(parts[s], True)
             sym_vals = _per_kind(parts[s], False)
-            behaviour = _noisy_or(own_vals + sym_vals)
+            behaviour = min(1.0, _noisy_or(own_vals + sym_vals) / STRONG)
             # A change (deploy, config) is suspicious only where behaviour changed too:
-            # routine deploys of healthy services must not outrank the culprit.
+            # routine deploys of healthy services must not outrank the culprit. Cluster
+            # warnings (probe failures, back-offs) alone are common noise: half weight.
             if changes[s]:
-                own_vals.append(changes[s] * min(1.0, behaviour / STRONG))
+                own_vals.append(changes[s] * behaviour)
+            if warnings[s]:
+                own_vals.append(warnings[s] * (0.5 + 0.5 * behaviour))
             c.own, c.symptom = _noisy_or(own_vals), _noisy_or(sym_vals)
+            c.onset_typical = _weighted_median(timed[s])
+            # What may explain callers: a service with telemetry of its own must show it
+            # changed; being named in error lines is enough only for one without any
+            # (an unmonitored database) — a word like "order" in an exception is not.
+            if s in with_data:
+                unnamed = {k: v for k, v in parts[s].items() if k[2] != "mentioned"}
+                c.strength = max(c.own, _noisy_or(_per_kind(unnamed, False)))
+            else:
+                c.strength = max(c.own, c.symptom)
 
     def explain() -> set[str]:
         """Set explained_by; return services explained through an untraced, inferred dependency."""
@@ -208,9 +249,9 @@ def rank_candidates(
             c.explained_by = ""
             for d in _descendants(graph, s):
                 dc = cands.get(d)
-                if dc is None or max(dc.own, dc.symptom) < STRONG:
+                if dc is None or dc.strength < STRONG:
                     continue
-                if c.onset is None or dc.onset is None or dc.onset <= c.onset + ONSET_TOLERANCE_S:
+                if c.onset_typical is None or dc.onset is None or dc.onset <= c.onset_typical + ONSET_TOLERANCE_S:
                     c.explained_by = d
                     if d not in traced:
                         via_untraced.add(s)
