@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from aiops.agent.evidence import Investigation, StepResult
+from aiops.analytics.gaps import scan_gaps
 from aiops.analytics.shift import scan_shifts
 from aiops.analytics.signals import signal_class
 from aiops.domain import Finding
@@ -49,7 +50,49 @@ def metric_findings(inv: Investigation) -> StepResult:
             onset=onset, direction=int(scan.direction[i]), magnitude=float(scan.stat[i]),
             component=f"pod/{key.pod}" if key.pod else "", ref=str(key), tags=(cls,),
         ))
+    found.extend(_silent_targets(grid, inv.baseline_end, w.end))
     found.sort(key=lambda f: (-f.score, f.service, f.signal))
     inv.add(found)
     n_bad = len({(f.service, f.signal) for f in found})
     return StepResult("ok", f"{len(grid)} series scanned, {n_bad} anomalous", found)
+
+
+def _silent_targets(grid, baseline_end: float, window_end: float) -> list[Finding]:  # noqa: ANN001
+    """One finding per pod (or pod-less service) most of whose series went quiet together.
+
+    A hole that never closes counts only when no other pod of the service appeared
+    meanwhile: old pods of a rollout stop reporting too, and that is not an outage.
+    """
+    gaps = scan_gaps(grid.values, grid.timestamps, baseline_end, grid.step)
+    if not gaps.found.any():
+        return []
+    nb = int(np.searchsorted(grid.timestamps, baseline_end, side="left"))
+    has = np.isfinite(grid.values)
+    first = np.where(has.any(axis=1), has.argmax(axis=1), grid.values.shape[1])
+    targets: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(grid.keys):
+        targets.setdefault((key.service, key.pod), []).append(i)
+    late_pods = {svc for (svc, pod), rows in targets.items() if pod and min(first[r] for r in rows) >= nb // 2}
+    out: list[Finding] = []
+    for (svc, pod), rows in targets.items():
+        hit = [r for r in rows if gaps.found[r]]
+        if len(hit) < 2 or 2 * len(hit) < len(rows):
+            continue
+        resumed = [r for r in hit if gaps.resumed[r]]
+        if not resumed and svc in late_pods:
+            continue
+        start = float(np.nanmin(gaps.start[hit]))
+        back = float(np.nanmax(gaps.end[resumed])) if resumed else None
+        span = (back if back is not None else window_end) - start
+        share = len(hit) / len(rows)
+        score = (1.0 - math.exp(-span / 120.0)) * (0.5 + 0.5 * share)
+        until = f"for {span:.0f} s" if back is not None else "until the end of the window"
+        where = pod or svc
+        out.append(Finding(
+            kind="metric", service=svc, signal="series_missing", score=float(score),
+            summary=f"{len(hit)} of {len(rows)} metric series of {where} stopped reporting at "
+                    f"{to_rfc3339(start)} {until} (target down or unreachable)",
+            onset=start, direction=0, magnitude=float(span), component=f"pod/{pod}" if pod else "",
+            ref=f"metrics of {where}", tags=("restarts", "absent"),
+        ))
+    return out

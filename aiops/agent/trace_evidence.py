@@ -17,9 +17,9 @@ def trace_findings(inv: Investigation) -> StepResult:
     spans = Spans.from_columns(table)
     # Client spans into untraced dependencies (databases, caches, brokers) are the peer's time.
     spans, moved = attribute_to_peers(spans, peer_names(table["attrs"]), inv.services)
-    result = analyse_traces(spans, inv.baseline_end, w.end, window_start=w.start)
+    result = analyse_traces(spans, inv.baseline_end, w.end, window_start=w.start, client_side=moved)
     inv.graph = {k: set(v) for k, v in result.graph.items()}
     inv.add(result.findings)
     edges = sum(len(v) for v in inv.graph.values())
-    peers = f", {moved} client spans credited to untraced peers" if moved else ""
+    peers = f", untraced peers seen through client spans: {', '.join(sorted(moved))}" if moved else ""
     return StepResult("ok", f"{n} spans, {edges} call edges, {len(result.findings)} changes{peers}", result.findings)

@@ -66,23 +66,23 @@ def resolve_peer(name: str, known: set[str]) -> str:
     return first if first else raw
 
 
-def attribute_to_peers(spans: Spans, peers: Sequence[object], known: Sequence[str] = ()) -> tuple[Spans, int]:
+def attribute_to_peers(spans: Spans, peers: Sequence[object], known: Sequence[str] = ()) -> tuple[Spans, set[str]]:
     """Spans with every childless client span that names a peer moved to that peer's service.
 
-    Returns the new spans and how many were moved. A peer equal to the caller itself (a
-    span naming its own service) is left alone.
+    Returns the new spans and the services that received spans (the client-side peers).
+    A peer equal to the caller itself (a span naming its own service) is left alone.
     """
     peer = np.asarray(peers, dtype=object)
     if len(peer) != len(spans) or len(spans) == 0:
-        return spans, 0
+        return spans, set()
     named = np.flatnonzero(peer != "")
     if len(named) == 0:
-        return spans, 0
+        return spans, set()
     parents = set(spans.parent_span_id.tolist())
     known_set = set(known) | set(np.unique(spans.service).tolist())
     cache: dict[str, str] = {}
     service = spans.service.copy()
-    moved = 0
+    moved: set[str] = set()
     for i in named:
         if spans.span_id[i] in parents:
             continue          # the callee answered with spans of its own: it is traced
@@ -92,5 +92,5 @@ def attribute_to_peers(spans: Spans, peers: Sequence[object], known: Sequence[st
             target = cache[p] = resolve_peer(p, known_set)
         if target and target != service[i]:
             service[i] = target
-            moved += 1
-    return (replace(spans, service=service), moved) if moved else (spans, 0)
+            moved.add(target)
+    return (replace(spans, service=service), moved) if moved else (spans, moved)

@@ -31,6 +31,8 @@ from aiops.domain import Evidence, Finding
 OWN_WEIGHT = {"metric": 0.9, "trace": 0.95, "log": 0.8, "event": 0.8}
 SYMPTOM_WEIGHT = {"metric": 0.7, "trace": 0.6, "log": 0.7, "event": 0.3}
 EXPLAINED_FACTOR = 0.25     # a symptom explained by an anomalous dependency keeps this much
+OWN_EXPLAINED_FACTOR = 0.85  # own evidence beside an anomalous dependency: self time and own
+                            # errors also grow from uninstrumented waits (lost calls, retries)
 ONSET_TOLERANCE_S = 60.0    # clock skew and scrape spacing: onsets this close count as together
 DROP_FACTOR = 0.6           # a drop in work done is a weak symptom
 STRONG = 0.5                # a dependency this anomalous can explain its callers' symptoms
@@ -268,7 +270,8 @@ def rank_candidates(
     first = min(onsets) if onsets else None
     for c in cands.values():
         symptom = c.symptom * (EXPLAINED_FACTOR if c.explained_by else 1.0)
-        base = _noisy_or([c.own, symptom])
+        own = c.own * (OWN_EXPLAINED_FACTOR if c.explained_by else 1.0)
+        base = _noisy_or([own, symptom])
         if first is not None and c.onset is not None and base > 0:
             lag_min = max(0.0, (c.onset - first) / 60.0)
             base *= 0.9 + 0.1 * math.exp(-lag_min / 2.0)   # earlier onset: mild tie-breaker

@@ -31,6 +31,7 @@ import numpy as np
 Z0 = 3.0          # below this sustained robust z there is no evidence
 Z_FULL = 100.0    # z = 10 -> 0.47, 30 -> 0.75, >= 100 -> 1
 MIN_BASE = 5      # baseline points needed to judge a series
+MIN_BASE_SHARE = 0.3   # ... and at least this share of the baseline's buckets
 MIN_POST = 3      # post points needed
 
 
@@ -105,7 +106,9 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, baseline_end: float)
     base, post = x[:, :nb], x[:, nb:]
     n_base = np.sum(np.isfinite(base), axis=1)
     n_post = np.sum(np.isfinite(post), axis=1)
-    valid = (n_base >= MIN_BASE) & (n_post >= MIN_POST)
+    # A series that began late in the baseline (a pod created by a rollout or a restart) has
+    # too little history to judge: its startup would pass for the norm.
+    valid = (n_base >= max(MIN_BASE, int(MIN_BASE_SHARE * nb))) & (n_post >= MIN_POST)
     empty = np.full(n, np.nan)
     if n == 0 or nb == 0 or nb >= t:
         return ShiftScan(np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int8), empty, empty, empty, empty,
