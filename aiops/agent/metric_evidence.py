@@ -8,9 +8,11 @@ import numpy as np
 
 from aiops.agent.evidence import Investigation, StepResult
 from aiops.analytics.gaps import scan_gaps
+from aiops.analytics.pooling import pod_means
 from aiops.analytics.shift import scan_shifts
 from aiops.analytics.signals import signal_class
 from aiops.domain import Finding
+from aiops.telemetry.grids import SeriesKey
 from aiops.timeutil import to_rfc3339
 
 MIN_SCORE = 0.05         # weaker series are not evidence
@@ -22,8 +24,9 @@ def grid_step(window_s: float) -> float:
     return float(max(5, int(math.ceil(window_s / TARGET_BUCKETS / 5.0)) * 5))
 
 
-def _describe(metric: str, direction: int, rel: float, z: float, onset: float | None, pod: str) -> str:
-    where = f" on {pod}" if pod else ""
+def _describe(metric: str, direction: int, rel: float, z: float, onset: float | None, pod: str,
+              pooled: bool = False) -> str:
+    where = f" on {pod}" if pod else " (mean over pods)" if pooled else ""
     if math.isfinite(rel) and abs(rel) < 100:
         change = f"{'+' if rel >= 0 else ''}{rel * 100:.0f}%"
     else:
@@ -37,16 +40,20 @@ def metric_findings(inv: Investigation) -> StepResult:
     grid = inv.store.metric_grid(w.start, w.end, grid_step(w.seconds), counter_rates=True)
     if len(grid) == 0:
         return StepResult("no_data", "no metric samples in the window")
-    scan = scan_shifts(grid.values, grid.timestamps, inv.baseline_end)
+    # Each pod's series, and per service the mean over its pods (continuous across rollouts).
+    pooled, groups = pod_means(grid.values, _pool_groups(grid.keys))
+    keys = list(grid.keys) + [SeriesKey(metric, service, "", labels) for metric, service, labels in groups]
+    values = np.vstack([grid.values, pooled]) if len(groups) else grid.values
+    scan = scan_shifts(values, grid.timestamps, inv.baseline_end)
     found: list[Finding] = []
     for i in np.flatnonzero(scan.valid & (scan.score >= MIN_SCORE)):
-        key = grid.keys[i]
+        key = keys[i]
         onset = float(scan.onset[i]) if np.isfinite(scan.onset[i]) else None
         cls = signal_class(key.metric)
         found.append(Finding(
             kind="metric", service=key.service, signal=key.metric, score=float(scan.score[i]),
             summary=_describe(key.metric, int(scan.direction[i]), float(scan.rel_change[i]),
-                              float(scan.stat[i]) * int(scan.direction[i]), onset, key.pod),
+                              float(scan.stat[i]) * int(scan.direction[i]), onset, key.pod, i >= len(grid.keys)),
             onset=onset, direction=int(scan.direction[i]), magnitude=float(scan.stat[i]),
             component=f"pod/{key.pod}" if key.pod else "", ref=str(key), tags=(cls,),
         ))
@@ -54,7 +61,23 @@ def metric_findings(inv: Investigation) -> StepResult:
     found.sort(key=lambda f: (-f.score, f.service, f.signal))
     inv.add(found)
     n_bad = len({(f.service, f.signal) for f in found})
-    return StepResult("ok", f"{len(grid)} series scanned, {n_bad} anomalous", found)
+    return StepResult("ok", f"{len(grid)} series (+{len(groups)} service means) scanned, {n_bad} anomalous", found)
+
+
+def _pool_groups(keys: list[SeriesKey]) -> list[tuple | None]:
+    """(metric, service, dimension labels) per pod series, None for pod-less series.
+
+    Labels that take one value per pod (instance, node, pod IP) identify the pod and are
+    dropped; labels with several values within one pod's series of a metric (method,
+    status, quantile) are dimensions and kept.
+    """
+    seen: dict[tuple[str, str, str], set[str]] = {}
+    for k in keys:
+        for name, value in k.labels:
+            seen.setdefault((k.metric, k.pod, name), set()).add(value)
+    dims = {(metric, name) for (metric, _, name), values in seen.items() if len(values) > 1}
+    return [(k.metric, k.service, tuple((n, v) for n, v in k.labels if (k.metric, n) in dims)) if k.pod else None
+            for k in keys]
 
 
 def _silent_targets(grid, baseline_end: float, window_end: float) -> list[Finding]:  # noqa: ANN001

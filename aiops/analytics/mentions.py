@@ -13,7 +13,10 @@ of a service rose are returned as inferred dependencies either way.
 
 A service is mentioned when every distinctive token of its name that the emitter's own
 name lacks appears in the line (tokens of 4+ characters may match a word prefix, shorter
-ones must match a whole word); generic tokens (service, server, api, ...) never count.
+ones must match a whole word), written as a name: in lower case or as the head of a
+CamelCase identifier (`ProductCatalogService`), not as a capitalised word of prose or a
+class name (`Seat map for trip`, `Order.getId()`); generic tokens (service, server, api,
+...) never count.
 """
 
 from __future__ import annotations
@@ -63,15 +66,25 @@ class TokenMatcher:
     def present(self, text: str) -> set[str]:
         found: set[str] = set()
         if self._short is not None:
-            found.update(m.lower() for m in self._short.findall(text))
+            found.update(m.group(1).lower() for m in self._short.finditer(text) if _as_name(text, m.start(), m.end()))
         if self._long is not None:
             low = text.lower()
             for m in self._long.finditer(low):
                 # the alternation takes the longest token at a position; shorter ones that
                 # are prefixes of it (e.g. "order" in "orders") are present too
                 word = low[m.start():]
-                found.update(t for t in self._longs if word.startswith(t))
+                found.update(t for t in self._longs if word.startswith(t) and _as_name(text, m.start(), m.start() + len(t)))
         return found
+
+
+def _as_name(text: str, start: int, end: int) -> bool:
+    """Is text[start:end] written as a name: lower case (host names, URL paths, `could not
+    call cart`) or the head of a CamelCase identifier (`ProductCatalogService`)? A capitalised
+    word of prose or a class (`Seat map for trip`, `Order.getId()`) is not."""
+    word = text[start:end]
+    if word == word.lower():
+        return True
+    return end < len(text) and text[end].isupper()
 
 
 def most_specific(tokens: dict[str, frozenset[str]], present: set[str], emitter: str,

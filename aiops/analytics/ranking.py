@@ -182,8 +182,12 @@ def rank_candidates(
     """Rank every service with data; best first. Pure and deterministic."""
     graph = {k: set(v) for k, v in (graph or {}).items()}
     traced = set(graph) | {c for v in graph.values() for c in v}
+    traced_graph = {k: set(v) for k, v in graph.items()}
     for caller, deps in (inferred or {}).items():
-        graph.setdefault(caller, set()).update(deps)
+        # Traces know who calls whom: a dependency read from error text that the traces
+        # contradict (both traced, callee not reachable from the caller) is dropped.
+        reach = set(_descendants(traced_graph, caller)) if caller in traced else set()
+        graph.setdefault(caller, set()).update(d for d in deps if caller not in traced or d not in traced or d in reach)
     cands = {s: Candidate(s) for s in services}
     with_data = set(services)
     for f in findings:
