@@ -10,7 +10,7 @@ from aiops.agent.evidence import Investigation, StepResult
 from aiops.analytics.gaps import scan_gaps
 from aiops.analytics.pooling import pod_means
 from aiops.analytics.shift import scan_shifts
-from aiops.analytics.signals import signal_class
+from aiops.analytics.signals import SYMPTOM_CLASSES, signal_class
 from aiops.domain import Finding
 from aiops.telemetry.grids import SeriesKey
 from aiops.timeutil import to_rfc3339
@@ -35,27 +35,39 @@ def _describe(metric: str, direction: int, rel: float, z: float, onset: float | 
     return f"{metric}{where} {change} vs baseline (robust z {z:.1f}){since}"
 
 
+def _ratio(after: float, before: float) -> float:
+    """after / before medians (inf from 0 to more, 1 when both 0 or unknown)."""
+    if not (math.isfinite(after) and math.isfinite(before)):
+        return 1.0
+    if before > 0:
+        return after / before
+    return math.inf if after > 0 else 1.0
+
+
 def metric_findings(inv: Investigation) -> StepResult:
     w = inv.incident.window
     grid = inv.store.metric_grid(w.start, w.end, grid_step(w.seconds), counter_rates=True)
     if len(grid) == 0:
         return StepResult("no_data", "no metric samples in the window")
     # Each pod's series, and per service the mean over its pods (continuous across rollouts).
-    pooled, groups = pod_means(grid.values, _pool_groups(grid.keys))
+    pod_groups = _pool_groups(grid.keys)
+    pooled, groups = pod_means(grid.values, pod_groups)
     keys = list(grid.keys) + [SeriesKey(metric, service, "", labels) for metric, service, labels in groups]
     values = np.vstack([grid.values, pooled]) if len(groups) else grid.values
     scan = scan_shifts(values, grid.timestamps, inv.baseline_end)
+    alone = _pod_specific(pod_groups, scan)
     found: list[Finding] = []
     for i in np.flatnonzero(scan.valid & (scan.score >= MIN_SCORE)):
         key = keys[i]
         onset = float(scan.onset[i]) if np.isfinite(scan.onset[i]) else None
         cls = signal_class(key.metric)
+        tags = (cls, "pod_specific") if i in alone and cls in SYMPTOM_CLASSES else (cls,)
         found.append(Finding(
             kind="metric", service=key.service, signal=key.metric, score=float(scan.score[i]),
             summary=_describe(key.metric, int(scan.direction[i]), float(scan.rel_change[i]),
                               float(scan.stat[i]) * int(scan.direction[i]), onset, key.pod, i >= len(grid.keys)),
-            onset=onset, direction=int(scan.direction[i]), magnitude=float(scan.stat[i]),
-            component=f"pod/{key.pod}" if key.pod else "", ref=str(key), tags=(cls,),
+            onset=onset, direction=int(scan.direction[i]), magnitude=_ratio(scan.post_median[i], scan.base_median[i]),
+            component=f"pod/{key.pod}" if key.pod else "", ref=str(key), tags=tags,
         ))
     found.extend(_silent_targets(grid, inv.baseline_end, w.end))
     found.sort(key=lambda f: (-f.score, f.service, f.signal))
@@ -78,6 +90,26 @@ def _pool_groups(keys: list[SeriesKey]) -> list[tuple | None]:
     dims = {(metric, name) for (metric, _, name), values in seen.items() if len(values) > 1}
     return [(k.metric, k.service, tuple((n, v) for n, v in k.labels if (k.metric, n) in dims)) if k.pod else None
             for k in keys]
+
+
+def _pod_specific(groups: list[tuple | None], scan) -> set[int]:  # noqa: ANN001
+    """Pod series whose shift its sibling pods (same service and metric, judged over the same
+    time) do not share. Trouble inherited from a dependency reaches every replica of a
+    caller alike; trouble on one replica is that replica's own."""
+    members: dict[tuple, list[int]] = {}
+    for i, g in enumerate(groups):
+        if g is not None and scan.valid[i]:
+            members.setdefault(g, []).append(i)
+    alone: set[int] = set()
+    for rows in members.values():
+        if len(rows) < 2:
+            continue
+        for i in rows:
+            if scan.score[i] >= MIN_SCORE and all(
+                    scan.score[j] < 0.3 * scan.score[i] or scan.direction[j] != scan.direction[i]
+                    for j in rows if j != i):
+                alone.add(i)
+    return alone
 
 
 def _silent_targets(grid, baseline_end: float, window_end: float) -> list[Finding]:  # noqa: ANN001

@@ -36,6 +36,8 @@ OWN_EXPLAINED_FACTOR = 0.85  # own evidence beside an anomalous dependency: self
 ONSET_TOLERANCE_S = 60.0    # clock skew and scrape spacing: onsets this close count as together
 DROP_FACTOR = 0.6           # a drop in work done is a weak symptom
 STRONG = 0.5                # a dependency this anomalous can explain its callers' symptoms
+LATENCY_RATIO_FULL = 10.0   # a latency rise of this factor counts in full, 1.0 for half
+CHANGE_EFFECT_S = 300.0     # a change explains behaviour that changed within this long after it
 TIMED = 0.3                 # findings this strong date a service's anomaly (weighted median)
 SCATTERED_FACTOR = 0.5      # a metric whose exceedances never hold together: half the weight
 # What an error line says about the fault, in generic operator vocabulary.
@@ -69,6 +71,8 @@ def is_own(f: Finding) -> bool:
     if "inherited" in tags:
         return False
     if f.kind == "metric":
+        if "pod_specific" in tags:
+            return True       # one replica's symptom its siblings do not share: its own
         if not tags & OWN_CLASSES:
             return False
         pressure = -1 if _INVERSE.search(f.signal) else 1
@@ -123,6 +127,19 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
         if is_own_part == own:
             kinds[kind].append(v)
     return [_max_plus(v) for _, v in sorted(kinds.items())]
+
+
+def _latency_size(ratio: float) -> float:
+    """Weight of a latency rise by its after/before ratio. A callee's added latency reaches a
+    caller diluted by the caller's own time, so the relative rise is largest at its origin."""
+    if not math.isfinite(ratio) or ratio <= 0:
+        return 1.0
+    return 0.5 + 0.5 * min(1.0, max(0.0, math.log(ratio)) / math.log(LATENCY_RATIO_FULL))
+
+
+def _follows(change_at: float | None, onset: float) -> bool:
+    """Did a behaviour change with this onset follow the change (deploy, config) closely?"""
+    return change_at is None or change_at - ONSET_TOLERANCE_S <= onset <= change_at + CHANGE_EFFECT_S
 
 
 def _weighted_median(pairs: list[tuple[float, float]]) -> float | None:
@@ -196,10 +213,11 @@ def rank_candidates(
 
     def score_parts(moved: set[str]) -> None:
         parts: dict[str, dict[tuple[bool, str, str], float]] = defaultdict(dict)
-        changes: dict[str, float] = defaultdict(float)
         for c in cands.values():
             c.findings, c.onset = [], None
         warnings: dict[str, float] = defaultdict(float)
+        change_at: dict[str, list[tuple[float, float | None]]] = defaultdict(list)
+        timed_all: dict[str, list[tuple[float, float]]] = defaultdict(list)
         timed: dict[str, list[tuple[float, float]]] = defaultdict(list)
         for c in cands.values():
             c.onset_typical = None
@@ -213,13 +231,19 @@ def rank_candidates(
                 weight *= DROP_FACTOR
             if f.kind == "metric" and f.onset is None:
                 weight *= SCATTERED_FACTOR
+            if f.kind == "metric" and "latency" in f.tags and f.direction > 0:
+                weight *= _latency_size(f.magnitude)
             c.findings.append((weight, f))
             if f.kind == "event":
-                bucket = changes if "change" in f.tags else warnings
-                bucket[f.service] = max(bucket[f.service], weight)   # gated below
+                if "change" in f.tags:
+                    change_at[f.service].append((weight, f.onset))
+                else:
+                    warnings[f.service] = max(warnings[f.service], weight)   # gated below
                 continue
             key = (own, f.kind, _class_of(f))
             parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
+            if f.onset is not None:
+                timed_all[f.service].append((f.onset, weight))
             if f.onset is not None and f.score >= TIMED:
                 timed[f.service].append((f.onset, weight))
                 if f.score >= STRONG:
@@ -230,13 +254,15 @@ def rank_candidates(
             own_vals = _per_kind(parts[s], True)
             sym_vals = _per_kind(parts[s], False)
             behaviour = min(1.0, _noisy_or(own_vals + sym_vals) / STRONG)
-            # A change (deploy, config) is suspicious only where behaviour changed too:
-            # routine deploys of healthy services must not outrank the culprit. Cluster
-            # warnings (probe failures, back-offs) alone are common noise: half weight.
-            if changes[s]:
-                own_vals.append(changes[s] * behaviour)
+            # A change (deploy, config) is suspicious only where behaviour changed right
+            # after it: routine deploys of healthy services must not outrank the culprit. Cluster
+            # warnings (probe failures, back-offs) alone are common noise: a quarter weight.
+            gated = [w * min(1.0, _noisy_or(v for t, v in timed_all[s] if _follows(at, t)) / STRONG)
+                     for w, at in change_at[s]]
+            if gated:
+                own_vals.append(max(gated))
             if warnings[s]:
-                own_vals.append(warnings[s] * (0.5 + 0.5 * behaviour))
+                own_vals.append(warnings[s] * (0.25 + 0.75 * behaviour))
             c.own, c.symptom = _noisy_or(own_vals), _noisy_or(sym_vals)
             c.onset_typical = _weighted_median(timed[s])
             # What may explain callers: a service with telemetry of its own must show it
