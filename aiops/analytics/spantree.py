@@ -48,6 +48,7 @@ class Spans:
     duration_us: np.ndarray
     status: np.ndarray
     http_status: np.ndarray      # float, NaN when absent
+    pod: np.ndarray | None = None  # emitting pod ('' when unknown), when the input has one
 
     def __len__(self) -> int:
         return len(self.start)
@@ -77,6 +78,7 @@ class Spans:
             duration_us=np.nan_to_num(np.maximum(_number(columns["duration_us"]), 0.0)),
             status=_text(columns["status"]) if "status" in columns else blank,
             http_status=_number(columns["http_status"]) if "http_status" in columns else np.full(n, np.nan),
+            pod=_text(columns["pod"]) if "pod" in columns else None,
         )
 
 

@@ -23,7 +23,7 @@ service's request sequence (minimum of the CUSUM of "slow" / "own error" indicat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Collection, Mapping, Sequence
 
 import numpy as np
@@ -122,9 +122,8 @@ def analyse_traces(
                                         _window(dur[a], own[a], err[a], own_err[a]))
         checks[name] = _check(stats[name], dur, own, err, own_err, a, spans.start[rows])
         if name in client_side and (checks[name].own_latency or checks[name].own_errors):
-            caller = np.where(tree.parent[rows] >= 0, tree.service_code[np.maximum(tree.parent[rows], 0)], -1)
-            checks[name], found = _caller_side(name, checks[name], tree.services, caller, dur, own, err, own_err, a,
-                                               spans.start[rows])
+            checks[name], found = _caller_side(name, checks[name], _callers(tree, spans, rows), dur, own, err, own_err,
+                                               a, spans.start[rows])
             side.extend(found)
 
     findings = _attribute(stats, checks, graph) + side
@@ -175,10 +174,24 @@ def _check(s: ServiceTraceStats, dur, own, err, own_err, a, start) -> _Check:  #
     )
 
 
-def _caller_side(peer: str, check: _Check, services: list[str], caller: np.ndarray, dur, own, err, own_err, a,
-                 start) -> tuple[_Check, list[Finding]]:  # noqa: ANN001
-    """Split a client-side peer's change by caller: when callers with enough calls saw no
-    change, the change belongs to the callers that did (own findings for them)."""
+def _callers(tree, spans: Spans, rows: np.ndarray) -> tuple[np.ndarray, list[tuple[str, str]]]:  # noqa: ANN001
+    """Per request row, a code of its caller (service, pod), and the (service, pod) of each code."""
+    parent = tree.parent[rows]
+    has = parent >= 0
+    svc = np.where(has, tree.service_code[np.maximum(parent, 0)], -1)
+    pod = spans.pod[np.maximum(parent, 0)] if spans.pod is not None else np.full(len(rows), "", dtype=object)
+    keys = [(tree.services[s], str(p)) if s >= 0 else None for s, p in zip(svc.tolist(), pod.tolist())]
+    names = sorted({k for k in keys if k is not None})
+    code = {k: i for i, k in enumerate(names)}
+    return np.array([code[k] if k is not None else -1 for k in keys], dtype=np.int64), names
+
+
+def _caller_side(peer: str, check: _Check, callers: tuple[np.ndarray, list[tuple[str, str]]], dur, own, err,
+                 own_err, a, start) -> tuple[_Check, list[Finding]]:  # noqa: ANN001
+    """Split a client-side peer's change by caller (service and pod): when callers with
+    enough calls at the same time saw no change, the change belongs to the callers that
+    did (own findings for them) — their network, client or pool, not the peer."""
+    caller, who_is = callers
     changed: dict[int, _Check] = {}
     quiet: list[int] = []
     for code in np.unique(caller[caller >= 0]):
@@ -215,18 +228,25 @@ def _caller_side(peer: str, check: _Check, services: list[str], caller: np.ndarr
             steady.append(code)
     if not steady:
         return check, []
-    held = ", ".join(sorted(services[c] for c in steady)[:3])
+    held = ", ".join(sorted({_label(who_is[c]) for c in steady})[:3])
     found = []
     for code, c in changed.items():
-        who = services[code]
+        who, pod = who_is[code]
+        if not pod and any(who_is[s][0] == who for s in steady):
+            continue
         for signal, hit in (("client_latency", c.own_latency), ("client_errors", c.own_errors)):
             if hit:
                 p, size, onset = hit
                 what = "got slower" if signal == "client_latency" else "fail more"
-                found.append(_finding(who, signal, p, size, onset, 0.0, ("own",) + (("error",) if "err" in signal else ()),
-                                      f"{who}: its calls to {peer} {what} while calls from {held} to {peer} held — "
-                                      f"the trouble is on {who}'s side (its network, client or pool)"))
+                f = _finding(who, signal, p, size, onset, 0.0, ("own",) + (("error",) if "err" in signal else ()),
+                             f"{_label(who_is[code])}: its calls to {peer} {what} while calls from {held} to {peer} "
+                             f"held — the trouble is on {who}'s side (its network, client or pool)")
+                found.append(replace(f, component=f"pod/{pod}" if pod else ""))
     return _Check(None, None, None, None), found
+
+
+def _label(caller: tuple[str, str]) -> str:
+    return f"{caller[0]} ({caller[1]})" if caller[1] else caller[0]
 
 
 def _attribute(stats: dict[str, ServiceTraceStats], checks: dict[str, _Check], graph: dict[str, set[str]]) -> list[Finding]:
