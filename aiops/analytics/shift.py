@@ -8,14 +8,16 @@ count whatever its shape (level shift, ramp, burst of a few minutes). Per series
   blow every blip up to infinity — and half the series' resolution: the smallest step
   between its baseline values, as a count that moves by one is not news); a baseline with
   a clear linear trend (a filling disk, an unconverted counter) is judged against its
-  extrapolated line instead;
+  extrapolated line too, each point by the nearer of level and line;
 * z_t = (x_t - median) / scale for the points after the baseline;
 * the *sustained* statistic is the k-th largest |z_t| with k = max(3, 10 % of the post
   points): at least that many points must be that far out;
 * onset: the first post point from which |z| stays above half the statistic (≥ 3) for two
   of three points;
 * score = (log(stat / Z0) / log(Z_FULL / Z0)) ** 0.7, 0 below Z0 and 1 above Z_FULL: a
-  log scale, so a 30x latency jump still outranks a z of 10 on a noisy gauge.
+  log scale, so a 30x latency jump still outranks a z of 10 on a noisy gauge; times how
+  one-sided the points beyond the statistic are (a series that only got noisier, as many
+  points up as down, is not a shift).
 
 Vectorised over all series at once; NaN (missing buckets) are ignored.
 """
@@ -122,8 +124,8 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, baseline_end: float)
         post_med = np.nanmedian(post, axis=1)
         center, resid_scale, trending = _baseline_trend(base, post, ts, nb)
     level_scale = np.fmax.reduce([mad, (q75 - q25) / 1.349, 0.25 * std])
-    scale = np.fmax.reduce([np.where(trending, resid_scale, level_scale), jitter, 0.01 * np.abs(med),
-                            0.5 * _quantum(base), np.full(n, 1e-9)])
+    floors = [jitter, 0.01 * np.abs(med), 0.5 * _quantum(base), np.full(n, 1e-9)]
+    scale = np.fmax.reduce([level_scale] + floors)
     scale = np.where(np.isfinite(scale), scale, 1e-9)
     # A flat baseline (all equal, e.g. zero errors) is floored by the post-period's own
     # level so a single blip is not infinitely significant, while 0 -> many still is.
@@ -131,8 +133,13 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, baseline_end: float)
     with _quiet():
         floor = 0.1 * np.nanmax(np.abs(post - med[:, None]), axis=1)
     scale = np.where(flat, np.fmax(scale, np.where(np.isfinite(floor), floor, 1e-9)), scale)
-    center = np.where(trending[:, None], center, med[:, None])
-    z = (post - center) / scale[:, None]
+    z = (post - med[:, None]) / scale[:, None]
+    # A trending baseline is judged against its level and against its extrapolated line: a
+    # point is out only as far as the nearer of the two explanations allows (a disk that
+    # keeps filling is not news, nor is one that stopped filling).
+    t_scale = np.fmax.reduce([resid_scale] + floors)
+    z_trend = (post - center) / np.where(np.isfinite(t_scale), t_scale, 1e-9)[:, None]
+    z = np.where(trending[:, None] & (np.abs(z_trend) < np.abs(z)), z_trend, z)
     az = np.where(np.isfinite(z), np.abs(z), -np.inf)
     k = np.maximum(3, np.ceil(0.10 * n_post)).astype(int)
     srt = -np.sort(-az, axis=1)                                  # descending, -inf (NaN) last
@@ -142,11 +149,15 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, baseline_end: float)
     with np.errstate(all="ignore"):
         score = np.where(stat > Z0, np.clip(np.log(stat / Z0) / np.log(Z_FULL / Z0), 0.0, 1.0) ** 0.7, 0.0)
 
-    # Direction: the sign of the mean z among the points beyond the sustained level.
+    # Direction: the sign of the mean z among the points beyond the sustained level. A shift
+    # goes one way; when those points split between up and down the series only got
+    # noisier, and the score shrinks with the imbalance (all one way: kept; half-half: 0).
     strong = az >= stat[:, None]
     with np.errstate(all="ignore"):
         signed = np.nansum(np.where(strong, np.sign(z), 0.0), axis=1)
+        one_way = np.abs(signed) / np.maximum(strong.sum(axis=1), 1)
     direction = np.sign(signed).astype(np.int8)
+    score = score * np.clip(2.0 * one_way - 1.0, 0.0, 1.0)
 
     # Onset: first post point where |z| >= max(Z0, stat / 2) for 2 of 3 consecutive points.
     level = np.maximum(Z0, stat / 2.0)
