@@ -1,53 +1,44 @@
 """Root-cause ranking: combine metric, log, trace and change evidence over the service graph.
 
 Input is a flat list of `Finding`s (any subset of signal kinds) plus the caller -> callees
-graph (from traces) and dependencies inferred from error logs (see `mentions`). Each
-service gets two scores:
+graph (from traces) and dependencies inferred from error logs (see `mentions`; those the
+traces contradict are dropped). Each service gets two scores (see `weighing` for what
+counts as which and how much):
 
-* **own** — evidence about the service's own behaviour: resource pressure (cpu, memory,
-  disk, network, restarts, pools rising — or "available/free" falling), trace self-time and
-  own errors, being named in other services' error lines, k8s warnings (OOMKilled,
-  BackOff) and changes (deploy, config) shortly before the onset when behaviour changed too;
-* **symptom** — latency, errors, traffic, error logs and resource drops, which callers
-  inherit from a faulty dependency.
+* **own** — its own behaviour: resource pressure, trace self time and own errors, its own
+  exceptions, a symptom only one of its replicas shows, target down, cluster warnings
+  (a quarter weight unless behaviour changed too) and changes (deploy, config) when its
+  behaviour changed within minutes after them;
+* **symptom** — latency, errors, traffic, failed calls and being named in other services'
+  error lines, which callers inherit from a faulty dependency.
 
-A symptom explained by an anomalous dependency (a transitive callee whose anomaly began no
-later) is discounted, so the deepest anomalous service wins over its louder callers. Among
-close candidates the earlier onset wins. One maximum per evidence class, combined by
-noisy-OR, so any subset of signals works and a service with many series does not win by
-count.
+A service is *explained* by an anomalous dependency (a transitive callee at least STRONG
+whose first onset is no later than the service's typical onset): its symptoms are
+discounted to a quarter and its own evidence a little (self time and own errors also grow
+from uninstrumented waits), so the deepest anomalous service wins over its louder callers.
+A dependency with telemetry of its own explains callers only if that telemetry changed;
+being named in error lines is enough only for one without any (an unmonitored database).
+Within one signal kind, classes are correlated views (max plus a little); across kinds
+evidence is independent (noisy-OR), so any subset of signals works and a service with many
+series does not win by count. Among close candidates the earlier onset wins.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from aiops.analytics.signals import FAULT_OF_CLASS, OWN_CLASSES
+from aiops.analytics.weighing import class_of, fault_of, is_own, weight_of
 from aiops.domain import Evidence, Finding
 
-OWN_WEIGHT = {"metric": 0.9, "trace": 0.95, "log": 0.8, "event": 0.8}
-SYMPTOM_WEIGHT = {"metric": 0.7, "trace": 0.6, "log": 0.7, "event": 0.3}
 EXPLAINED_FACTOR = 0.25     # a symptom explained by an anomalous dependency keeps this much
 OWN_EXPLAINED_FACTOR = 0.85  # own evidence beside an anomalous dependency: self time and own
                             # errors also grow from uninstrumented waits (lost calls, retries)
 ONSET_TOLERANCE_S = 60.0    # clock skew and scrape spacing: onsets this close count as together
-DROP_FACTOR = 0.6           # a drop in work done is a weak symptom
 STRONG = 0.5                # a dependency this anomalous can explain its callers' symptoms
-LATENCY_RATIO_FULL = 10.0   # a latency rise of this factor counts in full, 1.0 for half
 CHANGE_EFFECT_S = 300.0     # a change explains behaviour that changed within this long after it
 TIMED = 0.3                 # findings this strong date a service's anomaly (weighted median)
-SCATTERED_FACTOR = 0.5      # a metric whose exceedances never hold together: half the weight
-# What an error line says about the fault, in generic operator vocabulary.
-_LOG_FAULTS = [
-    (re.compile(r"pool|connection is not available|too many connections|exhausted", re.I), "resource_exhaustion"),
-    (re.compile(r"out ?of ?memory|\boom|memoryerror|heap space", re.I), "memory_leak"),
-    (re.compile(r"no space left|disk (is )?full|quota exceeded|enospc", re.I), "disk_pressure"),
-    (re.compile(r"deadline|timed? ?out|timeout", re.I), "latency"),
-]
-_INVERSE = re.compile(r"avail|free|remaining|idle|headroom|capacity_left", re.IGNORECASE)
 
 
 @dataclass
@@ -63,47 +54,6 @@ class Candidate:
     fault: str = "unknown"
     component: str = ""
     findings: list[tuple[float, Finding]] = field(default_factory=list)  # (weight, finding)
-
-
-def is_own(f: Finding) -> bool:
-    """Does this finding describe the service's own behaviour (vs an inherited symptom)?"""
-    tags = set(f.tags)
-    if "inherited" in tags:
-        return False
-    if f.kind == "metric":
-        if "pod_specific" in tags:
-            return True       # one replica's symptom its siblings do not share: its own
-        if not tags & OWN_CLASSES:
-            return False
-        pressure = -1 if _INVERSE.search(f.signal) else 1
-        return f.direction == 0 or f.direction == pressure
-    if f.kind == "trace":
-        return "own" in tags
-    if f.kind == "log":
-        # its own exceptions, not failed calls nor being named in others' errors (both are
-        # inherited along the call chain)
-        return "own" in tags
-    if f.kind == "event":
-        return "warning" in tags or "change" in tags
-    return False
-
-
-def _is_drop(f: Finding) -> bool:
-    """Less work done (traffic, cpu, network falling) — what starved callers and callees show."""
-    pressure = -1 if _INVERSE.search(f.signal) else 1
-    return f.direction == -pressure and not set(f.tags) & {"errors", "latency"}
-
-
-def _class_of(f: Finding) -> str:
-    """The evidence class a finding counts under (one maximum per class and service)."""
-    tags = set(f.tags)
-    if f.kind == "metric":
-        return next((t for t in f.tags if t in FAULT_OF_CLASS), "other")
-    if f.kind == "trace":
-        return "errors" if tags & {"errors", "error"} else "latency"
-    if f.kind == "log":
-        return "mentioned" if "mentioned" in tags else "error" if "error" in tags else "new" if "new" in tags else "rate"
-    return f.tags[0] if f.tags else f.signal
 
 
 def _noisy_or(values) -> float:  # noqa: ANN001
@@ -127,14 +77,6 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
         if is_own_part == own:
             kinds[kind].append(v)
     return [_max_plus(v) for _, v in sorted(kinds.items())]
-
-
-def _latency_size(ratio: float) -> float:
-    """Weight of a latency rise by its after/before ratio. A callee's added latency reaches a
-    caller diluted by the caller's own time, so the relative rise is largest at its origin."""
-    if not math.isfinite(ratio) or ratio <= 0:
-        return 1.0
-    return 0.5 + 0.5 * min(1.0, max(0.0, math.log(ratio)) / math.log(LATENCY_RATIO_FULL))
 
 
 def _follows(change_at: float | None, onset: float) -> bool:
@@ -167,26 +109,6 @@ def _descendants(graph: dict[str, set[str]], start: str) -> list[str]:
         order.append(node)
         stack.extend(sorted(graph.get(node, ())))
     return order
-
-
-def _fault_of(c: Candidate) -> str:
-    for _, f in c.findings:  # strongest first
-        tags = set(f.tags)
-        if f.kind == "event" and "change" in tags:
-            return "bad_deploy" if "deploy" in tags else "config_change"
-        if f.kind == "event" and "oom" in tags:
-            return "memory_leak"
-        if f.kind == "event":
-            return "crash_or_restart"
-        if f.kind == "trace":
-            return "error_burst" if tags & {"errors", "error"} else "latency"
-        if f.kind == "log":
-            if "mentioned" in tags:
-                return "dependency_failure"
-            return next((fault for pat, fault in _LOG_FAULTS if pat.search(f.summary)), "error_burst")
-        cls = next((t for t in f.tags if t in FAULT_OF_CLASS), "other")
-        return FAULT_OF_CLASS.get(cls, "anomaly")
-    return "none"
 
 
 def rank_candidates(
@@ -225,14 +147,8 @@ def rank_candidates(
             if not f.service:
                 continue
             c = cands[f.service]
-            own = is_own(f) and not (f.service in moved and f.kind == "trace" and _class_of(f) == "errors")
-            weight = (OWN_WEIGHT if own else SYMPTOM_WEIGHT)[f.kind] * f.score
-            if not own and f.kind == "metric" and _is_drop(f):
-                weight *= DROP_FACTOR
-            if f.kind == "metric" and f.onset is None:
-                weight *= SCATTERED_FACTOR
-            if f.kind == "metric" and "latency" in f.tags and f.direction > 0:
-                weight *= _latency_size(f.magnitude)
+            own = is_own(f) and not (f.service in moved and f.kind == "trace" and class_of(f) == "errors")
+            weight = weight_of(f, own)
             c.findings.append((weight, f))
             if f.kind == "event":
                 if "change" in f.tags:
@@ -240,7 +156,7 @@ def rank_candidates(
                 else:
                     warnings[f.service] = max(warnings[f.service], weight)   # gated below
                 continue
-            key = (own, f.kind, _class_of(f))
+            key = (own, f.kind, class_of(f))
             parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
             if f.onset is not None:
                 timed_all[f.service].append((f.onset, weight))
@@ -307,7 +223,7 @@ def rank_candidates(
             base *= 0.9 + 0.1 * math.exp(-lag_min / 2.0)   # earlier onset: mild tie-breaker
         c.score = base
         c.findings.sort(key=lambda wf: (-wf[0], wf[1].kind, wf[1].signal))
-        c.fault = _fault_of(c)
+        c.fault = fault_of(f for _, f in c.findings)
         comps = [f.component for _, f in c.findings if f.component]
         c.component = comps[0] if comps else ""
     return sorted(cands.values(), key=lambda c: (-c.score, c.onset if c.onset is not None else math.inf, c.service))
