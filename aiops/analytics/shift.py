@@ -8,7 +8,7 @@ count whatever its shape (level shift, ramp, burst of a few minutes). Per series
   blow every blip up to infinity — and half the series' resolution: the smallest step
   between its baseline values, as a count that moves by one is not news); a baseline with
   a clear linear trend (a filling disk, an unconverted counter) is judged against its
-  extrapolated line too, each point by the nearer of level and line;
+  extrapolated line instead;
 * z_t = (x_t - median) / scale for the points after the baseline;
 * the *sustained* statistic is the k-th largest |z_t| with k = max(3, 10 % of the post
   points): at least that many points must be that far out;
@@ -134,12 +134,11 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, baseline_end: float)
         floor = 0.1 * np.nanmax(np.abs(post - med[:, None]), axis=1)
     scale = np.where(flat, np.fmax(scale, np.where(np.isfinite(floor), floor, 1e-9)), scale)
     z = (post - med[:, None]) / scale[:, None]
-    # A trending baseline is judged against its level and against its extrapolated line: a
-    # point is out only as far as the nearer of the two explanations allows (a disk that
-    # keeps filling is not news, nor is one that stopped filling).
+    # A trending baseline is judged against its extrapolated line (a disk that keeps
+    # filling is not news; one that suddenly fills faster is).
     t_scale = np.fmax.reduce([resid_scale] + floors)
     z_trend = (post - center) / np.where(np.isfinite(t_scale), t_scale, 1e-9)[:, None]
-    z = np.where(trending[:, None] & (np.abs(z_trend) < np.abs(z)), z_trend, z)
+    z = np.where(trending[:, None], z_trend, z)
     az = np.where(np.isfinite(z), np.abs(z), -np.inf)
     k = np.maximum(3, np.ceil(0.10 * n_post)).astype(int)
     srt = -np.sort(-az, axis=1)                                  # descending, -inf (NaN) last
