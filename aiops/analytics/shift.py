@@ -135,9 +135,14 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, baseline_end: float)
     scale = np.where(flat, np.fmax(scale, np.where(np.isfinite(floor), floor, 1e-9)), scale)
     z = (post - med[:, None]) / scale[:, None]
     # A trending baseline is judged against its extrapolated line (a disk that keeps
-    # filling is not news; one that suddenly fills faster is).
+    # filling is not news; one that suddenly fills faster is). Falling behind the line is
+    # judged by the nearer of line and level: a drift that levels off (traffic past its
+    # daily peak, a disk that stopped filling) is not a shift.
     t_scale = np.fmax.reduce([resid_scale] + floors)
     z_trend = (post - center) / np.where(np.isfinite(t_scale), t_scale, 1e-9)[:, None]
+    slope_sign = np.sign(center[:, -1:] - center[:, :1]) if center.shape[1] > 1 else np.zeros((n, 1))
+    behind = z_trend * slope_sign < 0
+    z_trend = np.where(behind & (np.abs(z) < np.abs(z_trend)), z, z_trend)
     z = np.where(trending[:, None], z_trend, z)
     az = np.where(np.isfinite(z), np.abs(z), -np.inf)
     k = np.maximum(3, np.ceil(0.10 * n_post)).astype(int)

@@ -55,6 +55,12 @@ def test_a_baseline_trend_that_continues_is_not_news_but_a_jump_off_it_is() -> N
     assert s.score[1] > 0.4
 
 
+def test_a_drift_that_levels_off_after_the_baseline_is_not_a_shift() -> None:
+    rng = np.random.default_rng(14)
+    rise = 100.0 + 0.3 * np.minimum(np.arange(T), 125) + rng.normal(0, 1.0, T)   # traffic past its peak
+    assert scan(rise).score[0] < 0.1
+
+
 def test_a_series_that_only_got_noisier_is_not_a_shift() -> None:
     x = noise(6)
     rng = np.random.default_rng(7)
