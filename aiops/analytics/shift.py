@@ -57,41 +57,73 @@ def _quiet():
         yield
 
 
-def _baseline_trend(base: np.ndarray, post: np.ndarray, ts: np.ndarray, nb: int):
+def _row_quantiles(a: np.ndarray, qs: tuple[float, ...]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Quantiles of each row ignoring NaN (linear interpolation, NaN for empty rows) and the
+    sorted rows (NaN last): one sort, where np.nanquantile falls back to a Python loop per
+    row as soon as any row holds a NaN."""
+    srt = np.sort(a, axis=1)
+    cnt = np.isfinite(srt).sum(axis=1)
+    rows = np.arange(len(a))
+    out = []
+    for q in qs:
+        pos = q * np.maximum(cnt - 1, 0)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, np.maximum(cnt - 1, 0))
+        frac = pos - lo
+        if srt.shape[1] == 0:
+            out.append(np.full(len(a), np.nan))
+            continue
+        v = srt[rows, lo] * (1.0 - frac) + srt[rows, hi] * frac
+        out.append(np.where(cnt > 0, v, np.nan))
+    return out, srt
+
+
+def _row_median(a: np.ndarray) -> np.ndarray:
+    return _row_quantiles(a, (0.5,))[0][0]
+
+
+def _baseline_trend(base: np.ndarray, ts: np.ndarray, nb: int, mad: np.ndarray):
     """Least-squares line through each baseline; its extrapolation over the post period.
 
-    Returns (expected post values [N, P], robust residual scale [N], trending [N]). A series
-    counts as trending when the line moves by more than 4 residual scales over the baseline
-    and explains most of its spread — a steadily growing disk or counter is then judged
-    against where it was heading, not against where it started.
+    Returns (rows that trend, expected post values of those rows [R, P], their robust
+    residual scale [R]). A series trends when the line moves by more than 4 residual scales
+    over the baseline and explains most of its spread — a steadily growing disk or counter
+    is then judged against where it was heading, not against where it started. Sums go
+    through matrix-vector products; residuals are only worked out for rows whose line
+    moves at least by their spread (the rest cannot trend).
     """
     tb = ts[:nb] - ts[nb - 1]
     tp = ts[nb:] - ts[nb - 1]
     ok = np.isfinite(base)
-    cnt = np.maximum(ok.sum(axis=1), 1)
-    t_mean = (np.where(ok, tb, 0.0)).sum(axis=1) / cnt
-    x_mean = np.where(ok, base, 0.0).sum(axis=1) / cnt
-    dt = np.where(ok, tb[None, :] - t_mean[:, None], 0.0)
-    dx = np.where(ok, base - x_mean[:, None], 0.0)
-    var = (dt * dt).sum(axis=1)
-    slope = np.where(var > 0, (dt * dx).sum(axis=1) / np.where(var > 0, var, 1.0), 0.0)
-    resid = base - (x_mean[:, None] + slope[:, None] * (tb[None, :] - t_mean[:, None]))
-    r_med = np.nanmedian(resid, axis=1)
-    r_scale = np.nanmedian(np.abs(resid - r_med[:, None]), axis=1) * 1.4826
+    okf = ok.astype(np.float64)
+    b0 = np.where(ok, base, 0.0)
+    cnt = np.maximum(okf.sum(axis=1), 1.0)
+    t_mean = (okf @ tb) / cnt
+    x_mean = b0.sum(axis=1) / cnt
+    sxx = okf @ (tb * tb) - cnt * t_mean * t_mean
+    sxy = b0 @ tb - cnt * t_mean * x_mean
+    slope = np.where(sxx > 0, sxy / np.where(sxx > 0, sxx, 1.0), 0.0)
     span = float(tb[-1] - tb[0]) if nb > 1 else 0.0
-    x_scale = np.nanmedian(np.abs(base - np.nanmedian(base, axis=1)[:, None]), axis=1) * 1.4826
-    trending = (np.abs(slope) * span > 4.0 * np.fmax(r_scale, 1e-12)) & (x_scale > 2.0 * r_scale)
-    expected = x_mean[:, None] + slope[:, None] * (tp[None, :] - t_mean[:, None])
-    return expected, r_scale, trending & np.isfinite(slope)
+    maybe = np.flatnonzero(np.isfinite(slope) & (np.abs(slope) * span > mad) & (mad > 0))
+    if len(maybe) == 0 or span <= 0:
+        return maybe, np.zeros((0, len(tp))), np.zeros(0)
+    line = x_mean[maybe, None] + slope[maybe, None] * (tb[None, :] - t_mean[maybe, None])
+    resid = base[maybe] - line
+    r_med = _row_median(resid)
+    r_scale = _row_median(np.abs(resid - r_med[:, None])) * 1.4826
+    keep = (np.abs(slope[maybe]) * span > 4.0 * np.fmax(r_scale, 1e-12)) & (mad[maybe] > 2.0 * r_scale)
+    rows = maybe[keep]
+    expected = x_mean[rows, None] + slope[rows, None] * (tp[None, :] - t_mean[rows, None])
+    return rows, expected, r_scale[keep]
 
 
-def _quantum(base: np.ndarray) -> np.ndarray:
-    """The resolution of each baseline: the smallest step between its distinct values.
+def _quantum(srt: np.ndarray) -> np.ndarray:
+    """The resolution of each baseline (rows sorted, NaN last): the smallest step between
+    its distinct values.
 
     Counts of connections, threads or replicas move in whole units; a one-unit wiggle of a
     series that sat still is the measurement's resolution, not a robust-z of 10.
     """
-    srt = np.sort(base, axis=1)                       # NaN last
     step = np.diff(srt, axis=1)
     step = np.where(np.isfinite(step) & (step > 0), step, np.inf)
     q = step.min(axis=1) if step.shape[1] else np.full(len(base), np.inf)
@@ -116,15 +148,14 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, baseline_end: float)
         return ShiftScan(np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int8), empty, empty, empty, empty,
                          np.zeros(n, dtype=bool))
     with _quiet():
-        med = np.nanmedian(base, axis=1)
-        mad = np.nanmedian(np.abs(base - med[:, None]), axis=1) * 1.4826
-        q25, q75 = np.nanquantile(base, 0.25, axis=1), np.nanquantile(base, 0.75, axis=1)
-        jitter = np.nanmedian(np.abs(np.diff(base, axis=1)), axis=1)  # point-to-point noise
+        (med, q25, q75), sorted_base = _row_quantiles(base, (0.5, 0.25, 0.75))
+        mad = _row_median(np.abs(base - med[:, None])) * 1.4826
+        jitter = _row_median(np.abs(np.diff(base, axis=1)))          # point-to-point noise
         std = np.nanstd(base, axis=1)
-        post_med = np.nanmedian(post, axis=1)
-        center, resid_scale, trending = _baseline_trend(base, post, ts, nb)
+        post_med = _row_median(post)
+        trend_rows, center, resid_scale = _baseline_trend(base, ts, nb, mad)
     level_scale = np.fmax.reduce([mad, (q75 - q25) / 1.349, 0.25 * std])
-    floors = [jitter, 0.01 * np.abs(med), 0.5 * _quantum(base), np.full(n, 1e-9)]
+    floors = [jitter, 0.01 * np.abs(med), 0.5 * _quantum(sorted_base), np.full(n, 1e-9)]
     scale = np.fmax.reduce([level_scale] + floors)
     scale = np.where(np.isfinite(scale), scale, 1e-9)
     # A flat baseline (all equal, e.g. zero errors) is floored by the post-period's own
@@ -138,41 +169,51 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, baseline_end: float)
     # filling is not news; one that suddenly fills faster is). Falling behind the line is
     # judged by the nearer of line and level: a drift that levels off (traffic past its
     # daily peak, a disk that stopped filling) is not a shift.
-    t_scale = np.fmax.reduce([resid_scale] + floors)
-    z_trend = (post - center) / np.where(np.isfinite(t_scale), t_scale, 1e-9)[:, None]
-    slope_sign = np.sign(center[:, -1:] - center[:, :1]) if center.shape[1] > 1 else np.zeros((n, 1))
-    behind = z_trend * slope_sign < 0
-    z_trend = np.where(behind & (np.abs(z) < np.abs(z_trend)), z, z_trend)
-    z = np.where(trending[:, None], z_trend, z)
-    az = np.where(np.isfinite(z), np.abs(z), -np.inf)
+    if len(trend_rows):
+        r = trend_rows
+        t_scale = np.fmax.reduce([resid_scale] + [f[r] for f in floors])
+        z_trend = (post[r] - center) / np.where(np.isfinite(t_scale), t_scale, 1e-9)[:, None]
+        slope_sign = np.sign(center[:, -1:] - center[:, :1]) if center.shape[1] > 1 else np.zeros((len(r), 1))
+        behind = z_trend * slope_sign < 0
+        z[r] = np.where(behind & (np.abs(z[r]) < np.abs(z_trend)), z[r], z_trend)
+    az = np.abs(z)
+    az[~np.isfinite(az)] = -np.inf
     k = np.maximum(3, np.ceil(0.10 * n_post)).astype(int)
-    srt = -np.sort(-az, axis=1)                                  # descending, -inf (NaN) last
-    idx = np.clip(k - 1, 0, srt.shape[1] - 1)
-    stat = srt[np.arange(n), idx]
+    # k-th largest |z| per row (-inf for NaN sorts last): one partition per distinct k
+    stat = np.empty(n)
+    width = az.shape[1]
+    for kk in np.unique(k):
+        rows = k == kk
+        pos = width - min(int(kk), width)
+        stat[rows] = np.partition(az[rows], pos, axis=1)[:, pos]
     stat = np.where(valid & np.isfinite(stat), stat, 0.0)
     with np.errstate(all="ignore"):
         score = np.where(stat > Z0, np.clip(np.log(stat / Z0) / np.log(Z_FULL / Z0), 0.0, 1.0) ** 0.7, 0.0)
 
-    # Direction: the sign of the mean z among the points beyond the sustained level. A shift
-    # goes one way; when those points split between up and down the series only got
-    # noisier, and the score shrinks with the imbalance (all one way: kept; half-half: 0).
-    strong = az >= stat[:, None]
-    with np.errstate(all="ignore"):
-        signed = np.nansum(np.where(strong, np.sign(z), 0.0), axis=1)
-        one_way = np.abs(signed) / np.maximum(strong.sum(axis=1), 1)
-    direction = np.sign(signed).astype(np.int8)
-    score = score * np.clip(2.0 * one_way - 1.0, 0.0, 1.0)
-
-    # Onset: first post point where |z| >= max(Z0, stat / 2) for 2 of 3 consecutive points.
-    level = np.maximum(Z0, stat / 2.0)
-    hot = (az >= level[:, None]).astype(np.int8)
-    if hot.shape[1] >= 3:
-        win = hot[:, :-2] + hot[:, 1:-1] + hot[:, 2:]
-        start_ok = (win >= 2) & (hot[:, :-2] == 1)
-        first = np.where(start_ok.any(axis=1), start_ok.argmax(axis=1), -1)
-    else:
-        first = np.where(hot.any(axis=1), hot.argmax(axis=1), -1)
-    onset = np.where((first >= 0) & (score > 0), ts[nb + np.maximum(first, 0)], np.nan)
+    # Direction and onset only where there is a shift to speak of (usually few rows).
+    direction = np.zeros(n, dtype=np.int8)
+    onset = np.full(n, np.nan)
+    sel = np.flatnonzero(score > 0)
+    if len(sel):
+        zs, azs, st = z[sel], az[sel], stat[sel]
+        # Direction: the sign of the mean z among the points beyond the sustained level. A
+        # shift goes one way; when those points split between up and down the series only
+        # got noisier, and the score shrinks with the imbalance (one way: kept; half-half: 0).
+        strong = azs >= st[:, None]
+        with np.errstate(all="ignore"):
+            signed = np.nansum(np.where(strong, np.sign(zs), 0.0), axis=1)
+            one_way = np.abs(signed) / np.maximum(strong.sum(axis=1), 1)
+        direction[sel] = np.sign(signed).astype(np.int8)
+        score[sel] = score[sel] * np.clip(2.0 * one_way - 1.0, 0.0, 1.0)
+        # Onset: first post point where |z| >= max(Z0, stat / 2) for 2 of 3 consecutive points.
+        hot = (azs >= np.maximum(Z0, st / 2.0)[:, None]).astype(np.int8)
+        if hot.shape[1] >= 3:
+            win = hot[:, :-2] + hot[:, 1:-1] + hot[:, 2:]
+            start_ok = (win >= 2) & (hot[:, :-2] == 1)
+            first = np.where(start_ok.any(axis=1), start_ok.argmax(axis=1), -1)
+        else:
+            first = np.where(hot.any(axis=1), hot.argmax(axis=1), -1)
+        onset[sel] = np.where((first >= 0) & (score[sel] > 0), ts[nb + np.maximum(first, 0)], np.nan)
     with np.errstate(all="ignore"):
         rel = np.where(np.abs(med) > 1e-12, (post_med - med) / np.abs(med), np.nan)
     return ShiftScan(score=score, stat=stat, direction=direction, onset=onset, rel_change=rel,
