@@ -223,7 +223,7 @@ def rank_candidates(
             base *= 0.9 + 0.1 * math.exp(-lag_min / 2.0)   # earlier onset: mild tie-breaker
         c.score = base
         c.findings.sort(key=lambda wf: (-wf[0], wf[1].kind, wf[1].signal))
-        c.fault = fault_of(f for _, f in c.findings)
+        c.fault = fault_of(c.findings)
         comps = [f.component for _, f in c.findings if f.component]
         c.component = comps[0] if comps else ""
     return sorted(cands.values(), key=lambda c: (-c.score, c.onset if c.onset is not None else math.inf, c.service))

@@ -94,24 +94,49 @@ def latency_size(ratio: float) -> float:
     return 0.5 + 0.5 * min(1.0, max(0.0, math.log(ratio)) / math.log(LATENCY_RATIO_FULL))
 
 
-def fault_of(findings: Iterable[Finding]) -> str:
-    """The fault the strongest finding (first) points to."""
-    for f in findings:
-        tags = set(f.tags)
-        if f.kind == "event" and "change" in tags:
-            return "bad_deploy" if "deploy" in tags else "config_change"
-        if f.kind == "event" and "oom" in tags:
-            return "memory_leak"
-        if f.kind == "event":
-            return "crash_or_restart"
-        if f.kind == "trace":
-            return "error_burst" if tags & {"errors", "error"} else "latency"
-        if f.kind == "log":
-            if "mentioned" in tags:
-                return "dependency_failure"
-            return next((fault for pat, fault in _LOG_FAULTS if pat.search(f.summary)), "error_burst")
-        cls = next((t for t in f.tags if t in FAULT_OF_CLASS), "other")
-        return FAULT_OF_CLASS.get(cls, "anomaly")
-    return "none"
+def _fault_named(f: Finding) -> str:
+    tags = set(f.tags)
+    if f.kind == "event" and "change" in tags:
+        return "bad_deploy" if "deploy" in tags else "config_change"
+    if f.kind == "event" and "oom" in tags:
+        return "memory_leak"
+    if f.kind == "event":
+        return "crash_or_restart"
+    if f.kind == "trace":
+        return "error_burst" if tags & {"errors", "error"} else "latency"
+    if f.kind == "log":
+        if "mentioned" in tags:
+            return "dependency_failure"
+        return next((fault for pat, fault in _LOG_FAULTS if pat.search(f.summary)), "error_burst")
+    cls = next((t for t in f.tags if t in FAULT_OF_CLASS), "other")
+    return FAULT_OF_CLASS.get(cls, "anomaly")
 
 
+def _names_a_cause(f: Finding) -> bool:
+    """Evidence of what broke (a change, a crash, a resource running out, a telling error
+    line) rather than of how it shows (latency, errors, traffic)."""
+    if f.kind == "event":
+        return True
+    if f.kind == "metric":
+        return bool(set(f.tags) & OWN_CLASSES)
+    if f.kind == "log":
+        return any(pat.search(f.summary) for pat, fault in _LOG_FAULTS if fault != "latency")
+    return False
+
+
+def fault_of(weighted: Iterable[tuple[float, Finding]]) -> str:
+    """The fault the evidence points to: the strongest finding that names a cause, if it
+    weighs at least 40 % of the strongest finding overall; else the strongest finding."""
+    ranked = sorted(weighted, key=lambda wf: -wf[0])
+    if not ranked:
+        return "none"
+    top = ranked[0][0]
+    causes = [(w, f) for w, f in ranked if _names_a_cause(f) and w >= 0.4 * top]
+    if not causes:
+        return _fault_named(ranked[0][1])
+    fault = _fault_named(causes[0][1])
+    # Memory that climbs makes the garbage collector burn CPU: with both, the leak is the cause.
+    if fault == "cpu_saturation" and any("memory" in f.tags and f.direction > 0 and w >= 0.6 * causes[0][0]
+                                         for w, f in causes):
+        return "memory_leak"
+    return fault

@@ -118,3 +118,15 @@ def test_one_replicas_symptom_its_siblings_do_not_share_is_its_own_and_lone_warn
     findings = [alone, event("web", ("warning", "k8s_event"), ONSET, 0.85, "k8s_event")]
     order, c = ranked(findings, ["api", "web"])
     assert order[0] == "api" and c["web"].score < 0.3
+
+
+def test_the_fault_is_named_by_the_evidence_of_what_broke_not_by_how_it_shows() -> None:
+    findings = [
+        metric("inv", "latency_p90_seconds", "latency", 1.0, ONSET, 1, 30.0, "pod_specific"),
+        metric("inv", "hikaricp_connections_pending", "pool", 0.8, ONSET),
+        metric("gc", "cpu_usage_ratio", "cpu", 0.9, ONSET),
+        metric("gc", "memory_working_set_bytes", "memory", 0.8, ONSET - 120),
+    ]
+    _, c = ranked(findings, ["inv", "gc"])
+    assert c["inv"].fault == "resource_exhaustion"
+    assert c["gc"].fault == "memory_leak"            # a climbing heap makes the GC burn CPU
