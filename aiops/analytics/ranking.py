@@ -51,6 +51,8 @@ class Candidate:
     explained_by: str = ""
     onset_typical: float | None = None   # weighted median onset of its timed findings
     strength: float = 0.0                # how anomalous, as an explanation of its callers
+    strength_alone: float = 0.0          # ... not counting what its callers' client spans saw
+    traced_own: bool = False             # its own trace time or errors changed
     fault: str = "unknown"
     component: str = ""
     findings: list[tuple[float, Finding]] = field(default_factory=list)  # (weight, finding)
@@ -138,11 +140,12 @@ def rank_candidates(
         for c in cands.values():
             c.findings, c.onset = [], None
         warnings: dict[str, float] = defaultdict(float)
+        client_side: dict[str, set[tuple[bool, str, str]]] = defaultdict(set)
         change_at: dict[str, list[tuple[float, float | None]]] = defaultdict(list)
         timed_all: dict[str, list[tuple[float, float]]] = defaultdict(list)
         timed: dict[str, list[tuple[float, float]]] = defaultdict(list)
         for c in cands.values():
-            c.onset_typical = None
+            c.onset_typical, c.traced_own = None, False
         for f in findings:
             if not f.service:
                 continue
@@ -156,8 +159,12 @@ def rank_candidates(
                 else:
                     warnings[f.service] = max(warnings[f.service], weight)   # gated below
                 continue
-            key = (own, f.kind, class_of(f))
+            key = (own, f.kind, class_of(f) + ("/client_side" if "client_side" in f.tags else ""))
             parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
+            if "client_side" in f.tags:
+                client_side[f.service].add(key)
+            elif f.kind == "trace" and own and f.score >= STRONG:
+                c.traced_own = True
             if f.onset is not None:
                 timed_all[f.service].append((f.onset, weight))
             if f.onset is not None and f.score >= TIMED:
@@ -189,6 +196,11 @@ def rank_candidates(
                 c.strength = max(c.own, _noisy_or(_per_kind(unnamed, False)))
             else:
                 c.strength = max(c.own, c.symptom)
+            # ... and seen other than through its callers' client spans (which also carry the
+            # callers' own network and client trouble)
+            independent = {k: v for k, v in parts[s].items() if k not in client_side[s]}
+            c.strength_alone = min(c.strength, max(_noisy_or(_per_kind(independent, True)),
+                                                   _noisy_or(_per_kind(independent, False))))
 
     def explain() -> set[str]:
         """Set explained_by; return services explained through an untraced, inferred dependency."""
@@ -199,6 +211,8 @@ def rank_candidates(
                 dc = cands.get(d)
                 if dc is None or dc.strength < STRONG:
                     continue
+                if c.traced_own and dc.strength_alone < STRONG:
+                    continue    # the dependency's trouble may be this caller's own, seen in its client spans
                 if c.onset_typical is None or dc.onset is None or dc.onset <= c.onset_typical + ONSET_TOLERANCE_S:
                     c.explained_by = d
                     if d not in traced:

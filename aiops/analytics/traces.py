@@ -126,7 +126,10 @@ def analyse_traces(
                                                a, spans.start[rows])
             side.extend(found)
 
-    findings = _attribute(stats, checks, graph) + side
+    # What is known of a client-side peer was measured by its callers: say so, the ranking
+    # must not let it explain away those same callers' own trouble.
+    findings = [replace(f, tags=f.tags + ("client_side",)) if f.service in client_side and "own" in f.tags else f
+                for f in _attribute(stats, checks, graph)] + side
     findings.sort(key=lambda f: (-f.score, f.service, f.signal))
     return TraceAnalysis(findings[:max_findings], graph, edges, stats)
 

@@ -130,3 +130,16 @@ def test_the_fault_is_named_by_the_evidence_of_what_broke_not_by_how_it_shows() 
     _, c = ranked(findings, ["inv", "gc"])
     assert c["inv"].fault == "resource_exhaustion"
     assert c["gc"].fault == "memory_leak"            # a climbing heap makes the GC burn CPU
+
+
+def test_a_peer_seen_only_through_a_callers_client_spans_does_not_explain_away_that_callers_own_time() -> None:
+    graph = {"web": {"pc"}, "pc": {"db"}, "db": set()}
+    peer = trace("db", "self_latency", ("own", "client_side"), 0.95)
+    lossy = [peer, trace("pc", "self_latency", ("own",), 0.95),              # pc's own time rose too
+             metric("pc", "latency_p90_seconds", "latency", 1.0, ratio=60.0)]
+    order, c = ranked(lossy, ["web", "pc", "db"], graph)
+    assert order[0] == "pc" and c["pc"].explained_by == ""
+    slow_db = [peer, trace("pc", "latency", ("inherited",), 0.5),             # pc only waited for db
+               metric("pc", "latency_p90_seconds", "latency", 1.0, ratio=60.0)]
+    order, c = ranked(slow_db, ["web", "pc", "db"], graph)
+    assert order[0] == "db" and c["pc"].explained_by == "db"

@@ -70,7 +70,7 @@ def test_a_slow_untraced_database_is_blamed_not_its_callers() -> None:
     assert result.graph["api"] == {"db"} and result.graph["worker"] == {"db"}
     found = by_service(result.findings)
     top = result.findings[0]
-    assert (top.service, top.signal, top.tags) == ("db", "self_latency", ("own",))
+    assert (top.service, top.signal, top.tags) == ("db", "self_latency", ("own", "client_side"))
     assert ("api", "self_latency") not in found and ("worker", "self_latency") not in found
     assert found[("api", "latency")].tags == ("inherited",)
     assert "explained by downstream db" in found[("api", "latency")].summary
