@@ -38,6 +38,7 @@ OWN_EXPLAINED_FACTOR = 0.85  # own evidence beside an anomalous dependency: self
 ONSET_TOLERANCE_S = 60.0    # clock skew and scrape spacing: onsets this close count as together
 STRONG = 0.5                # a dependency this anomalous can explain its callers' symptoms
 CHANGE_EFFECT_S = 300.0     # a change explains behaviour that changed within this long after it
+CORROBORATED = 0.25         # own telemetry this changed lets mentions add to a dependency's strength
 TIMED = 0.3                 # findings this strong date a service's anomaly (weighted median)
 
 
@@ -189,13 +190,15 @@ def rank_candidates(
             c.own, c.symptom = _noisy_or(own_vals), _noisy_or(sym_vals)
             c.onset_typical = _weighted_median(timed[s])
             # What may explain callers: a service with telemetry of its own must show it
-            # changed; being named in error lines is enough only for one without any
-            # (an unmonitored database) — a word like "order" in an exception is not.
+            # changed (then being named in its callers' errors adds up); being named is
+            # enough alone only for one without any (an unmonitored database) — a word like
+            # "order" in an exception is not.
+            c.strength = max(c.own, c.symptom)
             if s in with_data:
                 unnamed = {k: v for k, v in parts[s].items() if k[2] != "mentioned"}
-                c.strength = max(c.own, _noisy_or(_per_kind(unnamed, False)))
-            else:
-                c.strength = max(c.own, c.symptom)
+                alone = max(c.own, _noisy_or(_per_kind(unnamed, False)))
+                if alone < CORROBORATED:
+                    c.strength = alone
             # ... and seen other than through its callers' client spans (which also carry the
             # callers' own network and client trouble)
             independent = {k: v for k, v in parts[s].items() if k not in client_side[s]}

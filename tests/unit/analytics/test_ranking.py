@@ -143,3 +143,14 @@ def test_a_peer_seen_only_through_a_callers_client_spans_does_not_explain_away_t
                metric("pc", "latency_p90_seconds", "latency", 1.0, ratio=60.0)]
     order, c = ranked(slow_db, ["web", "pc", "db"], graph)
     assert order[0] == "db" and c["pc"].explained_by == "db"
+
+
+def test_being_named_in_callers_errors_adds_up_once_the_dependencys_own_telemetry_moved_too() -> None:
+    findings = [
+        log("broker", ("mentioned",), 0.8, ONSET, signal="mentioned_in_errors"),
+        metric("broker", "network_transmit_packets_dropped_total", "network", 0.35, ONSET),   # weak, but its own
+        log("orders", ("error", "new", "call"), 0.9, ONSET),
+        metric("orders", "latency_p90_seconds", "latency", 1.0, ONSET, ratio=30.0),
+    ]
+    _, c = ranked(findings, ["orders", "broker"], inferred={"orders": {"broker"}})
+    assert c["orders"].explained_by == "broker"
