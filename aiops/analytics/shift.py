@@ -17,7 +17,8 @@ count whatever its shape (level shift, ramp, burst of a few minutes). Per series
 * score = (log(stat / Z0) / log(Z_FULL / Z0)) ** 0.7, 0 below Z0 and 1 above Z_FULL: a
   log scale, so a 30x latency jump still outranks a z of 10 on a noisy gauge; times how
   one-sided the points beyond the statistic are (a series that only got noisier, as many
-  points up as down, is not a shift).
+  points up as down, is not a shift), and by how well the change holds from its onset on
+  (a burst that came and went weighs up to half less).
 
 Vectorised over all series at once; NaN (missing buckets) are ignored.
 """
@@ -35,6 +36,7 @@ Z_FULL = 100.0    # z = 10 -> 0.47, 30 -> 0.75, >= 100 -> 1
 MIN_BASE = 5      # baseline points needed to judge a series
 MIN_BASE_SHARE = 0.3   # ... and at least this share of the baseline's buckets
 MIN_POST = 3      # post points needed
+PERSIST_FULL = 0.4     # share of points from the onset on that are out for full weight
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,12 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, baseline_end: float)
         else:
             first = np.where(hot.any(axis=1), hot.argmax(axis=1), -1)
         onset[sel] = np.where((first >= 0) & (score[sel] > 0), ts[nb + np.maximum(first, 0)], np.nan)
+        # Persistence: a change that holds from its onset on is what a fault looks like; a
+        # burst that came and went while the incident went on weighs up to half less.
+        after = np.arange(hot.shape[1])[None, :] >= np.maximum(first, 0)[:, None]
+        finite = np.isfinite(zs) & after
+        held = (hot.astype(bool) & finite).sum(axis=1) / np.maximum(finite.sum(axis=1), 1)
+        score[sel] = score[sel] * np.clip(held / PERSIST_FULL, 0.5, 1.0)
     with np.errstate(all="ignore"):
         rel = np.where(np.abs(med) > 1e-12, (post_med - med) / np.abs(med), np.nan)
     return ShiftScan(score=score, stat=stat, direction=direction, onset=onset, rel_change=rel,

@@ -39,6 +39,15 @@ def test_a_drop_is_found_with_direction_down() -> None:
     assert s.score[0] > 0.5 and s.direction[0] == -1
 
 
+def test_a_burst_that_came_and_went_weighs_less_than_a_change_that_holds() -> None:
+    burst = noise(15)
+    burst[125:137] += 60.0                            # two minutes, then back to normal
+    held = noise(15)
+    held[125:] += 60.0
+    s = scan(burst, held)
+    assert 0.0 < s.score[0] < 0.7 * s.score[1]
+
+
 def test_one_spike_or_plain_noise_is_not_a_shift() -> None:
     spike = noise(3)
     spike[150] += 500.0
