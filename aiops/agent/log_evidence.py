@@ -14,7 +14,7 @@ def log_findings(inv: Investigation) -> StepResult:
     if n == 0:
         return StepResult("no_data", "no log records in the window")
     found = analyse_logs(rec["ts"], rec["service"], rec["message"], rec["level"], inv.baseline_end, w.end,
-                         window_start=w.start, pods=rec["pod"])
+                         window_start=w.start, pods=rec["pod"], known_services=inv.services)
     mentions = find_mentions(rec["ts"], rec["service"], rec["message"], rec["level"], inv.services,
                              inv.baseline_end, w.start, w.end)
     for emitter, deps in mentions.edges.items():

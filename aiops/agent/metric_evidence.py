@@ -7,9 +7,12 @@ import math
 import numpy as np
 
 from aiops.agent.evidence import Investigation, StepResult
+from aiops.analytics.gaps import scan_gaps
+from aiops.analytics.pooling import pod_means
 from aiops.analytics.shift import scan_shifts
-from aiops.analytics.signals import signal_class
+from aiops.analytics.signals import SYMPTOM_CLASSES, signal_class
 from aiops.domain import Finding
+from aiops.telemetry.grids import SeriesKey
 from aiops.timeutil import to_rfc3339
 
 MIN_SCORE = 0.05         # weaker series are not evidence
@@ -21,8 +24,9 @@ def grid_step(window_s: float) -> float:
     return float(max(5, int(math.ceil(window_s / TARGET_BUCKETS / 5.0)) * 5))
 
 
-def _describe(metric: str, direction: int, rel: float, z: float, onset: float | None, pod: str) -> str:
-    where = f" on {pod}" if pod else ""
+def _describe(metric: str, direction: int, rel: float, z: float, onset: float | None, pod: str,
+              pooled: bool = False) -> str:
+    where = f" on {pod}" if pod else " (mean over pods)" if pooled else ""
     if math.isfinite(rel) and abs(rel) < 100:
         change = f"{'+' if rel >= 0 else ''}{rel * 100:.0f}%"
     else:
@@ -31,25 +35,119 @@ def _describe(metric: str, direction: int, rel: float, z: float, onset: float | 
     return f"{metric}{where} {change} vs baseline (robust z {z:.1f}){since}"
 
 
+def _ratio(after: float, before: float) -> float:
+    """after / before medians (inf from 0 to more, 1 when both 0 or unknown)."""
+    if not (math.isfinite(after) and math.isfinite(before)):
+        return 1.0
+    if before > 0:
+        return after / before
+    return math.inf if after > 0 else 1.0
+
+
 def metric_findings(inv: Investigation) -> StepResult:
     w = inv.incident.window
     grid = inv.store.metric_grid(w.start, w.end, grid_step(w.seconds), counter_rates=True)
     if len(grid) == 0:
         return StepResult("no_data", "no metric samples in the window")
-    scan = scan_shifts(grid.values, grid.timestamps, inv.baseline_end)
+    # Each pod's series, and per service the mean over its pods (continuous across rollouts).
+    pod_groups = _pool_groups(grid.keys)
+    pooled, groups = pod_means(grid.values, pod_groups)
+    keys = list(grid.keys) + [SeriesKey(metric, service, "", labels) for metric, service, labels in groups]
+    values = np.vstack([grid.values, pooled]) if len(groups) else grid.values
+    scan = scan_shifts(values, grid.timestamps, inv.baseline_end)
+    alone = _pod_specific(pod_groups, scan)
     found: list[Finding] = []
     for i in np.flatnonzero(scan.valid & (scan.score >= MIN_SCORE)):
-        key = grid.keys[i]
+        key = keys[i]
         onset = float(scan.onset[i]) if np.isfinite(scan.onset[i]) else None
         cls = signal_class(key.metric)
+        tags = (cls, "pod_specific") if i in alone and cls in SYMPTOM_CLASSES else (cls,)
         found.append(Finding(
             kind="metric", service=key.service, signal=key.metric, score=float(scan.score[i]),
             summary=_describe(key.metric, int(scan.direction[i]), float(scan.rel_change[i]),
-                              float(scan.stat[i]) * int(scan.direction[i]), onset, key.pod),
-            onset=onset, direction=int(scan.direction[i]), magnitude=float(scan.stat[i]),
-            component=f"pod/{key.pod}" if key.pod else "", ref=str(key), tags=(cls,),
+                              float(scan.stat[i]) * int(scan.direction[i]), onset, key.pod, i >= len(grid.keys)),
+            onset=onset, direction=int(scan.direction[i]), magnitude=_ratio(scan.post_median[i], scan.base_median[i]),
+            component=f"pod/{key.pod}" if key.pod else "", ref=str(key), tags=tags,
         ))
+    found.extend(_silent_targets(grid, inv.baseline_end, w.end))
     found.sort(key=lambda f: (-f.score, f.service, f.signal))
     inv.add(found)
     n_bad = len({(f.service, f.signal) for f in found})
-    return StepResult("ok", f"{len(grid)} series scanned, {n_bad} anomalous", found)
+    return StepResult("ok", f"{len(grid)} series (+{len(groups)} service means) scanned, {n_bad} anomalous", found)
+
+
+def _pool_groups(keys: list[SeriesKey]) -> list[tuple | None]:
+    """(metric, service, dimension labels) per pod series, None for pod-less series.
+
+    Labels that take one value per pod (instance, node, pod IP) identify the pod and are
+    dropped; labels with several values within one pod's series of a metric (method,
+    status, quantile) are dimensions and kept.
+    """
+    seen: dict[tuple[str, str, str], set[str]] = {}
+    for k in keys:
+        for name, value in k.labels:
+            seen.setdefault((k.metric, k.pod, name), set()).add(value)
+    dims = {(metric, name) for (metric, _, name), values in seen.items() if len(values) > 1}
+    return [(k.metric, k.service, tuple((n, v) for n, v in k.labels if (k.metric, n) in dims)) if k.pod else None
+            for k in keys]
+
+
+def _pod_specific(groups: list[tuple | None], scan) -> set[int]:  # noqa: ANN001
+    """Pod series whose shift its sibling pods (same service and metric, judged over the same
+    time) do not share. Trouble inherited from a dependency reaches every replica of a
+    caller alike; trouble on one replica is that replica's own."""
+    members: dict[tuple, list[int]] = {}
+    for i, g in enumerate(groups):
+        if g is not None and scan.valid[i]:
+            members.setdefault(g, []).append(i)
+    alone: set[int] = set()
+    for rows in members.values():
+        if len(rows) < 2:
+            continue
+        for i in rows:
+            if scan.score[i] >= MIN_SCORE and all(
+                    scan.score[j] < 0.3 * scan.score[i] or scan.direction[j] != scan.direction[i]
+                    for j in rows if j != i):
+                alone.add(i)
+    return alone
+
+
+def _silent_targets(grid, baseline_end: float, window_end: float) -> list[Finding]:  # noqa: ANN001
+    """One finding per pod (or pod-less service) most of whose series went quiet together.
+
+    A hole that never closes counts only when no other pod of the service appeared
+    meanwhile: old pods of a rollout stop reporting too, and that is not an outage.
+    """
+    gaps = scan_gaps(grid.values, grid.timestamps, baseline_end, grid.step)
+    if not gaps.found.any():
+        return []
+    nb = int(np.searchsorted(grid.timestamps, baseline_end, side="left"))
+    has = np.isfinite(grid.values)
+    first = np.where(has.any(axis=1), has.argmax(axis=1), grid.values.shape[1])
+    targets: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(grid.keys):
+        targets.setdefault((key.service, key.pod), []).append(i)
+    late_pods = {svc for (svc, pod), rows in targets.items() if pod and min(first[r] for r in rows) >= nb // 2}
+    out: list[Finding] = []
+    for (svc, pod), rows in targets.items():
+        hit = [r for r in rows if gaps.found[r]]
+        if len(hit) < 2 or 2 * len(hit) < len(rows):
+            continue
+        resumed = [r for r in hit if gaps.resumed[r]]
+        if not resumed and svc in late_pods:
+            continue
+        start = float(np.nanmin(gaps.start[hit]))
+        back = float(np.nanmax(gaps.end[resumed])) if resumed else None
+        span = (back if back is not None else window_end) - start
+        share = len(hit) / len(rows)
+        score = (1.0 - math.exp(-span / 120.0)) * (0.5 + 0.5 * share)
+        until = f"for {span:.0f} s" if back is not None else "until the end of the window"
+        where = pod or svc
+        out.append(Finding(
+            kind="metric", service=svc, signal="series_missing", score=float(score),
+            summary=f"{len(hit)} of {len(rows)} metric series of {where} stopped reporting at "
+                    f"{to_rfc3339(start)} {until} (target down or unreachable)",
+            onset=start, direction=0, magnitude=float(span), component=f"pod/{pod}" if pod else "",
+            ref=f"metrics of {where}", tags=("restarts", "absent"),
+        ))
+    return out

@@ -28,6 +28,7 @@ from typing import Sequence
 
 import numpy as np
 
+from aiops.analytics.blame import ErrorOrigin
 from aiops.analytics.categorical import factorize
 from aiops.analytics.logminer import DEFAULT_SIM_THRESHOLD, TemplateMiner
 from aiops.domain import Finding
@@ -127,11 +128,15 @@ def analyse_logs(
     sim_threshold: float = DEFAULT_SIM_THRESHOLD,
     max_findings: int = 50,
     mined: MinedMessages | None = None,
+    known_services: Sequence[str] = (),
 ) -> list[Finding]:
     """Ranked log findings (best first): new/increased error templates, other rate changes.
 
     `levels` and `pods` may be None or hold '' where unknown. Pass `mined` (from
-    `mine_messages(messages)`) to reuse templates already mined. Returns [] when there are
+    `mine_messages(messages)`) to reuse templates already mined. Error templates are tagged
+    "own" (the service's own failure) or "call" (a failed call into a dependency, see
+    `aiops.analytics.blame`); `known_services` lets a line that names another service count
+    as a call failure. Returns [] when there are
     no lines or no baseline (`window_start` defaults to the first line's time).
     """
     t = np.asarray(ts, dtype=float)
@@ -146,7 +151,7 @@ def analyse_logs(
     elif len(mined.codes) != len(t):
         raise ValueError(f"mined has {len(mined.codes)} codes but ts has {len(t)}")
     ctx = _Context(t, messages, pods, mined, baseline_end,
-                   baseline_end - start, window_end - baseline_end)
+                   baseline_end - start, window_end - baseline_end, origin=ErrorOrigin(known_services))
     s_codes, ctx.services = factorize(services)
     n_templates = len(ctx.mined.template_ids)
     rows = np.flatnonzero((t >= start) & (t <= window_end))
@@ -190,6 +195,7 @@ class _Context:
     baseline_end: float
     t_baseline: float
     t_incident: float
+    origin: ErrorOrigin
     services: list[str] | None = None
 
 
@@ -218,7 +224,8 @@ def _finding(ctx: _Context, s: _PairStats, rising: bool) -> Finding | None:
     if rising:
         kind = ("new_error" if new else "error") if error else ("new" if new else "increase")
         onset = float(times.min()) if new else _rise_onset(times, ctx.baseline_end, s.n_before / ctx.t_baseline, s.phi)
-        tags = (("error",) if error else ()) + (("new",) if new else ("increase",))
+        blame = (ctx.origin.origin(template, s.service),) if error else ()
+        tags = (("error",) if error else ()) + (("new",) if new else ("increase",)) + blame
         what = {"new_error": "new error log", "error": "error log rate up", "new": "new log", "increase": "log rate up"}[kind]
     else:
         if error:

@@ -6,9 +6,17 @@ Real error lines name what failed: `dial tcp mysql:3306: connect: connection ref
 after the onset is a suspect, and those services' errors are explained by it — which
 matters most for dependencies that emit no telemetry of their own (databases, caches).
 
+The rise must be significant against the baseline (a quasi-Poisson upper tail whose
+dispersion comes from the baseline's per-bin counts, so bursty background errors do not
+count); score = significance x size (lines) x breadth (emitters). Emitters whose mentions
+of a service rose are returned as inferred dependencies either way.
+
 A service is mentioned when every distinctive token of its name that the emitter's own
 name lacks appears in the line (tokens of 4+ characters may match a word prefix, shorter
-ones must match a whole word); generic tokens (service, server, api, ...) never count.
+ones must match a whole word), written as a name: in lower case or as the head of a
+CamelCase identifier (`ProductCatalogService`), not as a capitalised word of prose or a
+class name (`Seat map for trip`, `Order.getId()`); generic tokens (service, server, api,
+...) never count.
 """
 
 from __future__ import annotations
@@ -21,12 +29,15 @@ from typing import Sequence
 
 import numpy as np
 
+from aiops.analytics.onsets import rate_onset
 from aiops.domain import Finding
 
 GENERIC = {"ts", "service", "svc", "srv", "server", "api", "app", "backend", "v1", "v2", "v3", "prod", "stg",
            "default", "main", "k8s", "pod", "deployment", "worker", "web", "http", "grpc", "the"}
 MAX_UNIQUE = 20000
 MIN_AFTER = 3
+ALPHA = 1e-3          # significance of the rise of mentions (quasi-Poisson, dispersion from the baseline)
+_BASELINE_BINS = 20
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _ERRORISH = re.compile(r"error|exception|fail|refused|timeout|timed out|unavailable|unreachable|denied|"
@@ -41,7 +52,7 @@ def name_tokens(service: str) -> frozenset[str]:
     return frozenset(_DIGITS.sub("0", t) for t in _SPLIT.split(service.lower()) if t and t not in GENERIC)
 
 
-class _TokenMatcher:
+class TokenMatcher:
     """All name tokens in two alternations: one pass over a line finds every token in it."""
 
     def __init__(self, tokens: set[str]) -> None:
@@ -55,21 +66,36 @@ class _TokenMatcher:
     def present(self, text: str) -> set[str]:
         found: set[str] = set()
         if self._short is not None:
-            found.update(m.lower() for m in self._short.findall(text))
+            found.update(m.group(1).lower() for m in self._short.finditer(text) if _as_name(text, m.start(), m.end()))
         if self._long is not None:
             low = text.lower()
             for m in self._long.finditer(low):
                 # the alternation takes the longest token at a position; shorter ones that
                 # are prefixes of it (e.g. "order" in "orders") are present too
                 word = low[m.start():]
-                found.update(t for t in self._longs if word.startswith(t))
+                found.update(t for t in self._longs if word.startswith(t) and _as_name(text, m.start(), m.start() + len(t)))
         return found
 
 
-def _token_pattern(token: str) -> re.Pattern[str]:
-    if len(token) >= 4:
-        return re.compile(rf"(?<![a-z0-9]){re.escape(token)}", re.IGNORECASE)
-    return re.compile(rf"(?<![a-z0-9]){re.escape(token)}(?![a-z0-9])", re.IGNORECASE)
+def _as_name(text: str, start: int, end: int) -> bool:
+    """Is text[start:end] written as a name: lower case (host names, URL paths, `could not
+    call cart`) or the head of a CamelCase identifier (`ProductCatalogService`)? A capitalised
+    word of prose or a class (`Seat map for trip`, `Order.getId()`) is not."""
+    word = text[start:end]
+    if word == word.lower():
+        return True
+    return end < len(text) and text[end].isupper()
+
+
+def most_specific(tokens: dict[str, frozenset[str]], present: set[str], emitter: str,
+                  own: frozenset[str]) -> list[str]:
+    """Services named by a line whose tokens are `present`: those whose distinctive tokens
+    (minus the emitter's own) all appear, without the ones another named service's tokens
+    include (`order-other` names ts-order-other-service, not also ts-order-service)."""
+    named = {svc: toks - own for svc, toks in tokens.items()
+             if svc != emitter and toks - own and toks - own <= present}
+    return [svc for svc, need in named.items()
+            if not any(need < other for o, other in named.items() if o != svc)]
 
 
 @dataclass(frozen=True)
@@ -95,7 +121,7 @@ def find_mentions(
     emit = np.asarray(services, dtype=object)
     level_err = np.isin(np.char.lower(lv.astype(str)), ["error", "fatal", "critical", "warn", "warning"])
     tokens = {s: name_tokens(s) for s in known_services}
-    matcher = _TokenMatcher({tok for toks in tokens.values() for tok in toks})
+    matcher = TokenMatcher({tok for toks in tokens.values() for tok in toks})
 
     # Unique (emitter, message with digits folded) pairs; count before/after per pair.
     after = t >= baseline_end
@@ -108,6 +134,7 @@ def find_mentions(
     keep = np.argsort(-n_after, kind="stable")[:MAX_UNIQUE]
 
     per: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    keys_of: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for u in keep:
         emitter, _, text = str(uniq[u]).partition("\x1f")
         if not (is_err[u] or _ERRORISH.search(text)):
@@ -116,12 +143,10 @@ def find_mentions(
         if not present:
             continue
         own = tokens.get(emitter, name_tokens(emitter))
-        for svc, toks in tokens.items():
-            need = toks - own
-            if svc == emitter or not need or not need <= present:
-                continue
+        for svc in most_specific(tokens, present, emitter, own):
             per[svc][emitter][0] += int(n_before[u])
             per[svc][emitter][1] += int(n_after[u])
+            keys_of[svc][emitter].append(int(u))
 
     t_base = baseline_end - window_start
     t_inc = window_end - baseline_end
@@ -132,15 +157,21 @@ def find_mentions(
                   if a >= MIN_AFTER and a / t_inc >= 3.0 * (b + 0.5) / t_base}
         if not rising:
             continue
-        total = sum(a for _, a in rising.values())
-        size = 1.0 - math.exp(-total / 30.0)
-        breadth = min(1.0, 0.6 + 0.2 * len(rising))
         for e in rising:
             edges[e].add(svc)
+        total = sum(a for _, a in rising.values())
+        lines = np.isin(inv, [u for e in rising for u in keys_of[svc][e]])
+        p = _rise_p_value(t[lines], window_start, baseline_end, window_end)
+        if p >= ALPHA:
+            continue   # bursty background errors that happen to be busier now: not news
+        x = min(-math.log10(max(p, 1e-300)), 300.0)
+        significance = 1.0 - 10.0 ** (-x / 10.0)
+        size = 1.0 - math.exp(-total / 30.0)
+        breadth = min(1.0, 0.6 + 0.2 * len(rising))
         who = ", ".join(sorted(rising)[:4]) + (" ..." if len(rising) > 4 else "")
-        first = _first_after(t, after, emit, folded, set(rising), tokens[svc])
+        first = rate_onset(t[lines], window_start, window_end)
         findings.append(Finding(
-            kind="log", service=svc, signal="mentioned_in_errors", score=round(size * breadth, 4),
+            kind="log", service=svc, signal="mentioned_in_errors", score=round(significance * size * breadth, 4),
             summary=f"named in {total} error lines of {len(rising)} other service(s) after the onset ({who})",
             onset=first, direction=1, magnitude=float(total), ref=f"logs mentioning {svc}",
             tags=("mentioned",)))
@@ -148,11 +179,19 @@ def find_mentions(
     return Mentions(findings, dict(edges))
 
 
-def _first_after(t: np.ndarray, after: np.ndarray, emit: np.ndarray, msgs: np.ndarray,
-                 emitters: set[str], toks: frozenset[str]) -> float | None:
-    rows = np.flatnonzero(after & np.isin(emit, list(emitters)))
-    pats = [_token_pattern(tok) for tok in toks]
-    for r in rows[np.argsort(t[rows], kind="stable")][:5000]:
-        if any(p.search(str(msgs[r])) for p in pats):
-            return float(t[r])
-    return None
+def _rise_p_value(times: np.ndarray, window_start: float, baseline_end: float, window_end: float) -> float:
+    """P(at least as many lines after `baseline_end` | the baseline rate), quasi-Poisson:
+    the variance/mean of the baseline's per-bin counts widens the tail for bursty lines."""
+    from scipy.special import gammainc
+
+    t_base, t_inc = baseline_end - window_start, window_end - baseline_end
+    before = times[times < baseline_end]
+    k = int((times >= baseline_end).sum())
+    if k == 0:
+        return 1.0
+    bins = np.bincount(np.clip(((before - window_start) / t_base * _BASELINE_BINS).astype(np.int64), 0,
+                               _BASELINE_BINS - 1), minlength=_BASELINE_BINS)
+    mean = bins.mean()
+    phi = float(np.clip(bins.var(ddof=1) / mean, 1.0, 100.0)) if mean > 0 else 1.0
+    lam = (len(before) + 0.5) * t_inc / t_base
+    return float(gammainc(k / phi, lam / phi))

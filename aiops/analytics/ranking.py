@@ -1,47 +1,45 @@
 """Root-cause ranking: combine metric, log, trace and change evidence over the service graph.
 
 Input is a flat list of `Finding`s (any subset of signal kinds) plus the caller -> callees
-graph (from traces) and dependencies inferred from error logs (see `mentions`). Each
-service gets two scores:
+graph (from traces) and dependencies inferred from error logs (see `mentions`; those the
+traces contradict are dropped). Each service gets two scores (see `weighing` for what
+counts as which and how much):
 
-* **own** — evidence about the service's own behaviour: resource pressure (cpu, memory,
-  disk, network, restarts, pools rising — or "available/free" falling), trace self-time and
-  own errors, being named in other services' error lines, k8s warnings (OOMKilled,
-  BackOff) and changes (deploy, config) shortly before the onset when behaviour changed too;
-* **symptom** — latency, errors, traffic, error logs and resource drops, which callers
-  inherit from a faulty dependency.
+* **own** — its own behaviour: resource pressure, trace self time and own errors, its own
+  exceptions, a symptom only one of its replicas shows, target down, cluster warnings
+  (a quarter weight unless behaviour changed too) and changes (deploy, config) when its
+  behaviour changed within minutes after them;
+* **symptom** — latency, errors, traffic, failed calls and being named in other services'
+  error lines, which callers inherit from a faulty dependency.
 
-A symptom explained by an anomalous dependency (a transitive callee whose anomaly began no
-later) is discounted, so the deepest anomalous service wins over its louder callers. Among
-close candidates the earlier onset wins. One maximum per evidence class, combined by
-noisy-OR, so any subset of signals works and a service with many series does not win by
-count.
+A service is *explained* by an anomalous dependency (a transitive callee at least STRONG
+whose first onset is no later than the service's typical onset): its symptoms are
+discounted to a quarter and its own evidence a little (self time and own errors also grow
+from uninstrumented waits), so the deepest anomalous service wins over its louder callers.
+A dependency with telemetry of its own explains callers only if that telemetry changed;
+being named in error lines is enough only for one without any (an unmonitored database).
+Within one signal kind, classes are correlated views (max plus a little); across kinds
+evidence is independent (noisy-OR), so any subset of signals works and a service with many
+series does not win by count. Among close candidates the earlier onset wins.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from aiops.analytics.signals import FAULT_OF_CLASS, OWN_CLASSES
+from aiops.analytics.weighing import class_of, fault_of, is_own, weight_of
 from aiops.domain import Evidence, Finding
 
-OWN_WEIGHT = {"metric": 0.9, "trace": 0.95, "log": 0.8, "event": 0.8}
-SYMPTOM_WEIGHT = {"metric": 0.7, "trace": 0.6, "log": 0.7, "event": 0.3}
 EXPLAINED_FACTOR = 0.25     # a symptom explained by an anomalous dependency keeps this much
+OWN_EXPLAINED_FACTOR = 0.85  # own evidence beside an anomalous dependency: self time and own
+                            # errors also grow from uninstrumented waits (lost calls, retries)
 ONSET_TOLERANCE_S = 60.0    # clock skew and scrape spacing: onsets this close count as together
-DROP_FACTOR = 0.6           # a drop in work done is a weak symptom
 STRONG = 0.5                # a dependency this anomalous can explain its callers' symptoms
-# What an error line says about the fault, in generic operator vocabulary.
-_LOG_FAULTS = [
-    (re.compile(r"pool|connection is not available|too many connections|exhausted", re.I), "resource_exhaustion"),
-    (re.compile(r"out ?of ?memory|\boom|memoryerror|heap space", re.I), "memory_leak"),
-    (re.compile(r"no space left|disk (is )?full|quota exceeded|enospc", re.I), "disk_pressure"),
-    (re.compile(r"deadline|timed? ?out|timeout", re.I), "latency"),
-]
-_INVERSE = re.compile(r"avail|free|remaining|idle|headroom|capacity_left", re.IGNORECASE)
+CHANGE_EFFECT_S = 300.0     # a change explains behaviour that changed within this long after it
+CORROBORATED = 0.25         # own telemetry this changed lets mentions add to a dependency's strength
+TIMED = 0.3                 # findings this strong date a service's anomaly (weighted median)
 
 
 @dataclass
@@ -52,46 +50,13 @@ class Candidate:
     score: float = 0.0
     onset: float | None = None
     explained_by: str = ""
+    onset_typical: float | None = None   # weighted median onset of its timed findings
+    strength: float = 0.0                # how anomalous, as an explanation of its callers
+    strength_alone: float = 0.0          # ... not counting what its callers' client spans saw
+    traced_own: bool = False             # its own trace time or errors changed
     fault: str = "unknown"
     component: str = ""
     findings: list[tuple[float, Finding]] = field(default_factory=list)  # (weight, finding)
-
-
-def is_own(f: Finding) -> bool:
-    """Does this finding describe the service's own behaviour (vs an inherited symptom)?"""
-    tags = set(f.tags)
-    if "inherited" in tags:
-        return False
-    if f.kind == "metric":
-        if not tags & OWN_CLASSES:
-            return False
-        pressure = -1 if _INVERSE.search(f.signal) else 1
-        return f.direction == 0 or f.direction == pressure
-    if f.kind == "trace":
-        return "own" in tags
-    if f.kind == "log":
-        return "mentioned" in tags
-    if f.kind == "event":
-        return "warning" in tags or "change" in tags
-    return False
-
-
-def _is_drop(f: Finding) -> bool:
-    """Less work done (traffic, cpu, network falling) — what starved callers and callees show."""
-    pressure = -1 if _INVERSE.search(f.signal) else 1
-    return f.direction == -pressure and not set(f.tags) & {"errors", "latency"}
-
-
-def _class_of(f: Finding) -> str:
-    """The evidence class a finding counts under (one maximum per class and service)."""
-    tags = set(f.tags)
-    if f.kind == "metric":
-        return next((t for t in f.tags if t in FAULT_OF_CLASS), "other")
-    if f.kind == "trace":
-        return "errors" if tags & {"errors", "error"} else "latency"
-    if f.kind == "log":
-        return "mentioned" if "mentioned" in tags else "error" if "error" in tags else "new" if "new" in tags else "rate"
-    return f.tags[0] if f.tags else f.signal
 
 
 def _noisy_or(values) -> float:  # noqa: ANN001
@@ -117,6 +82,24 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
     return [_max_plus(v) for _, v in sorted(kinds.items())]
 
 
+def _follows(change_at: float | None, onset: float) -> bool:
+    """Did a behaviour change with this onset follow the change (deploy, config) closely?"""
+    return change_at is None or change_at - ONSET_TOLERANCE_S <= onset <= change_at + CHANGE_EFFECT_S
+
+
+def _weighted_median(pairs: list[tuple[float, float]]) -> float | None:
+    if not pairs:
+        return None
+    pairs = sorted(pairs)
+    total = sum(w for _, w in pairs)
+    acc = 0.0
+    for t, w in pairs:
+        acc += w
+        if acc >= total / 2.0:
+            return t
+    return pairs[-1][0]
+
+
 def _descendants(graph: dict[str, set[str]], start: str) -> list[str]:
     seen: set[str] = set()
     stack = sorted(graph.get(start, ()))
@@ -131,26 +114,6 @@ def _descendants(graph: dict[str, set[str]], start: str) -> list[str]:
     return order
 
 
-def _fault_of(c: Candidate) -> str:
-    for _, f in c.findings:  # strongest first
-        tags = set(f.tags)
-        if f.kind == "event" and "change" in tags:
-            return "bad_deploy" if "deploy" in tags else "config_change"
-        if f.kind == "event" and "oom" in tags:
-            return "memory_leak"
-        if f.kind == "event":
-            return "crash_or_restart"
-        if f.kind == "trace":
-            return "error_burst" if tags & {"errors", "error"} else "latency"
-        if f.kind == "log":
-            if "mentioned" in tags:
-                return "dependency_failure"
-            return next((fault for pat, fault in _LOG_FAULTS if pat.search(f.summary)), "error_burst")
-        cls = next((t for t in f.tags if t in FAULT_OF_CLASS), "other")
-        return FAULT_OF_CLASS.get(cls, "anomaly")
-    return "none"
-
-
 def rank_candidates(
     findings: list[Finding],
     services: list[str],
@@ -161,45 +124,86 @@ def rank_candidates(
     """Rank every service with data; best first. Pure and deterministic."""
     graph = {k: set(v) for k, v in (graph or {}).items()}
     traced = set(graph) | {c for v in graph.values() for c in v}
+    traced_graph = {k: set(v) for k, v in graph.items()}
     for caller, deps in (inferred or {}).items():
-        graph.setdefault(caller, set()).update(deps)
+        # Traces know who calls whom: a dependency read from error text that the traces
+        # contradict (both traced, callee not reachable from the caller) is dropped.
+        reach = set(_descendants(traced_graph, caller)) if caller in traced else set()
+        graph.setdefault(caller, set()).update(d for d in deps if caller not in traced or d not in traced or d in reach)
     cands = {s: Candidate(s) for s in services}
+    with_data = set(services)
     for f in findings:
         if f.service:
             cands.setdefault(f.service, Candidate(f.service))
 
     def score_parts(moved: set[str]) -> None:
         parts: dict[str, dict[tuple[bool, str, str], float]] = defaultdict(dict)
-        changes: dict[str, float] = defaultdict(float)
         for c in cands.values():
             c.findings, c.onset = [], None
+        warnings: dict[str, float] = defaultdict(float)
+        client_side: dict[str, set[tuple[bool, str, str]]] = defaultdict(set)
+        change_at: dict[str, list[tuple[float, float | None]]] = defaultdict(list)
+        timed_all: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        timed: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for c in cands.values():
+            c.onset_typical, c.traced_own = None, False
         for f in findings:
             if not f.service:
                 continue
             c = cands[f.service]
-            own = is_own(f) and not (f.service in moved and f.kind == "trace" and _class_of(f) == "errors")
-            weight = (OWN_WEIGHT if own else SYMPTOM_WEIGHT)[f.kind] * f.score
-            if not own and f.kind == "metric" and _is_drop(f):
-                weight *= DROP_FACTOR
+            own = is_own(f) and not (f.service in moved and f.kind == "trace" and class_of(f) == "errors")
+            weight = weight_of(f, own)
             c.findings.append((weight, f))
-            if f.kind == "event" and "change" in f.tags:
-                changes[f.service] = max(changes[f.service], weight)   # gated below
+            if f.kind == "event":
+                if "change" in f.tags:
+                    change_at[f.service].append((weight, f.onset))
+                else:
+                    warnings[f.service] = max(warnings[f.service], weight)   # gated below
                 continue
-            key = (own, f.kind, _class_of(f))
+            key = (own, f.kind, class_of(f) + ("/client_side" if "client_side" in f.tags else ""))
             parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
-            if f.onset is not None and f.score >= STRONG and f.kind != "event":
-                c.onset = f.onset if c.onset is None else min(c.onset, f.onset)
+            if "client_side" in f.tags:
+                client_side[f.service].add(key)
+            elif f.kind == "trace" and own and f.score >= STRONG:
+                c.traced_own = True
+            if f.onset is not None:
+                timed_all[f.service].append((f.onset, weight))
+            if f.onset is not None and f.score >= TIMED:
+                timed[f.service].append((f.onset, weight))
+                if f.score >= STRONG:
+                    c.onset = f.onset if c.onset is None else min(c.onset, f.onset)
         for s, c in cands.items():
             # Within one kind of signal, classes are correlated views (max + a little);
             # across kinds (metric, log, trace, event) evidence is independent (noisy-OR).
             own_vals = _per_kind(parts[s], True)
             sym_vals = _per_kind(parts[s], False)
-            behaviour = _noisy_or(own_vals + sym_vals)
-            # A change (deploy, config) is suspicious only where behaviour changed too:
-            # routine deploys of healthy services must not outrank the culprit.
-            if changes[s]:
-                own_vals.append(changes[s] * min(1.0, behaviour / STRONG))
+            behaviour = min(1.0, _noisy_or(own_vals + sym_vals) / STRONG)
+            # A change (deploy, config) is suspicious only where behaviour changed right
+            # after it: routine deploys of healthy services must not outrank the culprit. Cluster
+            # warnings (probe failures, back-offs) alone are common noise: a quarter weight.
+            gated = [w * min(1.0, _noisy_or(v for t, v in timed_all[s] if _follows(at, t)) / STRONG)
+                     for w, at in change_at[s]]
+            if gated:
+                own_vals.append(max(gated))
+            if warnings[s]:
+                own_vals.append(warnings[s] * (0.25 + 0.75 * behaviour))
             c.own, c.symptom = _noisy_or(own_vals), _noisy_or(sym_vals)
+            c.onset_typical = _weighted_median(timed[s])
+            # What may explain callers: a service with telemetry of its own must show it
+            # changed (then being named in its callers' errors adds up); being named is
+            # enough alone only for one without any (an unmonitored database) — a word like
+            # "order" in an exception is not.
+            c.strength = max(c.own, c.symptom)
+            if s in with_data:
+                unnamed = {k: v for k, v in parts[s].items() if k[2] != "mentioned"}
+                alone = max(c.own, _noisy_or(_per_kind(unnamed, False)))
+                if alone < CORROBORATED:
+                    c.strength = alone
+            # ... and seen other than through its callers' client spans (which also carry the
+            # callers' own network and client trouble)
+            independent = {k: v for k, v in parts[s].items() if k not in client_side[s]}
+            c.strength_alone = min(c.strength, max(_noisy_or(_per_kind(independent, True)),
+                                                   _noisy_or(_per_kind(independent, False))))
 
     def explain() -> set[str]:
         """Set explained_by; return services explained through an untraced, inferred dependency."""
@@ -208,9 +212,11 @@ def rank_candidates(
             c.explained_by = ""
             for d in _descendants(graph, s):
                 dc = cands.get(d)
-                if dc is None or max(dc.own, dc.symptom) < STRONG:
+                if dc is None or dc.strength < STRONG:
                     continue
-                if c.onset is None or dc.onset is None or dc.onset <= c.onset + ONSET_TOLERANCE_S:
+                if c.traced_own and dc.strength_alone < STRONG:
+                    continue    # the dependency's trouble may be this caller's own, seen in its client spans
+                if c.onset_typical is None or dc.onset is None or dc.onset <= c.onset_typical + ONSET_TOLERANCE_S:
                     c.explained_by = d
                     if d not in traced:
                         via_untraced.add(s)
@@ -227,13 +233,14 @@ def rank_candidates(
     first = min(onsets) if onsets else None
     for c in cands.values():
         symptom = c.symptom * (EXPLAINED_FACTOR if c.explained_by else 1.0)
-        base = _noisy_or([c.own, symptom])
+        own = c.own * (OWN_EXPLAINED_FACTOR if c.explained_by else 1.0)
+        base = _noisy_or([own, symptom])
         if first is not None and c.onset is not None and base > 0:
             lag_min = max(0.0, (c.onset - first) / 60.0)
             base *= 0.9 + 0.1 * math.exp(-lag_min / 2.0)   # earlier onset: mild tie-breaker
         c.score = base
         c.findings.sort(key=lambda wf: (-wf[0], wf[1].kind, wf[1].signal))
-        c.fault = _fault_of(c)
+        c.fault = fault_of(c.findings)
         comps = [f.component for _, f in c.findings if f.component]
         c.component = comps[0] if comps else ""
     return sorted(cands.values(), key=lambda c: (-c.score, c.onset if c.onset is not None else math.inf, c.service))

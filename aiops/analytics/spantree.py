@@ -32,6 +32,7 @@ from aiops.analytics.categorical import factorize, lookup
 
 _ROOT_PARENTS = frozenset({"", "root", "0", "0000000000000000", "None", "null"})
 _MAX_DEPTH_STEPS = 64
+SKEW_MIN_CALLS = 3      # calls of a caller -> callee pair needed to estimate their clock skew
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Spans:
     duration_us: np.ndarray
     status: np.ndarray
     http_status: np.ndarray      # float, NaN when absent
+    pod: np.ndarray | None = None  # emitting pod ('' when unknown), when the input has one
 
     def __len__(self) -> int:
         return len(self.start)
@@ -76,6 +78,7 @@ class Spans:
             duration_us=np.nan_to_num(np.maximum(_number(columns["duration_us"]), 0.0)),
             status=_text(columns["status"]) if "status" in columns else blank,
             http_status=_number(columns["http_status"]) if "http_status" in columns else np.full(n, np.nan),
+            pod=_text(columns["pod"]) if "pod" in columns else None,
         )
 
 
@@ -99,7 +102,7 @@ def build_span_tree(spans: Spans) -> SpanTree:
     n = len(spans)
     parent = _parents(spans)
     service_code, services = factorize(spans.service)
-    self_us = spans.duration_us - _covered_by_children(spans, parent)
+    self_us = spans.duration_us - _covered_by_children(spans, parent, service_code)
     has_parent = parent >= 0
     entry = ~has_parent
     entry[has_parent] = service_code[parent[has_parent]] != service_code[has_parent]
@@ -195,7 +198,7 @@ def _parents_by_key(spans: Spans, trace_code: np.ndarray, row_of: dict, parent: 
     return out
 
 
-def _covered_by_children(spans: Spans, parent: np.ndarray) -> np.ndarray:
+def _covered_by_children(spans: Spans, parent: np.ndarray, service_code: np.ndarray | None = None) -> np.ndarray:
     """Per span, microseconds of its interval covered by the union of its children."""
     n = len(spans)
     child = np.flatnonzero(parent >= 0)
@@ -205,6 +208,13 @@ def _covered_by_children(spans: Spans, parent: np.ndarray) -> np.ndarray:
     p = parent[child]
     p_dur = spans.duration_us[p]
     rel = np.nan_to_num((spans.start[child] - spans.start[p]) * 1e6)   # a missing start: at the parent's
+    if service_code is not None:
+        c_dur = spans.duration_us[child]
+        skew, skewed = _edge_skew(rel, c_dur, p_dur, service_code[p], service_code[child])
+        rel = rel - skew
+        # a call of a skewed pair is synchronous: once de-skewed it lies wholly inside its parent
+        fits = skewed & (c_dur <= p_dur)
+        rel[fits] = np.clip(rel[fits], 0.0, (p_dur - c_dur)[fits])
     s = np.clip(rel, 0.0, p_dur)
     e = np.clip(rel + spans.duration_us[child], 0.0, p_dur)
     order = np.lexsort((s, p))
@@ -218,6 +228,56 @@ def _covered_by_children(spans: Spans, parent: np.ndarray) -> np.ndarray:
     piece = np.maximum(e - np.maximum(s, prev), 0.0)
     covered += np.bincount(p, weights=piece, minlength=n)
     return np.minimum(covered, spans.duration_us)
+
+
+def _edge_skew(rel: np.ndarray, c_dur: np.ndarray, p_dur: np.ndarray, p_svc: np.ndarray,
+               c_svc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per child span, the clock skew (us) of its service relative to its parent's service,
+    and whether its pair of services was found skewed.
+
+    Hosts' clocks disagree: a callee's spans may start before their caller's or after it
+    has ended, which would make the caller's time look like its own. For one caller ->
+    callee pair of services the skew is a constant d with, for every call,
+    `rel + child - parent <= d <= rel` (the child fits inside its parent). When at least
+    `SKEW_MIN_CALLS` calls of a pair exist and most of them do not fit inside their parent,
+    d is the middle of the intersection of those intervals; if they do not
+    intersect, and most calls even *start* outside their parent (impossible for a
+    synchronous call without skew), the median of each call's nearest value. Other pairs
+    and same-service children get 0: an asynchronous child that starts inside its parent
+    and outlives it by varying amounts stays as it is.
+    """
+    out = np.zeros(len(rel))
+    skewed = np.zeros(len(rel), dtype=bool)
+    cross = np.flatnonzero(p_svc != c_svc)
+    if len(cross) == 0:
+        return out, skewed
+    misfit = (rel[cross] < 0) | (rel[cross] + c_dur[cross] > p_dur[cross])
+    if not misfit.any():
+        return out, skewed
+    outside = (rel[cross] < 0) | (rel[cross] > p_dur[cross])
+    width = int(max(p_svc.max(), c_svc.max())) + 1
+    edge = p_svc[cross] * width + c_svc[cross]
+    order = np.argsort(edge, kind="stable")
+    rows, e = cross[order], edge[order]
+    starts = np.flatnonzero(np.concatenate(([True], e[1:] != e[:-1])))
+    counts = np.diff(np.append(starts, len(e)))
+    n_misfit = np.add.reduceat(misfit[order].astype(np.int64), starts)
+    n_out = np.add.reduceat(outside[order].astype(np.int64), starts)
+    hi = rel[rows]
+    lo = hi + c_dur[rows] - p_dur[rows]
+    lo_max = np.maximum.reduceat(lo, starts)
+    hi_min = np.minimum.reduceat(hi, starts)
+    for g in np.flatnonzero((counts >= SKEW_MIN_CALLS) & (2 * n_misfit >= counts)):
+        sl = slice(starts[g], starts[g] + counts[g])
+        if lo_max[g] <= hi_min[g]:
+            d = 0.5 * (lo_max[g] + hi_min[g])
+        elif 2 * n_out[g] >= counts[g]:
+            d = float(np.median(np.clip(0.0, lo[sl], hi[sl])))
+        else:
+            continue
+        out[rows[sl]] = d
+        skewed[rows[sl]] = True
+    return out, skewed
 
 
 def _segments(parent: np.ndarray, entry: np.ndarray) -> np.ndarray:

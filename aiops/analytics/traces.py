@@ -13,8 +13,9 @@ error rate rose while its own part did not inherits it (`tags=("inherited",)`, s
 `latency` / `error_rate`, summary naming the downstream origins, score halved). So in
 A -> B -> C with C slowing down, C is reported as own and A, B as inherited.
 
-Tests: one-sided Mann-Whitney U on own time / duration (latency), a Poisson upper tail on
-own error counts (errors). Score = significance x size, both in [0, 1]: significance
+Tests: one-sided Mann-Whitney U on own time / duration, or (Bonferroni, the smaller of the
+two) a binomial tail on how many requests exceed the baseline's 95th percentile (latency);
+a Poisson upper tail on own error counts (errors). Score = significance x size, both in [0, 1]: significance
 `1 - 10**(-x/10)` for `x = -log10(p)`; size `1 - exp(-relative increase)` for latency,
 `1 - exp(-increase / 5 percentage points)` for errors. Onset: the change point of the
 service's request sequence (minimum of the CUSUM of "slow" / "own error" indicators).
@@ -22,13 +23,13 @@ service's request sequence (minimum of the CUSUM of "slow" / "own error" indicat
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Collection, Mapping, Sequence
 
 import numpy as np
 
 from aiops.analytics.spantree import EdgeStats, Spans, build_span_tree, call_edges
+from aiops.analytics.stattests import change_point, exceedance, mann_whitney_greater, poisson_lower, poisson_upper
 from aiops.domain import Finding
 
 ALPHA = 1e-3
@@ -78,8 +79,15 @@ def analyse_traces(
     *,
     window_start: float | None = None,
     max_findings: int = 50,
+    client_side: Collection[str] = (),
 ) -> TraceAnalysis:
-    """Findings (best first), the service call graph and per-service before/after stats."""
+    """Findings (best first), the service call graph and per-service before/after stats.
+
+    `client_side` names services whose spans are their callers' client spans (untraced
+    peers, see `aiops.analytics.peers`): a change there that only some callers see, while
+    others with enough calls see none, is on those callers' side (their network, client
+    or pool) and is reported for them.
+    """
     if not isinstance(spans, Spans):
         spans = Spans.from_columns(spans)
     if len(spans) == 0:
@@ -102,6 +110,7 @@ def analyse_traces(
 
     stats: dict[str, ServiceTraceStats] = {}
     checks: dict[str, _Check] = {}
+    side: list[Finding] = []
     for code, name in enumerate(tree.services):
         sl = slice(bounds[code], bounds[code + 1])
         rows, a = req[sl], after[sl]
@@ -112,8 +121,15 @@ def analyse_traces(
         stats[name] = ServiceTraceStats(name, _window(dur[~a], own[~a], err[~a], own_err[~a]),
                                         _window(dur[a], own[a], err[a], own_err[a]))
         checks[name] = _check(stats[name], dur, own, err, own_err, a, spans.start[rows])
+        if name in client_side and (checks[name].own_latency or checks[name].own_errors):
+            checks[name], found = _caller_side(name, checks[name], _callers(tree, spans, rows), dur, own, err, own_err,
+                                               a, spans.start[rows])
+            side.extend(found)
 
-    findings = _attribute(stats, checks, graph)
+    # What is known of a client-side peer was measured by its callers: say so, the ranking
+    # must not let it explain away those same callers' own trouble.
+    findings = [replace(f, tags=f.tags + ("client_side",)) if f.service in client_side and "own" in f.tags else f
+                for f in _attribute(stats, checks, graph)] + side
     findings.sort(key=lambda f: (-f.score, f.service, f.signal))
     return TraceAnalysis(findings[:max_findings], graph, edges, stats)
 
@@ -135,10 +151,10 @@ def _check(s: ServiceTraceStats, dur, own, err, own_err, a, start) -> _Check:  #
         rel = rise / max(before_p90, MIN_LATENCY_MS)
         if rise < MIN_LATENCY_MS or rel < MIN_LATENCY_REL:
             return None
-        p = _mann_whitney_greater(values[a], values[~a])
+        p = min(1.0, 2.0 * min(mann_whitney_greater(values[a], values[~a]), exceedance(values[a], values[~a])))
         if p >= ALPHA:
             return None
-        return p, 1.0 - np.exp(-rel), _change_point(values > before_p90, start)
+        return p, 1.0 - np.exp(-rel), change_point(values > before_p90, start)
 
     def errors(flags: np.ndarray, before: int, after: int) -> tuple[float, float, float] | None:
         n_b, n_a = s.before.requests, s.after.requests
@@ -148,10 +164,10 @@ def _check(s: ServiceTraceStats, dur, own, err, own_err, a, start) -> _Check:  #
         rise = after / n_a - before / max(n_b, 1)
         if rise < MIN_ERROR_RISE:
             return None
-        p = _poisson_upper(after, rate_b * n_a)
+        p = poisson_upper(after, rate_b * n_a)
         if p >= ALPHA:
             return None
-        return p, 1.0 - np.exp(-rise / 0.05), _change_point(flags, start)
+        return p, 1.0 - np.exp(-rise / 0.05), change_point(flags, start)
 
     return _Check(
         own_latency=latency(own, (s.before.own_ms[1], s.after.own_ms[1])),
@@ -159,6 +175,81 @@ def _check(s: ServiceTraceStats, dur, own, err, own_err, a, start) -> _Check:  #
         own_errors=errors(own_err, s.before.own_errors, s.after.own_errors),
         errors=errors(err, s.before.errors, s.after.errors),
     )
+
+
+def _callers(tree, spans: Spans, rows: np.ndarray) -> tuple[np.ndarray, list[tuple[str, str]]]:  # noqa: ANN001
+    """Per request row, a code of its caller (service, pod), and the (service, pod) of each code."""
+    parent = tree.parent[rows]
+    has = parent >= 0
+    svc = np.where(has, tree.service_code[np.maximum(parent, 0)], -1)
+    pod = spans.pod[np.maximum(parent, 0)] if spans.pod is not None else np.full(len(rows), "", dtype=object)
+    keys = [(tree.services[s], str(p)) if s >= 0 else None for s, p in zip(svc.tolist(), pod.tolist())]
+    names = sorted({k for k in keys if k is not None})
+    code = {k: i for i, k in enumerate(names)}
+    return np.array([code[k] if k is not None else -1 for k in keys], dtype=np.int64), names
+
+
+def _caller_side(peer: str, check: _Check, callers: tuple[np.ndarray, list[tuple[str, str]]], dur, own, err,
+                 own_err, a, start) -> tuple[_Check, list[Finding]]:  # noqa: ANN001
+    """Split a client-side peer's change by caller (service and pod): when callers with
+    enough calls at the same time saw no change, the change belongs to the callers that
+    did (own findings for them) — their network, client or pool, not the peer."""
+    caller, who_is = callers
+    changed: dict[int, _Check] = {}
+    quiet: list[int] = []
+    for code in np.unique(caller[caller >= 0]):
+        m = caller == code
+        s = ServiceTraceStats(peer, _window(dur[m & ~a], own[m & ~a], err[m & ~a], own_err[m & ~a]),
+                              _window(dur[m & a], own[m & a], err[m & a], own_err[m & a]))
+        c = _check(s, dur[m], own[m], err[m], own_err[m], a[m], start[m])
+        if c.own_latency or c.own_errors:
+            changed[int(code)] = c
+        elif s.before.requests >= MIN_REQUESTS and s.after.requests >= MIN_REQUESTS:
+            quiet.append(int(code))
+    if not changed or not quiet:
+        return check, []
+    # A quiet caller counts only when its calls while the others suffered are clearly better
+    # than theirs (not merely too few, or made at another time, to show the change).
+    hit = np.isin(caller, list(changed)) & a
+    slow = any(c.own_latency for c in changed.values())
+    bad = hit & ((own > np.quantile(own[~a], 0.95)) if slow and (~a).any() else own_err)
+    if not bad.any():
+        return check, []
+    during = (start >= start[bad].min()) & (start <= start[bad].max())
+    hit &= during
+    steady = []
+    for code in quiet:
+        m = (caller == code) & a & during
+        if m.sum() < MIN_REQUESTS:
+            continue
+        if slow:
+            clear = mann_whitney_greater(own[hit], own[m]) < ALPHA
+        else:
+            rate = own_err[hit].mean()
+            clear = poisson_lower(int(own_err[m].sum()), rate * int(m.sum())) < ALPHA
+        if clear:
+            steady.append(code)
+    if not steady:
+        return check, []
+    held = ", ".join(sorted({_label(who_is[c]) for c in steady})[:3])
+    found = []
+    for code, c in changed.items():
+        who, pod = who_is[code]
+        if not pod and any(who_is[s][0] == who for s in steady):
+            continue
+        for signal, hit in (("client_latency", c.own_latency), ("client_errors", c.own_errors)):
+            if hit:
+                p, size, onset = hit
+                what = "got slower" if signal == "client_latency" else "fail more"
+                f = _finding(who, signal, p, size, onset, 0.0, ("own",) + (("error",) if "err" in signal else ()),
+                             f"{_label(who_is[code])}: its calls to {peer} {what} while calls from {held} to {peer} "
+                             f"held — the trouble is on {who}'s side (its network, client or pool)")
+                found.append(replace(f, component=f"pod/{pod}" if pod else ""))
+    return _Check(None, None, None, None), found
+
+
+def _label(caller: tuple[str, str]) -> str:
+    return f"{caller[0]} ({caller[1]})" if caller[1] else caller[0]
 
 
 def _attribute(stats: dict[str, ServiceTraceStats], checks: dict[str, _Check], graph: dict[str, set[str]]) -> list[Finding]:
@@ -237,43 +328,3 @@ def _quantiles(values: np.ndarray) -> tuple[float, float, float]:
 
 def _ratio(after: float, before: float) -> float:
     return after / before if before > 0 else float("inf") if after > 0 else 1.0
-
-
-def _change_point(flags: np.ndarray, start: np.ndarray) -> float:
-    """Start time of the request after which `flags` become more frequent (CUSUM minimum);
-    `start` is sorted ascending."""
-    x = flags.astype(float)
-    if len(x) < 2 or x.min() == x.max():
-        return float(start[0])
-    cusum = np.cumsum(x - x.mean())
-    k = int(np.argmin(cusum))
-    return float(start[min(k + 1, len(start) - 1)])
-
-
-def _mann_whitney_greater(after: np.ndarray, before: np.ndarray) -> float:
-    """One-sided p-value that `after` tends to be larger than `before` (Mann-Whitney U,
-    normal approximation with tie correction and continuity correction)."""
-    n1, n2 = len(after), len(before)
-    values = np.concatenate((after, before))
-    order = np.argsort(values, kind="stable")
-    ranked = values[order]
-    n = n1 + n2
-    starts = np.flatnonzero(np.concatenate(([True], ranked[1:] != ranked[:-1])))
-    sizes = np.diff(np.append(starts, n))
-    mid = starts + (sizes + 1) / 2.0                      # average 1-based rank of each tie run
-    ranks = np.empty(n)
-    ranks[order] = np.repeat(mid, sizes)
-    u = ranks[:n1].sum() - n1 * (n1 + 1) / 2.0
-    ties = float((sizes.astype(float) ** 3 - sizes).sum())
-    var = n1 * n2 / 12.0 * ((n + 1) - ties / (n * (n - 1)))
-    if var <= 0:
-        return 1.0
-    z = (u - n1 * n2 / 2.0 - 0.5) / math.sqrt(var)
-    return 0.5 * math.erfc(z / math.sqrt(2.0))
-
-
-def _poisson_upper(k: int, lam: float) -> float:
-    """P(X >= k) for X ~ Poisson(lam)."""
-    from scipy.special import gammainc
-
-    return 1.0 if k <= 0 else float(gammainc(k, max(lam, 1e-12)))

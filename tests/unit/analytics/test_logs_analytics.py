@@ -40,7 +40,7 @@ def test_new_error_template_after_onset_is_found_and_ranked_first() -> None:
     add(logs, rng.uniform(0, END, 30), "cart", lambda i: f"retrying request {i}", "warn")  # steady noise
     findings = analyse_logs(*logs, ONSET, END, window_start=0.0)
     top = findings[0]
-    assert (top.kind, top.service, top.tags) == ("log", "payment", ("error", "new"))
+    assert (top.kind, top.service, top.tags) == ("log", "payment", ("error", "new", "call"))  # a refused connection: a call failure
     assert "Connection refused to db-<*>:<*>" in top.summary and "40 after" in top.summary
     assert top.score > 0.9 and ONSET < top.onset < ONSET + 60
     assert all(f.service != "cart" or "retrying" not in f.summary for f in findings)
@@ -51,7 +51,7 @@ def test_error_words_count_even_without_levels() -> None:
     add((ts, svc, msg, [None] * len(ts)), np.linspace(ONSET + 1, END - 1, 30), "checkout",
         lambda i: f"upstream timeout after {i}ms calling payment", None)
     findings = analyse_logs(ts, svc, msg, None, ONSET, END, window_start=0.0)
-    assert findings[0].service == "checkout" and findings[0].tags == ("error", "new")
+    assert findings[0].service == "checkout" and findings[0].tags == ("error", "new", "call")
 
 
 def test_rate_increase_reports_ratio_and_onset_near_the_change() -> None:

@@ -1,0 +1,68 @@
+"""Small one-sided tests and a change point for before/after comparisons of requests."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def change_point(flags: np.ndarray, start: np.ndarray) -> float:
+    """Start time of the request after which `flags` become more frequent (CUSUM minimum);
+    `start` is sorted ascending."""
+    x = flags.astype(float)
+    if len(x) < 2 or x.min() == x.max():
+        return float(start[0])
+    cusum = np.cumsum(x - x.mean())
+    k = int(np.argmin(cusum))
+    return float(start[min(k + 1, len(start) - 1)])
+
+
+def mann_whitney_greater(after: np.ndarray, before: np.ndarray) -> float:
+    """One-sided p-value that `after` tends to be larger than `before` (Mann-Whitney U,
+    normal approximation with tie correction and continuity correction)."""
+    n1, n2 = len(after), len(before)
+    values = np.concatenate((after, before))
+    order = np.argsort(values, kind="stable")
+    ranked = values[order]
+    n = n1 + n2
+    starts = np.flatnonzero(np.concatenate(([True], ranked[1:] != ranked[:-1])))
+    sizes = np.diff(np.append(starts, n))
+    mid = starts + (sizes + 1) / 2.0                      # average 1-based rank of each tie run
+    ranks = np.empty(n)
+    ranks[order] = np.repeat(mid, sizes)
+    u = ranks[:n1].sum() - n1 * (n1 + 1) / 2.0
+    ties = float((sizes.astype(float) ** 3 - sizes).sum())
+    var = n1 * n2 / 12.0 * ((n + 1) - ties / (n * (n - 1)))
+    if var <= 0:
+        return 1.0
+    z = (u - n1 * n2 / 2.0 - 0.5) / math.sqrt(var)
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+def exceedance(after: np.ndarray, before: np.ndarray, q: float = 0.95) -> float:
+    """One-sided p-value that more `after` values exceed the `before` q-quantile than before
+    (binomial tail). Catches "a share of requests became very slow", which a rank test on a
+    handful of sampled requests misses."""
+    if len(after) == 0 or len(before) == 0:
+        return 1.0
+    from scipy.special import betainc
+
+    thr = float(np.quantile(before, q))
+    p0 = (float((before > thr).sum()) + 0.5) / (len(before) + 1.0)
+    k = int((after > thr).sum())
+    return 1.0 if k == 0 else float(betainc(k, len(after) - k + 1, p0))
+
+
+def poisson_upper(k: int, lam: float) -> float:
+    """P(X >= k) for X ~ Poisson(lam)."""
+    from scipy.special import gammainc
+
+    return 1.0 if k <= 0 else float(gammainc(k, max(lam, 1e-12)))
+
+
+def poisson_lower(k: int, lam: float) -> float:
+    """P(X <= k) for X ~ Poisson(lam)."""
+    from scipy.special import gammaincc
+
+    return float(gammaincc(k + 1, max(lam, 1e-12)))

@@ -1,0 +1,156 @@
+"""Root-cause ranking on constructed evidence: the graph reasoning a user relies on."""
+
+from __future__ import annotations
+
+from aiops.analytics.ranking import confidences, rank_candidates
+from aiops.analytics.weighing import is_own
+from aiops.domain import Finding
+
+ONSET = 600.0
+
+
+def metric(service: str, signal: str, cls: str, score: float, onset: float | None = ONSET, direction: int = 1,
+           ratio: float = 2.0, *extra: str) -> Finding:
+    return Finding(kind="metric", service=service, signal=signal, score=score, summary=f"{signal} of {service}",
+                   onset=onset, direction=direction, magnitude=ratio, tags=(cls, *extra))
+
+
+def trace(service: str, signal: str, tags: tuple[str, ...], score: float, onset: float = ONSET) -> Finding:
+    return Finding(kind="trace", service=service, signal=signal, score=score, summary=f"{signal} of {service}",
+                   onset=onset, direction=1, tags=tags)
+
+
+def log(service: str, tags: tuple[str, ...], score: float, onset: float = ONSET, signal: str = "tpl") -> Finding:
+    return Finding(kind="log", service=service, signal=signal, score=score, summary=f"log of {service}",
+                   onset=onset, direction=1, tags=tags)
+
+
+def event(service: str, tags: tuple[str, ...], at: float, score: float = 0.9, signal: str = "deploy") -> Finding:
+    return Finding(kind="event", service=service, signal=signal, score=score, summary=f"{signal} of {service}",
+                   onset=at, tags=tags)
+
+
+def ranked(findings, services, graph=None, inferred=None):
+    out = rank_candidates(findings, services, graph or {}, ONSET, inferred=inferred or {})
+    return [c.service for c in out], {c.service: c for c in out}
+
+
+def test_the_deepest_anomalous_service_wins_over_its_louder_callers() -> None:
+    graph = {"web": {"api"}, "api": {"db"}, "db": set()}
+    findings = [
+        trace("db", "self_latency", ("own",), 0.8, ONSET),
+        metric("api", "latency_p90_seconds", "latency", 1.0, ONSET + 10, ratio=8.0),
+        trace("api", "latency", ("inherited",), 0.5, ONSET + 5),
+        metric("web", "latency_p90_seconds", "latency", 1.0, ONSET + 10, ratio=3.0),
+        metric("web", "error_ratio", "errors", 0.9, ONSET + 20),
+        log("web", ("error", "new", "call"), 0.9, ONSET + 15),
+    ]
+    order, c = ranked(findings, ["web", "api", "db"], graph)
+    assert order[0] == "db"
+    assert c["api"].explained_by == "db" and c["web"].explained_by in {"api", "db"}
+    assert confidences([c[s] for s in order])[0] > 0.4
+
+
+def test_a_caller_whose_own_trouble_began_clearly_earlier_is_not_explained_away() -> None:
+    graph = {"api": {"db"}, "db": set()}
+    findings = [
+        metric("api", "cpu_usage_ratio", "cpu", 0.9, ONSET - 300),            # api saturates first
+        metric("api", "latency_p90_seconds", "latency", 0.9, ONSET - 290, ratio=5.0),
+        trace("db", "self_latency", ("own",), 0.7, ONSET),                   # db slows later (load)
+    ]
+    order, c = ranked(findings, ["api", "db"], graph)
+    assert order[0] == "api" and c["api"].explained_by == ""
+
+
+def test_a_deploy_counts_only_when_behaviour_changed_right_after_it() -> None:
+    findings = [
+        event("cart", ("change", "deploy"), ONSET - 20),                     # bad: errors follow at once
+        metric("cart", "error_ratio", "errors", 0.7, ONSET),
+        event("ads", ("change", "deploy"), ONSET - 20),                      # routine: nothing follows
+        event("search", ("change", "deploy"), ONSET - 900),                  # long before its wobble
+        metric("search", "error_ratio", "errors", 0.7, ONSET),
+    ]
+    order, c = ranked(findings, ["cart", "ads", "search"])
+    assert order[0] == "cart" and c["cart"].fault == "bad_deploy"
+    assert c["cart"].score > c["search"].score > c["ads"].score
+
+
+def test_an_unmonitored_database_named_in_errors_explains_its_callers() -> None:
+    findings = [
+        log("db", ("mentioned",), 0.8, ONSET, signal="mentioned_in_errors"),  # db has no telemetry of its own
+        log("api", ("error", "new", "call"), 0.9, ONSET + 5),
+        metric("api", "error_ratio", "errors", 0.9, ONSET + 5),
+    ]
+    order, c = ranked(findings, ["api"], inferred={"api": {"db"}})
+    assert order[0] == "db" and c["api"].explained_by == "db"
+
+
+def test_a_service_with_quiet_telemetry_named_by_a_word_in_an_exception_explains_nothing() -> None:
+    findings = [
+        log("orders", ("mentioned",), 0.8, ONSET, signal="mentioned_in_errors"),
+        log("api", ("error", "new", "own"), 0.9, ONSET),                       # api's own exceptions
+        metric("api", "error_ratio", "errors", 0.6, ONSET),
+    ]
+    order, c = ranked(findings, ["api", "orders"], inferred={"api": {"orders"}})
+    assert order[0] == "api" and c["api"].explained_by == ""
+
+
+def test_error_text_dependencies_that_traces_contradict_are_ignored() -> None:
+    graph = {"api": {"cache"}, "cache": set(), "orders": set()}
+    findings = [
+        metric("orders", "cpu_usage_ratio", "cpu", 0.9, ONSET),
+        metric("api", "error_ratio", "errors", 0.9, ONSET),
+        log("api", ("error", "new", "call"), 0.9, ONSET),
+    ]
+    _, c = ranked(findings, ["api", "cache", "orders"], graph, inferred={"api": {"orders"}})
+    assert c["api"].explained_by == ""
+
+
+def test_logs_alone_are_enough_to_rank() -> None:
+    findings = [log("pay", ("error", "new", "own"), 0.9), log("web", ("error", "increase", "call"), 0.6)]
+    order, _ = ranked(findings, ["pay", "web"])
+    assert order == ["pay", "web"]
+
+
+def test_one_replicas_symptom_its_siblings_do_not_share_is_its_own_and_lone_warnings_weigh_little() -> None:
+    alone = metric("api", "error_ratio", "errors", 0.8, ONSET, 1, 2.0, "pod_specific")
+    assert is_own(alone) and not is_own(metric("api", "error_ratio", "errors", 0.8))
+    findings = [alone, event("web", ("warning", "k8s_event"), ONSET, 0.85, "k8s_event")]
+    order, c = ranked(findings, ["api", "web"])
+    assert order[0] == "api" and c["web"].score < 0.3
+
+
+def test_the_fault_is_named_by_the_evidence_of_what_broke_not_by_how_it_shows() -> None:
+    findings = [
+        metric("inv", "latency_p90_seconds", "latency", 1.0, ONSET, 1, 30.0, "pod_specific"),
+        metric("inv", "hikaricp_connections_pending", "pool", 0.8, ONSET),
+        metric("gc", "cpu_usage_ratio", "cpu", 0.9, ONSET),
+        metric("gc", "memory_working_set_bytes", "memory", 0.8, ONSET - 120),
+    ]
+    _, c = ranked(findings, ["inv", "gc"])
+    assert c["inv"].fault == "resource_exhaustion"
+    assert c["gc"].fault == "memory_leak"            # a climbing heap makes the GC burn CPU
+
+
+def test_a_peer_seen_only_through_a_callers_client_spans_does_not_explain_away_that_callers_own_time() -> None:
+    graph = {"web": {"pc"}, "pc": {"db"}, "db": set()}
+    peer = trace("db", "self_latency", ("own", "client_side"), 0.95)
+    lossy = [peer, trace("pc", "self_latency", ("own",), 0.95),              # pc's own time rose too
+             metric("pc", "latency_p90_seconds", "latency", 1.0, ratio=60.0)]
+    order, c = ranked(lossy, ["web", "pc", "db"], graph)
+    assert order[0] == "pc" and c["pc"].explained_by == ""
+    slow_db = [peer, trace("pc", "latency", ("inherited",), 0.5),             # pc only waited for db
+               metric("pc", "latency_p90_seconds", "latency", 1.0, ratio=60.0)]
+    order, c = ranked(slow_db, ["web", "pc", "db"], graph)
+    assert order[0] == "db" and c["pc"].explained_by == "db"
+
+
+def test_being_named_in_callers_errors_adds_up_once_the_dependencys_own_telemetry_moved_too() -> None:
+    findings = [
+        log("broker", ("mentioned",), 0.8, ONSET, signal="mentioned_in_errors"),
+        metric("broker", "network_transmit_packets_dropped_total", "network", 0.35, ONSET),   # weak, but its own
+        log("orders", ("error", "new", "call"), 0.9, ONSET),
+        metric("orders", "latency_p90_seconds", "latency", 1.0, ONSET, ratio=30.0),
+    ]
+    _, c = ranked(findings, ["orders", "broker"], inferred={"orders": {"broker"}})
+    assert c["orders"].explained_by == "broker"
