@@ -74,12 +74,26 @@ def metric_charts(store: object, window: TimeWindow, findings: list[Finding], li
     charts = []
     for (metric, labels), f in wanted.items():
         want = dict(labels)
-        for i, k in enumerate(grid.keys):
-            have = {"service": k.service, "pod": k.pod, **dict(k.labels)}
-            if k.metric == metric and all(have.get(n, "") == v for n, v in want.items()):
-                charts.append(_chart(grid, i, f.summary, f.onset, f.score))
-                break
+        rows = [i for i, k in enumerate(grid.keys) if k.metric == metric and
+                all({"service": k.service, "pod": k.pod, **dict(k.labels)}.get(n, "") == v for n, v in want.items())]
+        if not rows:
+            continue
+        if "pod" in want or len(rows) == 1:
+            charts.append(_chart(grid, rows[0], f.summary, f.onset, f.score))
+        else:   # a service-level finding (its pods pooled): chart the mean over the pods
+            charts.append(_mean_chart(grid, rows, want["service"], f.summary, f.onset, f.score))
     return charts
+
+
+def _mean_chart(grid: object, rows: list[int], service: str, summary: str, onset: float | None,
+                score: float) -> SeriesChart:
+    k = grid.keys[rows[0]]
+    block = grid.values[rows]
+    counts = np.isfinite(block).sum(axis=0)
+    values = np.where(counts > 0, np.nansum(block, axis=0) / np.maximum(counts, 1), np.nan)
+    return SeriesChart(metric=k.metric, service=service, pod="", labels=(("pods", f"mean of {len(rows)}"),),
+                       summary=summary, timestamps=grid.timestamps + grid.step / 2.0, values=values, onset=onset,
+                       score=score, is_rate=bool(grid.is_rate[rows[0]]))
 
 
 def metric_series(store: object, window: TimeWindow, metric: str, service: str | None = None,

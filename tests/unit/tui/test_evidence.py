@@ -66,7 +66,8 @@ def test_log_templates_count_every_line_of_the_service_and_put_flagged_ones_firs
 def test_trace_paths_end_in_the_service_and_split_requests_at_the_onset(demo, demo_run):
     w = demo.incident.window
     columns = demo.store.span_table(w.start, w.end)
-    service = demo_run[1].root_causes[1].service
+    traced = set(demo.store.services_by_table()["spans"])
+    service = next(rc.service for rc in demo_run[1].root_causes[1:] if rc.service in traced)
     ev = trace_evidence(columns, service, demo.incident.started_at)
     assert ev.requests > 0 and ev.paths
     assert all(p.path.split(" → ")[-1].startswith(service) for p in ev.paths)
@@ -101,9 +102,11 @@ def test_recorded_evidence_of_a_past_report_is_drillable(demo, demo_run):
     assert data.errors == {}
     metric_refs = {e.ref for e in rc.evidence if e.kind == "metric"}
     assert metric_refs
-    charted = {f"{c.metric}{{service=\"{c.service}\",pod=\"{c.pod}\"," for c in data.charts}
+    charted = {f"{c.metric}{{service=\"{c.service}\"" + (f",pod=\"{c.pod}\"," if c.pod else "}") for c in data.charts}
     assert len(data.charts) == len(metric_refs)
     assert all(any(ref.startswith(prefix) for ref in metric_refs) for prefix in charted)
+    pooled = [c for c in data.charts if not c.pod]     # service-level findings chart the mean over pods
+    assert all(dict(c.labels)["pods"].startswith("mean of ") for c in pooled)
     template_refs = {e.ref.removeprefix("log_template:") for e in rc.evidence if e.ref.startswith("log_template:")}
     assert template_refs <= {v.template_id for v in data.templates if v.label}
 
