@@ -43,6 +43,8 @@ def parse_verdict(text: str, services: list[str]) -> dict[str, Any]:
         doc = json.loads(m.group(0))
     except json.JSONDecodeError as exc:
         raise ReplyInvalid(f"the JSON does not parse: {exc.msg} at {exc.pos}") from None
+    except RecursionError:
+        raise ReplyInvalid("the JSON is nested too deeply to read") from None
     if not isinstance(doc, dict):
         raise ReplyInvalid("the JSON is not an object")
     if doc.get("decision") not in ("answer", "investigate"):
