@@ -148,8 +148,9 @@ class Gateway:
         self._hooks.append(hook)
 
     def restore(self, text: str) -> str:
-        """Put back, locally, the secrets a placeholder in `text` stands for."""
-        return self.redactor.restore(text, self.redactor.mapping)
+        """Put back, locally, the secrets from the data a placeholder in `text` stands for
+        (never a provider or internal key: a placeholder for one stays as it is)."""
+        return self.redactor.restore(text, self.redactor.restorable)
 
     def complete(
         self,
