@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 from aiops.agent.digest import evidence_digest, incident_text, results_text
@@ -80,7 +81,8 @@ class LlmReasoner:
         self.registry = registry
         self.offline = offline
         self.gateway = gateway or Gateway.from_settings(settings)
-        self.budget = RunBudget(max_tokens=settings.diagnose.max_tokens, max_cost_usd=settings.diagnose.max_cost_usd)
+        self.budget = RunBudget(max_tokens=settings.diagnose.max_tokens, max_cost_usd=settings.diagnose.max_cost_usd,
+                                deadline=time.monotonic() + settings.diagnose.max_wall_s)
         self.prompts = prompts or PromptStore()
         self.failed = ""                     # why the offline reasoner took over, if it did
         self.model = ""
