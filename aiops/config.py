@@ -204,7 +204,7 @@ class SourcesSettings:
 class LimitsSettings:
     """How much of a huge input is read, so memory stays bounded (aiops.telemetry.limits)."""
 
-    max_log_records: int = 2_000_000      # per log file of a bundle; more are sampled (every k-th record)
+    max_log_records: int = 1_000_000      # per log file of a bundle; more are sampled (every k-th record)
     max_json_document_mb: int = 256       # one OTLP JSON document read whole (one-a-line files stream)
 
     def validate(self, where: str) -> None:

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 
 @dataclass(frozen=True)
 class BundleLimits:
-    max_log_records: int = 2_000_000          # per log file; more are sampled
+    max_log_records: int = 1_000_000          # per log file; more are sampled
     max_json_document_mb: int = 256           # one JSON document (OTLP) read whole
 
     @classmethod
