@@ -10,6 +10,7 @@ file (or env var / flag), the key and the bad value. Nothing else in aiops reads
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 import typing
@@ -126,7 +127,7 @@ class GatewaySettings:
         _positive(where, "gateway.default_max_tokens", self.default_max_tokens)
         if self.max_retries < 0:
             raise ConfigError(f"{where}: gateway.max_retries = {self.max_retries!r} must be >= 0")
-        if self.backoff_s < 0:
+        if not (self.backoff_s >= 0 and math.isfinite(self.backoff_s)):
             raise ConfigError(f"{where}: gateway.backoff_s = {self.backoff_s!r} must be >= 0")
 
 
@@ -267,6 +268,18 @@ class PromptsSettings:
 
 
 @dataclass
+class LimitsSettings:
+    """How much of a huge input is read, so memory stays bounded (aiops.telemetry.limits)."""
+
+    max_log_records: int = 1_000_000      # per log file of a bundle; more are sampled (every k-th record)
+    max_json_document_mb: int = 256       # one OTLP JSON document read whole (one-a-line files stream)
+
+    def validate(self, where: str) -> None:
+        _positive(where, "limits.max_log_records", self.max_log_records)
+        _positive(where, "limits.max_json_document_mb", self.max_json_document_mb)
+
+
+@dataclass
 class Settings:
     general: GeneralSettings = field(default_factory=GeneralSettings)
     diagnose: DiagnoseSettings = field(default_factory=DiagnoseSettings)
@@ -281,6 +294,7 @@ class Settings:
     history: HistorySettings = field(default_factory=HistorySettings)
     evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
     prompts: PromptsSettings = field(default_factory=PromptsSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
     source_file: str | None = None  # which file the settings came from, if any
     otel_env: dict[str, str] = field(default_factory=dict)   # the OTEL_* environment variables (tracing exporters)
 
@@ -307,7 +321,7 @@ def _prompt_version(where: str, key: str, value: str) -> None:
 
 
 def _positive(where: str, key: str, value: float) -> None:
-    if value <= 0:
+    if not (value > 0 and math.isfinite(value)):          # NaN and inf are no budget
         raise ConfigError(f"{where}: {key} = {value!r} must be > 0")
 
 

@@ -35,6 +35,11 @@ class ConfigError(BadInputError):
     """A configuration file, env var or flag holds a bad key or value."""
 
 
+class WriteError(AiopsError):
+    """A file aiops writes (a report, a ledger row) could not be written: disk full, read-only,
+    no permission. Exit 1; the message names the file, and the previous file is left whole."""
+
+
 class SourceError(AiopsError):
     """A data source failed (down, timeout, 5xx). Callers turn this into missing evidence."""
 

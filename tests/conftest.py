@@ -74,3 +74,17 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     for name in list(__import__("os").environ):
         if (name.startswith("AIOPS_") and not name.startswith("AIOPS_TEST_")) or name.startswith("OTEL_"):
             monkeypatch.delenv(name, raising=False)      # no test exports to the developer's collector
+
+
+_NIGHTLY_MARKERS = ("slow", "fuzz")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow tests and the nightly fuzz suite run only when asked for by marker
+    (`pytest -m fuzz`, `pytest -m slow`); the default run (and .ci/run) leaves them out."""
+    if config.getoption("markexpr"):
+        return
+    nightly = [i for i in items if any(i.get_closest_marker(m) for m in _NIGHTLY_MARKERS)]
+    if nightly:
+        config.hook.pytest_deselected(items=nightly)
+        items[:] = [i for i in items if not any(i.get_closest_marker(m) for m in _NIGHTLY_MARKERS)]

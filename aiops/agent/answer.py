@@ -69,6 +69,8 @@ def _remediation(state: RunState, shown: list[Candidate], faults: dict[str, str]
 def _runbooks(state: RunState, faults: list[str]) -> list[RunbookRef]:
     """Hits the run's knowledge steps found, plus a lookup for the top hypotheses' faults."""
     hits = list(state.runbook_hits)
+    if state.kb_opener is not None:
+        _note_knowledge_base(state)
     if state.kb_opener is not None and faults:
         try:
             kb = state.kb_opener()
@@ -85,6 +87,23 @@ def _runbooks(state: RunState, faults: list[str]) -> list[RunbookRef]:
             best[h.source] = h
     fault_first = sorted(best.values(), key=lambda h: (not set(h.faults) & set(faults), -h.score, h.source))
     return [h.to_runbook_ref() for h in fault_first[:MAX_RUNBOOKS]]
+
+
+def _note_knowledge_base(state: RunState) -> None:
+    """Say so when the operator's knowledge base could not be used (locked, read-only,
+    unreadable): its runbooks are missing evidence, the shipped ones were searched instead."""
+    try:
+        kb = state.kb_opener()
+    except Exception as exc:  # noqa: BLE001 - a note, never a failure
+        kb, failed = None, f"{type(exc).__name__}: {exc}"
+    else:
+        failed = getattr(state.kb_opener, "failed", "")
+    for note in getattr(kb, "notes", None) or []:
+        if note not in state.notes:
+            state.notes.append(note)
+            state.missing.append(f"the operator's runbooks: {note}")
+    if kb is None and failed:
+        state.missing.append(f"runbooks: the knowledge base could not be opened ({failed})")
 
 
 def map_text(d: Diagnosis, fn) -> Diagnosis:  # noqa: ANN001 - str -> str

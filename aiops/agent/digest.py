@@ -1,11 +1,16 @@
 """What a model sees of the investigation: compact findings, never raw series (habit 7).
 
-Tool output is data from the monitored systems, so it is fenced in <tool_result> blocks
-whose closing tag cannot be forged from inside, and each result is cut to its share of
-the context window — saying so when it is cut.
+Everything built from the monitored systems' data is fenced: each tool result in a
+<tool_result> block, the evidence digest in <evidence_digest>, the incident in <incident>
+and a reached diagnosis in <diagnosis>. No fence tag can be forged from inside (any
+spelling of one in the data is defused, whatever its case or spacing), a tool name the
+model made up is shown only in a safe spelling, and each result is cut to its share of the
+context window — saying so when it is cut.
 """
 
 from __future__ import annotations
+
+import re
 
 from aiops.agent.state import RunState, StepRecord
 from aiops.analytics.ranking import is_own
@@ -14,27 +19,53 @@ from aiops.timeutil import to_rfc3339
 CHARS_PER_TOKEN = 4
 DIGEST_SUSPECTS = 8
 EVIDENCE_LINES = 4
+FENCES = ("tool_result", "evidence_digest", "incident", "diagnosis")
+_FENCE_TAG = re.compile(r"<(\s*/?\s*)(" + "|".join(FENCES) + r")", re.IGNORECASE)
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def _clean(text: str) -> str:
-    """Data can never close (or open) a fence."""
-    return text.replace("</tool_result", "<\\/tool_result").replace("<tool_result", "<\\tool_result")
+    """Data can never close (or open) a fence: `</tool_result` becomes `<\\/tool_result`."""
+    return _FENCE_TAG.sub(lambda m: "<\\" + m.group(1).strip() + m.group(2), text)
+
+
+def safe_name(name: str) -> str:
+    """A tool name as a fence header may show it (a model's invented name is data too)."""
+    return _UNSAFE_NAME.sub("?", str(name))[:80]
+
+
+def fenced(tag: str, text: str) -> str:
+    """`text` (already cleaned or capped) inside a <tag> data fence."""
+    return f"<{tag}>\n{text}\n</{tag}>"
+
+
+CUT_BACK = 1000      # a cut moves back to a whitespace this close, so no token (a secret) is split
 
 
 def cap(text: str, limit: int) -> str:
+    """The cleaned text, cut to `limit` characters at a line end (else between words): half a
+    secret is one the gateway's redaction may no longer recognise (`password: "two wo`), so a
+    line, or at least a token, is dropped whole rather than split."""
     text = _clean(text)
     if len(text) <= limit:
         return text
-    return text[:limit] + f"\n[truncated: {len(text) - limit} more characters not shown]"
+    cut = limit
+    if text[limit] != "\n":
+        floor = max(0, limit - CUT_BACK)
+        line_end = text.rfind("\n", 0, limit)
+        space = max(text.rfind(" ", 0, limit + 1), text.rfind("\t", 0, limit + 1))
+        cut = line_end if line_end >= floor else space if space >= floor else limit
+    return text[:cut] + f"\n[truncated: {len(text) - cut} more characters not shown]"
 
 
 def fence(record: StepRecord, limit: int) -> str:
     step, res = record.step, record.result
     args = ", ".join(f"{k}={v!r}" for k, v in step.args.items())
-    head = f'<tool_result step="{step.id}" tool="{step.tool}" status="{res.status}">'
+    tool = safe_name(step.tool)
+    head = f'<tool_result step="{safe_name(step.id)}" tool="{tool}" status="{res.status}">'
     query = f"ran: {cap(res.query, 300)}\n" if res.query else ""
     more = "\n[the tool itself cut its output]" if res.truncated else ""
-    return f"{head}\ncall: {step.tool}({_clean(args)})\n{query}{cap(res.summary, limit)}{more}\n</tool_result>"
+    return f"{head}\ncall: {tool}({_clean(args)})\n{query}{cap(res.summary, limit)}{more}\n</tool_result>"
 
 
 def incident_text(state: RunState) -> str:
@@ -47,7 +78,7 @@ def incident_text(state: RunState) -> str:
     if inc.symptom:
         lines.append(f"Symptom: {inc.symptom}")
     lines.append(f"Services with telemetry ({len(state.services)}): {', '.join(state.services)}")
-    return "\n".join(lines)
+    return fenced("incident", _clean("\n".join(lines)))
 
 
 def evidence_digest(state: RunState, budget_chars: int) -> str:
@@ -71,7 +102,7 @@ def evidence_digest(state: RunState, budget_chars: int) -> str:
         out.append("Error logs name dependencies: " + ", ".join(named[:40]))
     if state.missing:
         out.append("Missing evidence: " + "; ".join(state.missing))
-    return cap("\n".join(out), budget_chars)
+    return fenced("evidence_digest", cap("\n".join(out), budget_chars))
 
 
 def results_text(records: list[StepRecord], budget_chars: int) -> str:
@@ -89,4 +120,4 @@ def diagnosis_text(d, limit: int) -> str:  # noqa: ANN001 - aiops.domain.Diagnos
         out.extend(f"   - [{e.kind}] {e.summary}" for e in rc.evidence[:4])
     out.extend(f"Remediation: {r}" for r in d.remediation)
     out.extend(f"Could not check: {m}" for m in d.missing_evidence)
-    return cap("\n".join(out), limit)
+    return fenced("diagnosis", cap("\n".join(out), limit))

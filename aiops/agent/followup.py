@@ -8,6 +8,7 @@ evidence, calling read-only tools when a check would settle it (LLM reasoner onl
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -55,6 +56,8 @@ class FollowUp:
             return
         reasoner, state = self.reasoner, self.state
         self.asked += 1
+        if getattr(reasoner, "budget", None) is not None:    # a question gets its own wall-time budget
+            reasoner.budget.deadline = time.monotonic() + state.settings.diagnose.max_wall_s
         shown = len(state.records)
         base = f"{incident_text(state)}\n\n{evidence_digest(state, reasoner._budget_chars // 3)}\n\n" \
                f"Diagnosis reached:\n{diagnosis_text(self.diagnosis, reasoner._budget_chars // 4)}"

@@ -18,9 +18,10 @@ from aiops.domain import Incident
 def diagnose(bundle_dir: Path, settings: Settings, run_id: str | None = None, **options: Any) -> Iterator[Event]:
     """Investigate the incident in `bundle_dir`; yields events, the last one an `Answer`."""
     from aiops.telemetry.bundle import load_bundle
+    from aiops.telemetry.limits import BundleLimits
 
     t0 = time.perf_counter()
-    loaded = load_bundle(Path(bundle_dir))            # bad input raises BundleError (exit 2)
+    loaded = load_bundle(Path(bundle_dir), limits=BundleLimits.from_settings(settings))  # bad input: exit 2
     try:
         yield from investigate(loaded.incident, loaded.store, settings, run_id=run_id, notes=loaded.warnings,
                                t0=t0, **options)

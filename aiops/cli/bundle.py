@@ -25,9 +25,11 @@ def validate_command(
     """Check that a bundle loads; show files, rows, window, services and warnings."""
     if fmt not in _FORMATS:
         raise BadInputError(f"--format {fmt!r}: use one of {', '.join(_FORMATS)}")
+    from aiops.cli import load_cli_settings
     from aiops.telemetry.bundle import validate_bundle
+    from aiops.telemetry.limits import BundleLimits
 
-    report = validate_bundle(path).as_dict()
+    report = validate_bundle(path, BundleLimits.from_settings(load_cli_settings())).as_dict()
     if fmt == "json":
         typer.echo(json.dumps(report, indent=2))
         return

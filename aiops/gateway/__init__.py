@@ -18,6 +18,7 @@ from aiops.gateway.errors import (
     InvalidInternalKey,
     KeyFileError,
     LedgerBusy,
+    LedgerUnavailable,
     ModelUnavailable,
     ProviderError,
     QuotaExceeded,
@@ -32,7 +33,7 @@ from aiops.gateway.redact import Redactor
 
 __all__ = [
     "Completion", "ContentRefused", "FAKE_MODEL", "FakeModel", "Gateway", "GatewayError", "InternalKeyStore",
-    "InvalidInternalKey", "KeyFileError", "KeyRecord", "Ledger", "LedgerBusy", "LedgerRow", "LiteLLMBackend",
+    "InvalidInternalKey", "KeyFileError", "KeyRecord", "Ledger", "LedgerBusy", "LedgerRow", "LedgerUnavailable", "LiteLLMBackend",
     "ModelReply", "ModelRequest", "ModelUnavailable", "Prices", "ProviderError", "QuotaExceeded", "Quotas",
     "Redactor", "RunBudget", "RunBudgetExceeded", "SafetyHook", "ToolCall", "UnknownAlias", "gateway_paths",
 ]

@@ -26,6 +26,8 @@ class RunBudget:
 
     max_tokens: int | None = None
     max_cost_usd: float | None = None
+    deadline: float | None = None          # time.monotonic() by which the run must be done: no retry
+                                           # waits past it and requests are cut to what is left
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     used_tokens: int = 0
     used_cost_usd: float = 0.0

@@ -2,6 +2,8 @@
 
 One JSON file per entry under the cache directory (mode 0600, written atomically), so any
 number of processes can share it. Entries hold redacted text only: no secret reaches disk.
+The cache is an optimisation: an entry that cannot be read or written (disk full, read-only)
+is a miss, never a failed call.
 """
 
 from __future__ import annotations
@@ -82,25 +84,35 @@ class ResponseCache:
         path = self._path(key)
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
-            return None
-        if self._clock() - float(entry.get("stored_at", 0)) > self.ttl_s:
-            path.unlink(missing_ok=True)
+            if not isinstance(entry, dict) or not isinstance(entry.get("value"), dict):
+                return None
+            if self._clock() - float(entry.get("stored_at", 0)) > self.ttl_s:
+                path.unlink(missing_ok=True)
+                return None
+        except (OSError, ValueError, TypeError, RecursionError):   # unreadable, torn, not ours
             return None
         return entry.get("value")
 
-    def put(self, key: str, value: dict[str, Any]) -> None:
+    def put(self, key: str, value: dict[str, Any]) -> bool:
+        """Store an entry; False when it cannot be written (the call is simply not cached)."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        except OSError:
+            return False
         try:
             os.fchmod(fd, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump({"stored_at": self._clock(), "value": value}, f)
             os.replace(tmp, path)
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
+            return False
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        return True
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"

@@ -38,6 +38,8 @@ def _parse_arguments(raw: str) -> tuple[dict[str, Any], str]:
         value = json.loads(raw or "{}")
     except json.JSONDecodeError as exc:
         return {}, f"arguments are not JSON: {exc.msg} at {exc.pos}"
+    except RecursionError:
+        return {}, "arguments are JSON nested too deeply to read"
     if not isinstance(value, dict):
         return {}, "arguments are not a JSON object"
     return value, ""

@@ -41,6 +41,10 @@ class LedgerBusy(GatewayError):
     """The ledger database is locked by another process for too long."""
 
 
+class LedgerUnavailable(GatewayError):
+    """A ledger row cannot be written (disk full, read-only): no model call is made without one."""
+
+
 # What a backend reports when a provider call fails, whatever library it uses.
 PROVIDER_FAILURES = (
     "rate_limited",      # 429: retry with backoff

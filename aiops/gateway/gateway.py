@@ -33,6 +33,7 @@ from aiops.gateway import tracing
 
 SafetyHook = Callable[[list[Message]], "str | None"]   # returns a reason to veto, or None
 MAX_BACKOFF_S = 30.0
+MIN_ATTEMPT_S = 10.0       # past the run's deadline: one attempt per model, this long at most
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,9 @@ class Gateway:
         self._hooks.append(hook)
 
     def restore(self, text: str) -> str:
-        """Put back, locally, the secrets a placeholder in `text` stands for."""
-        return self.redactor.restore(text, self.redactor.mapping)
+        """Put back, locally, the secrets from the data a placeholder in `text` stands for
+        (never a provider or internal key: a placeholder for one stays as it is)."""
+        return self.redactor.restore(text, self.redactor.restorable)
 
     def complete(
         self,
@@ -178,8 +180,9 @@ class Gateway:
                 reply = ModelReply.from_json(cached)
                 return self._completion(reply, route.alias, Usage(), cached=True, attempts=0)
 
-            def send(target: ModelTarget, allowed: int, api_key: str | None) -> tuple[ModelReply, str, int, int, float]:
-                request = ModelRequest(target.model, outgoing, allowed, outgoing_tools, target.api_base, self._timeout_s, temperature)
+            def send(target: ModelTarget, allowed: int, api_key: str | None,
+                     timeout_s: float) -> tuple[ModelReply, str, int, int, float]:
+                request = ModelRequest(target.model, outgoing, allowed, outgoing_tools, target.api_base, timeout_s, temperature)
                 reply = self.backend.complete(request, api_key)
                 return reply, reply.model or target.model, reply.prompt_tokens, reply.completion_tokens, reply.cost_usd
 
@@ -207,8 +210,9 @@ class Gateway:
             if cached is not None:
                 return cached["vectors"]
 
-            def send(target: ModelTarget, allowed: int, api_key: str | None) -> tuple[list[list[float]], str, int, int, float]:
-                vectors, tokens, cost = self.backend.embed(target.model, outgoing, api_key, target.api_base, self._timeout_s)
+            def send(target: ModelTarget, allowed: int, api_key: str | None,
+                     timeout_s: float) -> tuple[list[list[float]], str, int, int, float]:
+                vectors, tokens, cost = self.backend.embed(target.model, outgoing, api_key, target.api_base, timeout_s)
                 return vectors, target.model, tokens, 0, cost
 
             sent = self._send_through_chain(
@@ -232,6 +236,7 @@ class Gateway:
     # --- the chain -----------------------------------------------------------------
     def _send_through_chain(self, route: ModelRoute, run: RunBudget, span: Any, operation: str, requested: int,
                             outgoing: list[Message], count: Callable[[ModelTarget], int], send: Callable[..., tuple]) -> _Sent:
+        self.ledger.ensure_writable()
         veto = next((reason for hook in self._hooks if (reason := hook(outgoing))), None)
         if veto:
             self._record(route.alias, route.targets[0], "refused_safety", run, operation, error=veto)
@@ -255,7 +260,8 @@ class Gateway:
                 allowed = self._allowance(cap, prompt_tokens, target, run, route.alias, operation, attempts)
                 started = time.monotonic()
                 try:
-                    value, model, p_tok, c_tok, cost = send(target, allowed, self._api_key(target))
+                    value, model, p_tok, c_tok, cost = send(target, allowed, self._api_key(target),
+                                                            self._attempt_timeout(run, started))
                 except ProviderError as exc:
                     message = self.redactor.redact(exc.message)[0]
                     self._record(route.alias, target, exc.kind, run, operation, attempt=attempts,
@@ -265,7 +271,11 @@ class Gateway:
                     if exc.kind == "content_policy":
                         raise ContentRefused(f"{target.model} refused the content: {message}") from None
                     if exc.retryable and retry < self._max_retries:
-                        self._sleep(self._backoff(retry, exc.retry_after))
+                        delay = self._backoff(retry, exc.retry_after)
+                        if run.deadline is not None and time.monotonic() + delay >= run.deadline:
+                            failures.append(f"{target.model}: no retry in {delay:.0f} s, past the run's wall-time budget")
+                            break
+                        self._sleep(delay)
                         continue
                     break
                 latency = time.monotonic() - started
@@ -322,6 +332,13 @@ class Gateway:
                 self.redactor.add_literal(value)     # scrubbed from any text, prompts included
             self._api_keys[provider] = value
         return self._api_keys[provider]
+
+    def _attempt_timeout(self, run: RunBudget, now: float) -> float:
+        """The request timeout: the configured one, cut to what is left of the run's wall-time
+        budget — but at least MIN_ATTEMPT_S, so an answer past the budget still gets one try."""
+        if run.deadline is None:
+            return self._timeout_s
+        return min(self._timeout_s, max(run.deadline - now, MIN_ATTEMPT_S))
 
     def _backoff(self, retry: int, retry_after: float | None) -> float:
         delay = min(self._backoff_s * (2 ** retry), MAX_BACKOFF_S) * (0.75 + 0.25 * random.random())

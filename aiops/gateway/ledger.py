@@ -10,6 +10,7 @@ for the next one. Every reader sees DuckDB rows plus the rows still waiting.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import fcntl
 import json
 import os
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from aiops.gateway.errors import LedgerBusy
+from aiops.gateway.errors import LedgerBusy, LedgerUnavailable
 
 # Outcomes of attempts that reached a provider (they count against requests/min).
 SENT_OUTCOMES = ("ok", "rate_limited", "timeout", "server_error", "connection_error", "context_too_long",
@@ -80,26 +81,50 @@ class Ledger:
 
     # --- writing -------------------------------------------------------------------
     def record(self, row: LedgerRow) -> None:
-        """Append one row durably (fsync) before returning."""
+        """Append one row durably (fsync) before returning; LedgerUnavailable when it cannot
+        be written (disk full, read-only): a half-written line is skipped by every reader."""
         line = json.dumps(dataclasses.asdict(row), separators=(",", ":")) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.wal_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.wal_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        except OSError as exc:
+            raise LedgerUnavailable(f"{self.wal_path}: cannot write the ledger ({exc.strerror or exc}); "
+                                    "no model call is made without a ledger record") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":
                 line = "\n" + line          # a torn line from a killed writer stays on its own
-            os.write(fd, line.encode("utf-8"))
+            rest = memoryview(line.encode("utf-8"))
+            while rest:                     # a short write is followed by the real error (EFBIG, ENOSPC)
+                written = os.write(fd, rest)
+                if written == 0:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                rest = rest[written:]
             os.fsync(fd)
+        except OSError as exc:
+            raise LedgerUnavailable(f"{self.wal_path}: cannot write the ledger ({exc.strerror or exc}); "
+                                    "no model call is made without a ledger record") from None
         finally:
             os.close(fd)                    # releases the lock
 
+    def ensure_writable(self) -> None:
+        """LedgerUnavailable unless a row could be appended now (checked before each call is
+        sent: a read-only or missing data directory stops the call, not its bookkeeping)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(self.wal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        except OSError as exc:
+            raise LedgerUnavailable(f"{self.wal_path}: cannot write the ledger ({exc.strerror or exc}); "
+                                    "no model call is made without a ledger record") from None
+
     def maybe_fold(self) -> None:
-        """Fold when enough rows are waiting; cheap otherwise."""
+        """Fold when enough rows are waiting; cheap otherwise. Never fails: the rows are safe
+        in the write-ahead file until a fold succeeds."""
         try:
             if self.wal_path.stat().st_size >= FOLD_BYTES:
                 self.fold()
-        except FileNotFoundError:
+        except (OSError, LedgerBusy, LedgerUnavailable):
             pass
 
     def fold(self) -> bool:
@@ -113,9 +138,11 @@ class Ledger:
                 return True
             try:
                 con = self._connect(read_only=False, wait=False)
-            except LedgerBusy:
+            except (LedgerBusy, LedgerUnavailable):
                 return False
             batch = self.wal_path.with_name(self.wal_path.name + ".batch")
+            import duckdb
+
             try:
                 # one bulk read of the checked rows: row-by-row inserts cost ~10 ms a row
                 with os.fdopen(os.open(batch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
@@ -126,6 +153,8 @@ class Ledger:
                     f"FROM read_json(?, format = 'newline_delimited', columns = {_JSON_COLUMNS})",
                     [str(batch)],
                 )
+            except (OSError, duckdb.Error):
+                return False                # disk full, read-only: the rows wait in the write-ahead file
             finally:
                 con.close()
                 batch.unlink(missing_ok=True)
@@ -209,17 +238,24 @@ class Ledger:
     def _connect(self, read_only: bool, wait: bool):  # -> duckdb.DuckDBPyConnection
         import duckdb
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LedgerUnavailable(f"{self.path}: cannot create the ledger's directory ({exc.strerror or exc})") from None
         deadline = time.monotonic() + (self._lock_wait_s if wait else 0.0)
         delay = 0.01
         while True:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                if "lock" not in str(exc).lower():
+                    raise LedgerUnavailable(f"{self.path}: cannot open the ledger ({_first_line(exc)})") from None
+                if time.monotonic() >= deadline:
                     raise LedgerBusy(f"{self.path}: the ledger is locked by another process ({_first_line(exc)})") from None
                 self._sleep(delay)
                 delay = min(delay * 2, 0.2)
+            except duckdb.Error as exc:       # not a DuckDB file, a newer format, ...
+                raise LedgerUnavailable(f"{self.path}: cannot open the ledger ({_first_line(exc)})") from None
 
     @contextmanager
     def _wal_lock(self, mode: int) -> Iterator[int]:

@@ -29,6 +29,7 @@ class Redactor:
         self._original_of: dict[str, str] = {}      # placeholder -> original
         self._counts: dict[str, int] = {}
         self._literals: list[str] = []
+        self._never_restored: set[str] = set()      # placeholders of known keys (provider, internal)
         self._memo: dict[str, tuple[str, dict[str, str]]] = {}
         for value in literals:
             self.add_literal(value)
@@ -38,13 +39,20 @@ class Redactor:
         if value and len(value) >= 6 and value not in self._literals:
             self._literals.append(value)
             self._literals.sort(key=len, reverse=True)
-            self._placeholder(value, kind)
+            self._never_restored.add(self._placeholder(value, kind))
             self._memo.clear()
 
     @property
     def mapping(self) -> dict[str, str]:
         """Every placeholder handed out so far -> its original. Keep it local."""
         return dict(self._original_of)
+
+    @property
+    def restorable(self) -> dict[str, str]:
+        """The placeholders a model's reply may have put back: secrets found in the data,
+        never a known key (a provider or internal key has no business in a tool argument
+        or an answer, whoever asks for it)."""
+        return {p: v for p, v in self._original_of.items() if p not in self._never_restored}
 
     def redact(self, text: str) -> tuple[str, dict[str, str]]:
         """`text` with secrets replaced, and placeholder -> original for the ones in it."""
@@ -91,7 +99,7 @@ class Redactor:
     def restore_value(self, value: Any) -> Any:
         """The inverse of `redact_value` for placeholders this redactor handed out."""
         if isinstance(value, str):
-            return self.restore(value, self._original_of)
+            return self.restore(value, self.restorable)
         if isinstance(value, list):
             return [self.restore_value(v) for v in value]
         if isinstance(value, dict):

@@ -62,6 +62,8 @@ def read_diagnosis(path: Path) -> Diagnosis:
         raise BadInputError(f"{path}: cannot read: {exc.__class__.__name__}") from None
     except json.JSONDecodeError as exc:
         raise BadInputError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise BadInputError(f"{path}: JSON nested too deeply to read") from None
     return diagnosis_from_dict(doc, path)
 
 

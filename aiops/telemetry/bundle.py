@@ -18,6 +18,7 @@ from aiops.domain import Incident
 from aiops.errors import BundleError
 from aiops.telemetry.formats import bundle_files
 from aiops.telemetry.incident import read_incident
+from aiops.telemetry.limits import BundleLimits, loading_limits
 from aiops.telemetry.store import TelemetryStore
 from aiops.timeutil import to_rfc3339
 
@@ -44,19 +45,21 @@ def _bundle_dir(bundle_dir: str | Path) -> Path:
     return path
 
 
-def load_incident(bundle_dir: str | Path) -> Incident:
+def load_incident(bundle_dir: str | Path, limits: BundleLimits | None = None) -> Incident:
     """The bundle's Incident. Without a [window] the data decides it, so the data is read."""
     path = _bundle_dir(bundle_dir)
     spec = read_incident(path)
     if spec.window is not None:
         return spec.resolve(None)
-    loaded = load_bundle(path)
+    loaded = load_bundle(path, limits=limits)
     loaded.store.close()
     return loaded.incident
 
 
-def load_bundle(bundle_dir: str | Path, store: TelemetryStore | None = None) -> LoadedBundle:
-    """Read every telemetry file of the bundle into `store` (a new in-memory one by default)."""
+def load_bundle(bundle_dir: str | Path, store: TelemetryStore | None = None,
+                limits: BundleLimits | None = None) -> LoadedBundle:
+    """Read every telemetry file of the bundle into `store` (a new in-memory one by default),
+    within `limits` (aiops.telemetry.limits; the defaults when None)."""
     path = _bundle_dir(bundle_dir)
     spec = read_incident(path)
     owned = store is None
@@ -64,7 +67,7 @@ def load_bundle(bundle_dir: str | Path, store: TelemetryStore | None = None) -> 
     files: list[tuple[str, str, int]] = []
     warnings: list[str] = list(spec.warnings)
     try:
-        with store.transaction() as con:
+        with store.transaction() as con, loading_limits(limits):
             for file, fmt in bundle_files(path):
                 rel = file.relative_to(path).as_posix()
                 result = fmt.load_function()(con, file, rel)
@@ -132,9 +135,9 @@ class ValidationReport:
         }
 
 
-def validate_bundle(bundle_dir: str | Path) -> ValidationReport:
+def validate_bundle(bundle_dir: str | Path, limits: BundleLimits | None = None) -> ValidationReport:
     """Load the bundle in memory and report what it holds; BundleError when unusable."""
-    loaded = load_bundle(bundle_dir)
+    loaded = load_bundle(bundle_dir, limits=limits)
     try:
         store = loaded.store
         return ValidationReport(

@@ -78,6 +78,8 @@ def read_alert_json(path: Path, alertname: str | None = None) -> tuple[dict[str,
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
         raise BundleError(f"{name} line {exc.lineno}: malformed JSON: {exc.msg}") from None
+    except RecursionError:
+        raise BundleError(f"{name}: JSON nested too deeply to read") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BundleError(f"{name}: cannot read: {exc}") from None
     alerts = webhook_alerts(doc)

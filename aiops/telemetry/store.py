@@ -160,7 +160,7 @@ class TelemetryStore:
             query = f"""
                 SELECT {key}, {bucket} AS b, avg(value) AS v, false AS is_rate
                 FROM metrics WHERE ts >= $start AND ts < $end {where}
-                GROUP BY ALL ORDER BY {key}, b"""
+                GROUP BY ALL"""
         else:
             query = f"""
                 WITH d AS (
@@ -177,16 +177,38 @@ class TelemetryStore:
                                 WHEN dt > 0 THEN (CASE WHEN dv < 0 THEN value ELSE dv END) / dt END) AS v,
                        bool_or(is_rate) AS is_rate
                 FROM c WHERE ts >= $start
-                GROUP BY ALL ORDER BY {key}, b"""
-        rows = self.sql(query, params)
-        keys, values, sid = grid_from_rows(rows, ("metric", "service", "pod", "labels"), n_buckets, "v", np.nan)
+                GROUP BY ALL"""
+        keys, cells = self._grid_cells(query, params, key)
+        values = np.full((len(keys), n_buckets), np.nan)
         is_rate = np.zeros(len(keys), dtype=bool)
-        if len(sid):
-            is_rate[sid] = np.ma.filled(np.ma.asarray(rows["is_rate"]), False).astype(bool)
+        if len(keys):
+            sid = np.asarray(cells["sid"], dtype=np.int64)
+            b = np.clip(np.asarray(cells["b"], dtype=np.int64), 0, n_buckets - 1)
+            values[sid, b] = np.ma.filled(np.ma.asarray(cells["v"]).astype(np.float64), np.nan)
+            is_rate[sid] = np.ma.filled(np.ma.asarray(cells["is_rate"]), False).astype(bool)
         return MetricGrid(
             timestamps=float(start) + step * np.arange(n_buckets, dtype=np.float64),
             keys=[SeriesKey.from_row(*k) for k in keys],
             values=values, is_rate=is_rate, step=float(step))
+
+    def _grid_cells(self, query: str, params: dict[str, Any], key: str) -> tuple[list[tuple], dict[str, np.ndarray]]:
+        """The series keys of an aggregation (sorted) and its cells as numbers (series index,
+        bucket, value, is_rate): each key's text is fetched once, not once per bucket (10^5
+        series x 180 buckets of repeated strings cost gigabytes)."""
+        with self._lock:
+            try:
+                self._con.execute(f"CREATE OR REPLACE TEMP TABLE _aiops_grid AS {_bound(query, params)}")
+                self._con.execute(f"CREATE OR REPLACE TEMP TABLE _aiops_grid_keys AS SELECT {key}, "
+                                  f"row_number() OVER (ORDER BY {key}) - 1 AS sid "
+                                  f"FROM (SELECT DISTINCT {key} FROM _aiops_grid)")
+                keys = self._con.execute(f"SELECT {key} FROM _aiops_grid_keys ORDER BY sid").fetchall()
+                cells = self._con.execute(
+                    "SELECT k.sid, g.b, g.v, g.is_rate FROM _aiops_grid g "
+                    "JOIN _aiops_grid_keys k USING (metric, service, pod, labels)").fetchnumpy()
+            finally:
+                self._con.execute("DROP TABLE IF EXISTS _aiops_grid")
+                self._con.execute("DROP TABLE IF EXISTS _aiops_grid_keys")
+        return keys, cells
 
     # -- logs -------------------------------------------------------------------------
     def _window(self, col: str, start: float | None, end: float | None,

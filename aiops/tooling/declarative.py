@@ -136,27 +136,34 @@ def _template_values(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
             "onset": ctx.onset if ctx.onset is not None else ctx.baseline_end, **args}
 
 
-def _promql_escape(value: Any) -> str:
-    """A value inside a quoted PromQL/LogQL string: no way out of the quotes."""
-    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+def _promql_escape(value: Any, quote: str) -> str:
+    """A value inside a quoted PromQL/LogQL string: no way out of the quotes. A raw
+    (backtick) string has no escapes, so a value holding a backtick is refused."""
+    text = str(value).replace("\n", " ")
+    if quote == "`":
+        if "`" in text:
+            raise ValueError(f"a value with a backtick cannot go into a raw `...` string: {text[:80]!r}")
+        return text
+    return text.replace("\\", "\\\\").replace(quote, "\\" + quote)
 
 
 def fill_template(template: str, values: dict[str, Any]) -> str:
-    """Put values into {name} placeholders; inside a double-quoted string a value is escaped
-    so it cannot end the string (a whole-expression placeholder is taken as it is)."""
-    out, quoted, i = [], False, 0
+    """Put values into {name} placeholders; inside a quoted string ("...", '...' or `...`) a
+    value is escaped so it cannot end the string (a whole-expression placeholder is taken as
+    it is). ValueError for a value that no escaping can keep inside its string."""
+    out, quoted, i = [], "", 0
     while i < len(template):
         ch = template[i]
-        if ch == "\\" and quoted and i + 1 < len(template):
+        if ch == "\\" and quoted and quoted != "`" and i + 1 < len(template):
             out.append(template[i:i + 2])
             i += 2
             continue
-        if ch == '"':
-            quoted = not quoted
+        if ch in "\"'`" and (not quoted or ch == quoted):
+            quoted = "" if quoted else ch
         m = re.match(r"\{(\w+)\}", template[i:])
         if m:
             value = values[m.group(1)]
-            out.append(_promql_escape(value) if quoted else str(value))
+            out.append(_promql_escape(value, quoted) if quoted else str(value))
             i += m.end()
             continue
         out.append(ch)

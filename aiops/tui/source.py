@@ -61,8 +61,9 @@ def bundle_source(bundle_dir: Path, settings: Settings, label: str | None = None
     (tracer_provider=, gateway=)."""
     from aiops.agent.pipeline import investigate
     from aiops.telemetry.bundle import load_bundle
+    from aiops.telemetry.limits import BundleLimits
 
-    loaded = load_bundle(Path(bundle_dir))
+    loaded = load_bundle(Path(bundle_dir), limits=BundleLimits.from_settings(settings))
     incident, store, warnings = loaded.incident, loaded.store, list(loaded.warnings)
 
     def run() -> Iterator[object]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 from aiops.agent.digest import evidence_digest, incident_text, results_text
@@ -43,6 +44,8 @@ def parse_verdict(text: str, services: list[str]) -> dict[str, Any]:
         doc = json.loads(m.group(0))
     except json.JSONDecodeError as exc:
         raise ReplyInvalid(f"the JSON does not parse: {exc.msg} at {exc.pos}") from None
+    except RecursionError:
+        raise ReplyInvalid("the JSON is nested too deeply to read") from None
     if not isinstance(doc, dict):
         raise ReplyInvalid("the JSON is not an object")
     if doc.get("decision") not in ("answer", "investigate"):
@@ -78,7 +81,8 @@ class LlmReasoner:
         self.registry = registry
         self.offline = offline
         self.gateway = gateway or Gateway.from_settings(settings, tracer_provider=tracer_provider)
-        self.budget = RunBudget(max_tokens=settings.diagnose.max_tokens, max_cost_usd=settings.diagnose.max_cost_usd)
+        self.budget = RunBudget(max_tokens=settings.diagnose.max_tokens, max_cost_usd=settings.diagnose.max_cost_usd,
+                                deadline=time.monotonic() + settings.diagnose.max_wall_s)
         self.prompts = prompts or PromptStore()
         self.failed = ""                     # why the offline reasoner took over, if it did
         self.model = ""

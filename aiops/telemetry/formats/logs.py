@@ -8,16 +8,20 @@ and inferred from the message text when the record has none.
 from __future__ import annotations
 
 import gzip
+import re
+import zlib
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 from aiops.errors import BundleError
 from aiops.telemetry.formats.sources import (
-    Check, LoadResult, QuerySource, Source, StagedInsert, insert_staged, open_csv, open_jsonl, open_text, pick,
+    Check, LoadResult, QuerySource, Source, StagedInsert, insert_staged, open_csv, open_jsonl, pick,
 )
 from aiops.telemetry.formats.sqlexpr import (
     epoch_ok_sql, epoch_sql, given_level_sql, ident, level_from_parts_sql, level_parts_sql, level_sql, literal,
     service_sql, text_sql, untrimmed_text_sql,
 )
+from aiops.telemetry.limits import current_limits, sampling_step
 from aiops.telemetry.services import service_from_pod
 
 TIMESTAMP = ("timestamp", "time", "ts", "@timestamp")
@@ -33,6 +37,9 @@ SPAN_ID = ("span_id", "spanid", "spanId")
 _ISO = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|z|[+-]\d{2}:?\d{2})?"
 _UNIX = r"\d{10}(?:\.\d+)?|\d{13}|\d{16}|\d{19}"
 _PLAIN_TS = rf"^(?P<prefix>\[?(?P<ts>{_ISO}|{_UNIX})(?:\]|\b))"
+_PLAIN_TS_RE = re.compile(_PLAIN_TS, re.ASCII)   # \d and \b as RE2 (DuckDB) read them
+BATCH_RECORDS = 100_000
+_READ_ERRORS = (OSError, EOFError, gzip.BadGzipFile, zlib.error)
 
 
 def load_logs_csv(con, path: Path, name: str) -> LoadResult:
@@ -79,41 +86,71 @@ def _load_table(con, src: Source) -> LoadResult:
     return insert_staged(con, src, plan, claimed)
 
 
+def _open_binary(path: Path) -> BinaryIO:
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")  # noqa: SIM115
+
+
+def _count_lines(path: Path) -> int:
+    """Lines in the file (a cheap pass over the bytes): an upper bound of its records."""
+    n, last = 0, b"\n"
+    with _open_binary(path) as fh:
+        while chunk := fh.read(1 << 20):
+            n += chunk.count(b"\n")
+            last = chunk[-1:]
+    return n + (last != b"\n")
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every line that is not blank: split on \\n only, trailing \\r
+    dropped, undecodable bytes replaced, a BOM at the start removed."""
+    with _open_binary(path) as fh:
+        for n, raw in enumerate(fh, 1):
+            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            line = raw.rstrip(b"\n").rstrip(b"\r").decode("utf-8", errors="replace")
+            if line.strip(" "):
+                yield n, line
+
+
+def _records(path: Path) -> Iterator[tuple[int, str | None, str]]:
+    """(first line, timestamp text or None, message) of each record: a line that starts with
+    a time, and the lines without one that follow it (stack traces). Lines before the first
+    timestamped line make one record without a time."""
+    first = ts = None
+    parts: list[str] = []
+    for n, line in _lines(path):
+        m = _PLAIN_TS_RE.match(line)
+        if m is None:
+            if first is None:
+                first = n
+            parts.append(line)
+            continue
+        if first is not None:
+            yield first, ts, "\n".join(parts)
+        first, ts = n, m.group("ts").replace(",", ".")
+        parts = [line[m.end("prefix"):].lstrip(" ]|-:\t")]
+    if first is not None:
+        yield first, ts, "\n".join(parts)
+
+
 def load_plain_log(con, path: Path, name: str) -> LoadResult:
     """One record a line, timestamp first; lines without one continue the record above
-    (stack traces). The service (or pod) is the file name without .log/.log.gz."""
+    (stack traces). The service (or pod) is the file name without .log/.log.gz.
+
+    The file is streamed and inserted in batches; a file with more records than
+    `limits.max_log_records` is sampled (every k-th record) and a warning says so."""
     try:
-        with open_text(path) as fh:
-            text = fh.read()
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        lines = _count_lines(path)
+    except _READ_ERRORS as exc:
         raise BundleError(f"{name}: cannot read: {exc}") from None
-    if not text:
+    if lines == 0:
         raise BundleError(f"{name}: empty file (0 bytes)")
     stem = path.name.removesuffix(".gz").removesuffix(".log")
     service = service_from_pod(stem)
     pod = stem if service != stem else ""
-    # One regex pass splits each line into its time prefix and the rest (lines table). Lines
-    # without a time continue the record above; only when there are any is the (sorting)
-    # window and ordered GROUP BY that joins them needed, and only for those records.
-    lines = f"""
-        WITH raw AS (SELECT generate_subscripts(l, 1) AS n, rtrim(unnest(l), chr(13)) AS line
-                     FROM (SELECT string_split($text, chr(10)) AS l)),
-        parts AS (SELECT n, line, regexp_extract(line, {literal(_PLAIN_TS)}, ['prefix', 'ts']) AS p
-                  FROM raw WHERE trim(line) <> '')
-        SELECT n, nullif(replace(p.ts, ',', '.'), '') AS ts_text,
-               CASE WHEN p.prefix = '' THEN line
-                    ELSE ltrim(substr(line, length(p.prefix) + 1), ' ]|-:' || chr(9)) END AS body
-        FROM parts"""
-    query = "SELECT n, ts_text, body AS message FROM _aiops_lines"
-    multi_line = """
-        WITH marked AS (SELECT *, count(ts_text) OVER (ORDER BY n ROWS UNBOUNDED PRECEDING) AS rec
-                        FROM _aiops_lines),
-        multi AS (SELECT DISTINCT rec FROM marked WHERE ts_text IS NULL)
-        SELECT n, ts_text, body AS message FROM marked WHERE rec NOT IN (SELECT rec FROM multi)
-        UNION ALL
-        SELECT min(n), first(ts_text ORDER BY n), string_agg(body, chr(10) ORDER BY n)
-        FROM marked WHERE rec IN (SELECT rec FROM multi) GROUP BY rec"""
-    src = QuerySource(name=name, path=path, columns={}, query=query)
+    limit = current_limits().max_log_records
+    step = sampling_step(lines, limit)
+    src = QuerySource(name=name, path=path, columns={}, query="SELECT n, ts_text, message FROM _aiops_lines")
     plan = StagedInsert(
         table="logs",
         exprs={
@@ -129,18 +166,51 @@ def load_plain_log(con, path: Path, name: str) -> LoadResult:
         checks=[Check("ts_text", epoch_ok_sql("ts_text"), "unknown timestamp format at the start of the line")],
         keep="ts IS NOT NULL",
         line_column="n",
-        dropped_reason="lines before the first timestamped line",
         pre={"__level_parts": level_parts_sql("message")},
     )
+    batch: dict[str, list] = {"n": [], "ts_text": [], "message": []}
+    rows = records = untimed = 0
+    first_line: tuple[int, str] | None = None
+
+    def flush() -> int:
+        if not batch["n"]:
+            return 0
+        try:
+            con.execute("CREATE OR REPLACE TEMP TABLE _aiops_lines AS SELECT unnest($n) AS n, "
+                        "unnest($ts_text) AS ts_text, unnest($message) AS message", batch)
+            added = insert_staged(con, src, plan, []).rows
+        finally:
+            con.execute("DROP TABLE IF EXISTS _aiops_lines")
+        for values in batch.values():
+            values.clear()
+        return added
+
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _aiops_lines AS {lines}", {"text": text})
-        if con.execute("SELECT count(*) FROM _aiops_lines WHERE ts_text IS NULL").fetchone()[0]:
-            src.query = multi_line
-        result = insert_staged(con, src, plan, [])
-    finally:
-        con.execute("DROP TABLE IF EXISTS _aiops_lines")
-    if result.rows == 0 and text.strip():
-        no, first = next((i, line) for i, line in enumerate(text.splitlines(), 1) if line.strip())
+        for n, ts_text, message in _records(path):
+            if first_line is None:
+                first_line = (n, message.split("\n", 1)[0])
+            if ts_text is None:
+                untimed += 1
+                continue
+            records += 1
+            if (records - 1) % step:
+                continue
+            batch["n"].append(n)
+            batch["ts_text"].append(ts_text)
+            batch["message"].append(message)
+            if len(batch["n"]) >= BATCH_RECORDS:
+                rows += flush()
+        rows += flush()
+    except _READ_ERRORS as exc:
+        raise BundleError(f"{name}: cannot read: {exc}") from None
+    if rows == 0 and first_line is not None:
+        no, first = first_line
         raise BundleError(f"{name} line {no}: unknown timestamp format: no timestamp at the start of "
                           f"{first[:80]!r} (expected RFC 3339, 'YYYY-MM-DD HH:MM:SS' or unix time)")
-    return result
+    warnings = []
+    if untimed:
+        warnings.append(f"{name}: skipped {untimed} of {records + untimed} lines before the first timestamped line")
+    if step > 1:
+        warnings.append(f"{name}: about {lines:,} lines exceed limits.max_log_records = {limit:,}: loaded every "
+                        f"{step}th of its {records:,} records ({rows:,}); counts from this file are sampled")
+    return LoadResult(rows=rows, warnings=tuple(warnings))

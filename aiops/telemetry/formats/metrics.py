@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import struct
+import zlib
 from pathlib import Path
 
 from aiops.errors import BundleError
@@ -85,7 +86,7 @@ def load_metrics_prometheus_json(con, path: Path, name: str) -> LoadResult:
         try:
             with gzip.open(path, "rb") as fh:
                 fh.read(1)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise BundleError(f"{name}: not a valid gzip file: {exc}") from None
     src = literal(str(path))
     limit = _json_object_limit(path)

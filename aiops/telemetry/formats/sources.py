@@ -14,6 +14,7 @@ import gzip
 import io
 import json
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,7 +126,7 @@ def _csv_header(path: Path, name: str) -> list[str]:
     try:
         with open_text(path) as fh:
             first = fh.readline()
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise BundleError(f"{name}: cannot read: {exc}") from None
     if not first:
         raise BundleError(f"{name}: empty file (no header row)")
@@ -135,9 +136,15 @@ def _csv_header(path: Path, name: str) -> list[str]:
     for i, col in enumerate(header, 1):
         if not col:
             raise BundleError(f"{name} line 1: column {i} has no name")
-    dups = sorted({c for c in header if header.count(c) > 1})
-    if dups:
-        raise BundleError(f"{name} line 1: duplicate column {dups[0]!r}")
+        if "\x00" in col:
+            raise BundleError(f"{name} line 1: column {i} name {col!r} holds a NUL character")
+    seen: dict[str, str] = {}
+    for col in header:          # DuckDB column names are case-insensitive: 'Time' and 'time' clash
+        other = seen.get(col.lower())
+        if other is not None:
+            same = "" if other == col else f" (same as {other!r}: column names are case-insensitive)"
+            raise BundleError(f"{name} line 1: duplicate column {col!r}{same}")
+        seen[col.lower()] = col
     return header
 
 
@@ -162,11 +169,16 @@ def open_jsonl(con, path: Path, name: str) -> JsonlSource:
     except READ_ERRORS as exc:
         raise duckdb_error(name, exc) from None
     keys: dict[str, str] = {}
+    folded: set[str] = set()
     for i, (jtype, names) in enumerate(rows):
         if jtype != "OBJECT":
             raise BundleError(f"{name} record {i + 1}: expected a JSON object, got {jtype}")
         for k in names:
-            keys.setdefault(k, "VARCHAR")
+            # DuckDB struct fields are case-insensitive: of 'Time' and 'time' the first seen is
+            # a field, the other stays in the record's attributes
+            if k not in keys and k.lower() not in folded and "\x00" not in k:
+                keys[k] = "VARCHAR"
+                folded.add(k.lower())
     return JsonlSource(name=name, path=path, columns=keys, first_line=1)
 
 
@@ -177,7 +189,7 @@ def _is_empty(path: Path, name: str) -> bool:
         try:
             with gzip.open(path, "rb") as fh:
                 return not fh.read(1)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise BundleError(f"{name}: not a valid gzip file: {exc}") from None
     return False
 

@@ -12,6 +12,7 @@ value is kept lower-cased; '' when unknown.
 from __future__ import annotations
 
 from aiops.telemetry.services import service_from_pod_sql
+from aiops.timeutil import MAX_EPOCH_S, MIN_EPOCH_S
 
 
 def ident(name: str) -> str:
@@ -41,14 +42,16 @@ _LEVEL_SYNONYMS = {"warning": "warn", "err": "error", "severe": "error", "critic
 _LEVEL_MAP = "MAP {" + ", ".join(f"'{k}': '{v}'" for k, v in _LEVEL_SYNONYMS.items()) + "}"
 
 MACROS = {
+    # Unix seconds kept only between the years 1 and 9999 (aiops.timeutil's range); NULL outside.
+    "aiops_epoch_in_range": ("s", f"CASE WHEN s BETWEEN {MIN_EPOCH_S!r} AND {MAX_EPOCH_S!r} THEN s END"),
     # Numeric timestamp -> unix seconds, by magnitude (s, ms, us, ns); NULL if not finite.
-    "aiops_epoch_num": ("d", """CASE WHEN NOT isfinite(d) THEN NULL
+    "aiops_epoch_num": ("d", """aiops_epoch_in_range(CASE WHEN NOT isfinite(d) THEN NULL
         WHEN abs(d) >= 1e17 THEN d / 1e9 WHEN abs(d) >= 1e14 THEN d / 1e6
-        WHEN abs(d) >= 1e11 THEN d / 1e3 ELSE d END"""),
+        WHEN abs(d) >= 1e11 THEN d / 1e3 ELSE d END)"""),
     # Text timestamp (unix number or RFC 3339 / 'YYYY-MM-DD HH:MM:SS[.fff]') -> unix seconds.
     # ('2023-01-29 08:30:00,123' too: log4j's decimal comma.)
     "aiops_epoch_text": ("x", """coalesce(aiops_epoch_num(try_cast(x AS DOUBLE)),
-        epoch(try_cast(replace(x, ',', '.') AS TIMESTAMPTZ)))"""),
+        aiops_epoch_in_range(epoch(try_cast(replace(x, ',', '.') AS TIMESTAMPTZ))))"""),
     # Text -> finite double; NULL for empty, NaN and +-Inf.
     "aiops_number": ("x", """CASE WHEN isfinite(try_cast(x AS DOUBLE)) THEN try_cast(x AS DOUBLE) END"""),
     # True when x is empty or parses as a number (NaN/Inf included: they mean missing).
@@ -84,7 +87,7 @@ def epoch_sql(col: str, dtype: str = "VARCHAR") -> str:
     if is_numeric_type(t):
         return f"aiops_epoch_num(CAST({col} AS DOUBLE))"
     if t.startswith(("TIMESTAMP", "DATE")):
-        return f"epoch(CAST({col} AS TIMESTAMPTZ))"
+        return f"aiops_epoch_in_range(epoch(CAST({col} AS TIMESTAMPTZ)))"
     return f"aiops_epoch_text(CAST({col} AS VARCHAR))"
 
 

@@ -112,6 +112,8 @@ def json_body(response: requests.Response) -> Any:
         raise SourceError(f"HTTP {response.status_code}{_reason(response)}")
     try:
         return response.json()
+    except RecursionError:
+        raise SourceError(f"JSON nested too deeply to read in the response of {_path(response.url)}") from None
     except ValueError as exc:
         raise SourceError(f"malformed or truncated JSON in the response of {_path(response.url)}: "
                           f"{one_line(exc)[:120]}") from None
@@ -127,7 +129,7 @@ def _reason(response: requests.Response) -> str:
         doc = json.loads(text)
         if isinstance(doc, dict):
             text = str(doc.get("error") or doc.get("message") or doc.get("errors") or text)
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     text = " ".join(text.split())[:160]
     return f": {text}" if text else ""

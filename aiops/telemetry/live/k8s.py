@@ -133,6 +133,8 @@ class KubernetesSource(LiveSource):
                                  **kwargs)
             try:
                 doc = json.loads(raw)
+            except RecursionError:
+                raise SourceError(f"answer listing {name}s is JSON nested too deeply to read") from None
             except ValueError as exc:
                 raise SourceError(f"malformed or truncated answer listing {name}s: {one_line(exc)[:120]}") from None
             items += list(doc.get("items") or [])

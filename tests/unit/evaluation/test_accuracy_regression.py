@@ -32,7 +32,6 @@ def misses(report: EvalReport) -> list[tuple]:
     return [(c.name, c.kind, c.truth, c.ranked[:3]) for c in report.cases if c.rank != 1]
 
 
-@pytest.mark.slow
 def test_top1_and_top3_on_a_seeded_corpus_of_every_fault_kind_hold(tmp_path) -> None:
     generate_corpus(tmp_path / "corpus", len(FAULT_KINDS), SEED)
     report = evaluate(tmp_path / "corpus")
@@ -41,7 +40,6 @@ def test_top1_and_top3_on_a_seeded_corpus_of_every_fault_kind_hold(tmp_path) -> 
     assert report.accuracy(3) == 1.0, misses(report)
 
 
-@pytest.mark.slow
 def test_culprits_behind_louder_callers_rank_first(tmp_path) -> None:
     for i, (name, topology) in enumerate((n, t) for n in CURATED for t in TOPOLOGY_NAMES):
         write_incident(simulate(name, SEED * 100 + i + 1, topology), tmp_path / f"case-{i + 1:03d}")
