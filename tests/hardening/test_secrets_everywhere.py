@@ -86,7 +86,7 @@ def leaky_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("secrets")
     texts = [f"SECRETPLANT {text}" for _, text, _ in CORPUS]
     bundle = planted_bundle(tmp / "bundle", logs=texts + [f"SECRETPLANT calling the model with key {PROVIDER_KEY}"],
-                            events=texts, labels=texts)
+                            events=texts, labels=texts, alert={"description": texts[0]})
     settings = load_settings(env={})
     settings.general.data_dir = str(tmp / "data")
     settings.kb.path = str(tmp / "kb.duckdb")
@@ -160,7 +160,7 @@ def test_planted_secrets_reach_no_model_span_ledger_cache_or_report(leaky_run, a
                "html": render_html(d)}
     for fmt, text in reports.items():
         assert not leaks(text), (fmt, leaks(text))
-    assert "[REDACTED_" in reports["json"]         # the leaky evidence is cited, with placeholders
+    assert "[REDACTED_" in reports["json"]         # the leaky alert (and evidence) is cited, with placeholders
 
 
 def test_a_capped_tool_result_never_ends_inside_a_secret():

@@ -48,10 +48,14 @@ tools:
 
 
 def planted_bundle(root: Path, *, logs: list[str] = (), span_ops: list[str] = (), span_attrs: list[str] = (),
-                   events: list[str] = (), labels: list[str] = ()) -> Path:
-    """The demo bundle at `root` with each planted text in its place (one record each)."""
+                   events: list[str] = (), labels: list[str] = (), alert: dict[str, str] | None = None) -> Path:
+    """The demo bundle at `root` with each planted text in its place (one record each);
+    `alert` adds labels to the incident's alert (every report cites the alert)."""
     shutil.copytree(demo_bundle(), root)
     (root / "truth.toml").unlink(missing_ok=True)
+    if alert:   # [alert] is the last table of the demo's incident.toml
+        extra = "".join(f"{k} = {json.dumps(v)}\n" for k, v in alert.items())
+        (root / "incident.toml").write_text((root / "incident.toml").read_text() + extra)
     t = T_PLANT
     lines = [{"timestamp": t + i, "service": SERVICE, "level": "error", "message": text} for i, text in enumerate(logs)]
     _write_jsonl(root / "logs.jsonl", lines)

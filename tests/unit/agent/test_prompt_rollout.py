@@ -51,11 +51,11 @@ def test_the_canary_gets_its_share_of_1000_runs_within_3_points(settings, prompt
     canary = [a for a in arms if a.arm == "canary"]
     assert abs(100 * len(canary) / 1000 - percent) <= 3
     # canary runs get v3 where it exists, the newest <= v3 elsewhere; the others stay below the canary
-    # (followup has only the shipped v1: the newest <= the arm's version)
+    # (followup: the shipped v2, the newest <= the arm's version)
     assert {tuple(sorted(a.versions.items())) for a in canary} == \
-        {(("followup", "v1"), ("planner", "v3"), ("reflector", "v2"))}
+        {(("followup", "v2"), ("planner", "v3"), ("reflector", "v2"))}
     assert {tuple(sorted(a.versions.items())) for a in arms if a.arm == "stable"} == \
-        {(("followup", "v1"), ("planner", "v2"), ("reflector", "v2"))}
+        {(("followup", "v2"), ("planner", "v2"), ("reflector", "v2"))}
 
 
 def test_the_split_is_deterministic_per_run_or_per_incident(settings, prompt_dir, demo):
@@ -71,11 +71,11 @@ def test_the_split_is_deterministic_per_run_or_per_incident(settings, prompt_dir
 
 def test_pins_and_bad_versions(settings, prompt_dir):
     store = prompt_store(settings)
-    assert assign_prompts(settings, store, "r", None).versions == {"followup": "v1", "planner": "v3", "reflector": "v2"}
+    assert assign_prompts(settings, store, "r", None).versions == {"followup": "v2", "planner": "v3", "reflector": "v2"}
     settings.prompts.version = "v2"
-    assert assign_prompts(settings, store, "r", None).versions == {"followup": "v1", "planner": "v2", "reflector": "v2"}
+    assert assign_prompts(settings, store, "r", None).versions == {"followup": "v2", "planner": "v2", "reflector": "v2"}
     settings.prompts.version = "v9"
-    with pytest.raises(ConfigError, match=r"prompts.version = 'v9': no prompt has a v9.md file \(followup: v1; planner: v1, v2, v3"):
+    with pytest.raises(ConfigError, match=r"prompts.version = 'v9': no prompt has a v9.md file \(followup: v1, v2; planner: v1, v2, v3"):
         assign_prompts(settings, store, "r", None)
 
 
@@ -146,12 +146,12 @@ def test_a_canary_run_sends_the_canary_prompt_and_records_its_versions(demo, set
     settings.prompts.canary = {"version": "v3", "percent": 100.0, "by": "run"}
     events = list(run_investigation(demo.incident, demo.store, settings, gateway=gateway))
     d = events[-1].diagnosis
-    assert d.prompt_versions == {"followup": "v1", "planner": "v3", "reflector": "v2"} == events[0].prompt_versions
+    assert d.prompt_versions == {"followup": "v2", "planner": "v3", "reflector": "v2"} == events[0].prompt_versions
     assert fake.requests[0].messages[0]["content"] == "REFLECTOR TWO"
     settings.prompts.canary = {"version": "v3", "percent": 0.0, "by": "run"}
     settings.prompts.version = ""
     d = list(run_investigation(demo.incident, demo.store, settings, gateway=gateway))[-1].diagnosis
-    assert d.prompt_versions == {"followup": "v1", "planner": "v3", "reflector": "v2"}      # no canary: the newest
+    assert d.prompt_versions == {"followup": "v2", "planner": "v3", "reflector": "v2"}      # no canary: the newest
 
 
 def test_a_running_process_uses_an_edited_prompt_on_its_next_run(demo, settings, prompt_dir, tmp_path):

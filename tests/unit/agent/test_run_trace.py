@@ -75,7 +75,7 @@ def test_a_scripted_run_is_one_trace_root_rounds_steps_model_calls_retrieval(dem
     assert root.attributes["aiops.incident.title"] == demo.incident.title
     assert root.attributes["aiops.reasoner"] == "llm:fake/scripted"
     assert root.attributes["aiops.top.service"] == "inventory" and root.attributes["aiops.outcome"] == "ok"
-    assert root.attributes["aiops.prompt.planner.version"] == "v1"
+    assert root.attributes["aiops.prompt.planner.version"] == "v2"      # the newest shipped
 
     rounds = tree.children(root, "aiops.round")
     assert [r.attributes["aiops.round"] for r in rounds] == [1, 2]
@@ -93,7 +93,7 @@ def test_a_scripted_run_is_one_trace_root_rounds_steps_model_calls_retrieval(dem
     [chat1] = tree.children(reflect1)
     assert chat1.name == "chat fake/scripted" and chat1.attributes["gen_ai.usage.input_tokens"] > 0
     assert reflect1.attributes["aiops.decision"] == "replan"
-    assert reflect1.attributes["aiops.prompt.version"] == "v1"
+    assert reflect1.attributes["aiops.prompt.version"] == "v2"
 
     # round 2: the model plans (its chat span under planning), two tool calls, one of them retrieval
     [plan2] = tree.children(second, "aiops.plan")

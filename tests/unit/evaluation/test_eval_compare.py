@@ -78,7 +78,7 @@ def test_compare_needs_the_llm_reasoner_and_existing_versions(settings, corpus):
         compare_versions(corpus, settings, ["v2", "v3"])
     settings.diagnose.reasoner = "auto"
     settings.models.planner = "openai/gpt-4o-mini"
-    with pytest.raises(BadInputError, match=r"--compare v7: no prompt has a v7.md file \(followup: v1; planner: v1; reflector: v1, v2, v3"):
+    with pytest.raises(BadInputError, match=r"--compare v7: no prompt has a v7.md file \(followup: v1, v2; planner: v1, v2; reflector: v1, v2, v3"):
         compare_versions(corpus, settings, ["v2", "v7"])
 
 
