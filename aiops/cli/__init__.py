@@ -85,6 +85,7 @@ _OPTIONAL = [
     ("evaluate", "eval_command", "eval", ""),
     ("kb", "group", "kb", "Knowledge base of runbooks: add, sync, watch, search, stats, remove."),
     ("gateway", "group", "gateway", "Model gateway: internal keys and usage."),
+    ("report", "report_command", "report", ""),
 ]
 
 _register()

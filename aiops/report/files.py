@@ -9,6 +9,12 @@ from pathlib import Path
 from aiops.errors import BadInputError
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write to a temp file beside `path`, fsync, then rename over it."""
     path = Path(path)
@@ -18,6 +24,7 @@ def write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())    # mkstemp makes 0600; a report reads like any new file
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
