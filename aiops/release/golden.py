@@ -59,6 +59,7 @@ class SignalSeries:
     values: np.ndarray
     n_before: int                                 # buckets of the baseline
     history: list[np.ndarray] = field(default_factory=list)   # the same span on previous days, aligned
+    pairs: list[tuple[np.ndarray, np.ndarray]] | None = None  # (before, after) per previous day, when not aligned
 
     @property
     def unit(self) -> str:
@@ -73,6 +74,8 @@ class SignalSeries:
         return self.values[self.n_before:]
 
     def history_pairs(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        if self.pairs is not None:
+            return self.pairs
         return [(h[: self.n_before], h[self.n_before:]) for h in self.history]
 
 

@@ -40,7 +40,8 @@ def check_signal(s: SignalSeries, cfg: ReleaseSettings) -> CheckResult:
     summary = (f"{what}: {format_value(cmp.before, unit)} -> {format_value(cmp.after, unit)} "
                f"({format_change(cmp.change, unit, additive)}, {format_p(cmp.p_value)})")
     seasonal = ""
-    evidence = [f"source: {s.source}", f"{cmp.n_before} buckets before, {cmp.n_after} after; "
+    unit_n = "sampled requests" if s.source.startswith("traces (each") else "buckets"
+    evidence = [f"source: {s.source}", f"{cmp.n_before} {unit_n} before, {cmp.n_after} after; "
                 f"baseline lag-1 autocorrelation {cmp.autocorrelation:.2f}"]
     if cmp.seasonal is not None:
         days = ", ".join(format_change(c, unit, additive) for c in cmp.day_changes)
