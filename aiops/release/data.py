@@ -29,10 +29,15 @@ def deployed_at_from_events(store, release: str) -> float | None:
     for ev in store.events():
         if ev["kind"] not in ("deploy", "deployment", "rollout", "release"):
             continue
-        fields = [ev["message"] or ""] + [str(v) for v in ev["attrs"].values()]
-        if any(_names(text, release) for text in fields):
+        if event_names(ev, release):
             found = ev["ts"]
     return found
+
+
+def event_names(ev: dict, release: str) -> bool:
+    """Does a store event name `release` in its message or any other field?"""
+    fields = [ev["message"] or ""] + [str(v) for v in ev["attrs"].values()]
+    return any(_names(text, release) for text in fields)
 
 
 def _names(text: str, release: str) -> bool:

@@ -52,9 +52,11 @@ def _check_coverage(data_range: tuple[float, float] | None, windows: ReleaseWind
                             f"(data ends {to_rfc3339(hi)})")
 
 
-def deploy_events(store, windows: ReleaseWindows, services: tuple[str, ...]) -> list[DeployEvent]:
+def deploy_events(store, windows: ReleaseWindows, services: tuple[str, ...], release: str) -> list[DeployEvent]:
+    from aiops.release.data import event_names
+
     events = store.events(windows.deployed_at - DEPLOY_LOOKBACK_S, windows.after.end)
-    return [DeployEvent(e["ts"], e["service"], e["message"]) for e in events
+    return [DeployEvent(e["ts"], e["service"], e["message"], e["kind"], event_names(e, release)) for e in events
             if e["kind"] in CHANGE_KINDS and (not services or e["service"] in services)]
 
 
@@ -145,7 +147,7 @@ def check_release(store, request: ReleaseRequest, settings: Settings, notes: lis
     checked = tuple(sorted({c.service for c in checks if c.service}))
     return ReleaseReport(
         release=request.release, windows=windows, verdict=verdict, checks=tuple(_ordered(checks)),
-        services=checked, deploys=tuple(deploy_events(store, windows, services)),
+        services=checked, deploys=tuple(deploy_events(store, windows, services, request.release)),
         history_days_used=len(days), diagnosis=diagnosis, missing=tuple(missing), notes=tuple(notes),
         thresholds=as_dict(cfg), source=request.source, duration_s=time.perf_counter() - t0)
 

@@ -102,11 +102,17 @@ class CheckResult:
         return f"{self.check} · {self.service}" if self.service else self.check
 
 
+DEPLOY_KINDS = ("deploy", "deployment", "rollout", "release")
+RELEASE_SLACK_S = 300.0
+
+
 @dataclass(frozen=True)
 class DeployEvent:
     at: float
     service: str
     message: str
+    kind: str = "deploy"          # deploy / rollout / release, or config, feature_flag, migration ...
+    names_release: bool = False   # the event names the release tag (message, version, image)
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,14 @@ class ReleaseReport:
 
     def by_status(self, *statuses: str) -> list[CheckResult]:
         return [c for c in self.checks if c.status in statuses]
+
+    @property
+    def deployed_services(self) -> set[str]:
+        """Services deployed in this release: deploy events that name the tag, else deploy
+        events within RELEASE_SLACK_S of the deploy time (config changes never count)."""
+        deploys = [d for d in self.deploys if d.kind in DEPLOY_KINDS]
+        tagged = {d.service for d in deploys if d.names_release}
+        return tagged or {d.service for d in deploys if abs(d.at - self.windows.deployed_at) <= RELEASE_SLACK_S}
 
     def counts(self) -> dict[str, int]:
         out = {"pass": 0, "warn": 0, "fail": 0, "skip": 0}

@@ -40,7 +40,7 @@ def _chart_checks(report: ReleaseReport) -> list[CheckResult]:
     flagged = [c for c in report.checks if c.status in ("fail", "warn") and c.chart is not None]
     if flagged:
         return flagged[:MAX_CHARTS]
-    deployed = {d.service for d in report.deploys} or set(report.services[:1])
+    deployed = report.deployed_services or set(report.services[:1])
     shown = [c for c in report.checks if c.chart is not None and c.service in deployed and c.check in _PREFERRED]
     shown.sort(key=lambda c: (c.service, _PREFERRED.index(c.check)))
     return shown[:4]
@@ -81,7 +81,7 @@ def _diagnosis(report: ReleaseReport, deployed: set[str], max_causes: int) -> st
 
 def render_release_html(report: ReleaseReport, max_root_causes: int = 3) -> str:
     w = report.windows
-    deployed = {d.service for d in report.deploys}
+    deployed = report.deployed_services
     counts = report.counts()
     body = [f"<h1>{_badge(report.verdict)} Release {escape(report.release)}</h1>",
             f'<p class="meta">deployed {to_rfc3339(w.deployed_at)} · baseline {to_rfc3339(w.before.start)} → '

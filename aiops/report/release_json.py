@@ -39,7 +39,8 @@ def release_to_dict(report: ReleaseReport) -> dict[str, Any]:
              "unit": c.unit, "p_value": _num(c.p_value, 3), "evidence": list(c.evidence), "seasonal": c.seasonal}
             for c in report.checks
         ],
-        "deploys": [{"at": to_rfc3339(round(d.at, 3)), "service": d.service, "message": d.message}
+        "deploys": [{"at": to_rfc3339(round(d.at, 3)), "service": d.service, "kind": d.kind, "message": d.message,
+                     "names_release": d.names_release}
                     for d in report.deploys],
         "diagnosis": diagnosis_to_dict(report.diagnosis) if report.diagnosis is not None else None,
         "missing_evidence": list(report.missing),

@@ -39,7 +39,7 @@ _HEAD = ["| status | service | check | before | after | change | p |", "|---|---
 def render_release_markdown(report: ReleaseReport, max_root_causes: int = 3) -> str:
     w = report.windows
     counts = report.counts()
-    deployed = {d.service for d in report.deploys}
+    deployed = report.deployed_services
     out = [f"## {_ICON[report.verdict]} Release `{report.release}`: **{report.verdict.upper()}**", "",
            f"Deployed {to_rfc3339(w.deployed_at)} · baseline {to_rfc3339(w.before.start)} → {to_rfc3339(w.before.end)}"
            f" · after → {to_rfc3339(w.after.end)} · {len(report.services)} services · "

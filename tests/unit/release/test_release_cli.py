@@ -44,7 +44,7 @@ def test_a_regression_fails_the_step_with_the_right_evidence(failed_run):
     assert {c["check"] for c in own} & {"error_rate", "log_templates", "error_paths"}, failing
     rate = next(c for c in own if c["check"] == "error_rate")
     assert rate["after"] - rate["before"] >= 0.01 and rate["p_value"] < 0.001
-    assert any(d["service"] == plan.service for d in doc["deploys"])
+    assert any(d["service"] == plan.service and d["names_release"] for d in doc["deploys"])
     assert doc["diagnosis"] is not None and doc["diagnosis"]["root_causes"]
     assert "### Likely root cause" in proc.stdout
 
