@@ -105,6 +105,9 @@ def main() -> None:
     except click.exceptions.ClickException as exc:  # usage errors: bad flag values etc.
         exc.show()
         sys.exit(2)
+    except getattr(typer, "TyperException", click.exceptions.ClickException) as exc:  # newer typer: its own usage errors
+        exc.show() if hasattr(exc, "show") else typer.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(2)
     except BadInputError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)

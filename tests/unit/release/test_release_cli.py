@@ -117,6 +117,8 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(clean_release, tmp_p
 
 
 def test_a_missing_bundle_or_release_is_bad_input(tmp_path, clean_release):
+    proc = run("--bundle", str(tmp_path))
+    assert proc.returncode == 2 and "Missing option '--release'" in proc.stderr and "internal error" not in proc.stderr
     proc = run("--release", "v1", "--bundle", str(tmp_path / "nope"))
     assert proc.returncode == 2 and str(tmp_path / "nope") in proc.stderr
     bundle, _ = clean_release
