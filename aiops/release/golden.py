@@ -153,7 +153,9 @@ def _series_by_role(rates, raw, services: set[str] | None) -> dict[tuple[str, st
     for i, key in enumerate(rates.keys):
         if services is not None and key.service not in services:
             continue
-        counter = bool(_COUNTER_NAME.search(key.metric)) or bool(rates.is_rate[i])
+        lowered = key.metric.lower()
+        gauge_name = bool(_PERSEC.search(lowered) or _RATIO.search(lowered))   # rps, ratio, percent: a gauge
+        counter = bool(_COUNTER_NAME.search(lowered)) or (bool(rates.is_rate[i]) and not gauge_name)
         role = _role(key.metric, dict(key.labels), counter)
         if role is None:
             continue
@@ -168,7 +170,8 @@ def _series_by_role(rates, raw, services: set[str] | None) -> dict[tuple[str, st
     for (service, role), by_metric in found.items():
         metric = _pick_metric(by_metric, role)
         how = "sum" if role in ("traffic", "errors", "latency_sum", "latency_count") else "mean"
-        out[(service, role)] = (metric, _aggregate(np.array(by_metric[metric]), how) * _scale_of(metric))
+        scale = 1.0 if role in ("traffic", "errors", "latency_count") else _scale_of(metric)   # counts have no unit
+        out[(service, role)] = (metric, _aggregate(np.array(by_metric[metric]), how) * scale)
     return out
 
 
