@@ -11,7 +11,8 @@ on previous days.
 - Seasonality. With previous days, the after window is first corrected by the change the
   same hours showed on those days (median over days of their after/before factor, or
   offset): a deploy at 08:00 on the morning ramp is compared with the ramp the previous
-  mornings had, not with a flat line.
+  mornings had, not with a flat line. (An offset corrects the effect size only: shifting
+  a mostly-zero error ratio would fake a rank difference in the test.)
 - Significance. A one-sided Mann-Whitney U test of the (corrected) after buckets against
   the baseline buckets, in the direction that hurts. Buckets of one series are
   autocorrelated (traffic drifts), which makes a plain U test far too confident; its
@@ -175,7 +176,11 @@ def compare_windows(before: np.ndarray, after: np.ndarray, *, direction: int = 1
         adjusted = a / seasonal if scale == "ratio" and seasonal > 0 else a - seasonal if scale == "additive" else a
     loc_b, loc_a = location(b, scale), location(adjusted, scale)
     r = lag1_autocorrelation(b)
-    p = mann_whitney_p(adjusted, b, direction, (1.0 + r) / (1.0 - r))
+    # An offset would shift every bucket of a mostly-zero error ratio past the baseline's
+    # zeros and fake a rank difference: on the additive scale the previous days correct
+    # the effect size only, and the test ranks the buckets as they are.
+    tested = adjusted if scale == "ratio" else a
+    p = mann_whitney_p(tested, b, direction, (1.0 + r) / (1.0 - r))
     return Comparison(n_before=nb, n_after=na, before=loc_b, after=loc_a, after_raw=location(a, scale),
                       change=_change(loc_b, loc_a, scale), p_value=p, autocorrelation=r, seasonal=seasonal,
                       day_changes=day_changes, scale=scale, direction=direction)

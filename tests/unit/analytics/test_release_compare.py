@@ -104,6 +104,15 @@ def test_error_ratio_is_additive_and_must_also_multiply():
     assert grade(c, ERRORS) == "pass"
 
 
+def test_a_previous_day_offset_does_not_make_sparse_errors_significant():
+    rng = np.random.default_rng(9)
+    sparse = lambda n: (rng.random(n) < 0.05) * rng.uniform(0.005, 0.015, n)   # noqa: E731 - rare spikes
+    yesterday = (sparse(120) + 0.001, sparse(30))                                # errors fell at these hours
+    c = compare_windows(sparse(120), sparse(30), scale="additive", history=[yesterday])
+    assert c.seasonal is not None and c.seasonal < 0
+    assert c.p_value > 0.01 and grade(c, ERRORS) == "pass"
+
+
 def test_too_little_data_is_not_compared():
     assert compare_windows(np.array([1.0] * 5), np.array([2.0] * 10)) is None
     assert compare_windows(np.array([1.0] * 50), np.array([np.nan] * 10 + [2.0] * 3)) is None
