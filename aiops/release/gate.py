@@ -19,7 +19,7 @@ from aiops.errors import AiopsError, BadInputError, one_line
 from aiops.release.golden import golden_signals
 from aiops.release.golden_checks import golden_checks
 from aiops.release.log_checks import log_checks, trace_checks
-from aiops.release.model import DAY_S, CheckResult, DeployEvent, ReleaseReport, ReleaseRequest, ReleaseWindows, worst
+from aiops.release.model import CheckResult, DeployEvent, ReleaseReport, ReleaseRequest, ReleaseWindows, worst
 from aiops.release.restart_checks import restart_checks
 from aiops.release.thresholds import as_dict
 from aiops.timeutil import to_rfc3339
@@ -159,5 +159,3 @@ _CATEGORY = {"golden": 0, "logs": 1, "traces": 2, "restarts": 3}
 def _ordered(checks: list[CheckResult]) -> list[CheckResult]:
     return sorted(checks, key=lambda c: (_ORDER[c.status], c.service, _CATEGORY.get(c.category, 9), c.check))
 
-
-__all__ = ["check_release", "covered_days", "deploy_events", "DAY_S"]

@@ -40,6 +40,18 @@ def format_change(change: float | None, unit: str, additive: bool) -> str:
     return f"{change * 100:+.0f}%"
 
 
+def format_check_change(check) -> str:
+    """The change column of a CheckResult: relative or in points for golden signals, a
+    ratio for logs and traces, the excess over the expected count for restarts."""
+    if check.change is None:
+        return "n/a"
+    if check.category in ("logs", "traces"):
+        return f"x{check.change:.1f}"
+    if check.category == "restarts":
+        return f"{check.change:+.1f}"
+    return format_change(check.change, check.unit, check.check == "error_rate")
+
+
 def format_p(p: float | None) -> str:
     if p is None:
         return "n/a"

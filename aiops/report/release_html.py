@@ -7,7 +7,7 @@ from dataclasses import replace
 from html import escape
 
 from aiops.release.model import CheckResult, ReleaseReport
-from aiops.release.units import format_change, format_p, format_value, label
+from aiops.release.units import format_check_change, format_p, format_value, label
 from aiops.report.release_svg import render_chart
 from aiops.timeutil import to_rfc3339
 
@@ -113,10 +113,9 @@ def render_release_html(report: ReleaseReport, max_root_causes: int = 3) -> str:
     body.append("<h2>All checks</h2><table><tr><th>status</th><th>service</th><th>check</th><th>before</th>"
                 "<th>after</th><th>change</th><th>p</th></tr>")
     for c in report.checks:
-        additive = c.check == "error_rate"
         body.append(f"<tr><td>{_badge(c.status)}</td><td>{escape(c.service)}</td><td>{escape(label(c.check))}</td>"
                     f"<td>{escape(format_value(c.before, c.unit))}</td><td>{escape(format_value(c.after, c.unit))}</td>"
-                    f"<td>{escape(_change(c, additive))}</td><td>{escape(format_p(c.p_value))}</td></tr>")
+                    f"<td>{escape(format_check_change(c))}</td><td>{escape(format_p(c.p_value))}</td></tr>")
     body.append("</table>")
     if report.missing or report.notes:
         body.append("<h2>Missing evidence and notes</h2><ul>" + "".join(
@@ -128,12 +127,3 @@ def render_release_html(report: ReleaseReport, max_root_causes: int = 3) -> str:
             f"<title>Release {escape(report.release)}: {report.verdict}</title><style>{_CSS}</style></head>"
             f"<body><main>{''.join(body)}</main></body></html>\n")
 
-
-def _change(c: CheckResult, additive: bool) -> str:
-    if c.change is None:
-        return "n/a"
-    if c.category in ("logs", "traces"):
-        return f"x{c.change:.1f}"
-    if c.category == "restarts":
-        return f"{c.change:+.1f}"
-    return format_change(c.change, c.unit, additive)

@@ -5,7 +5,7 @@ before the limit)."""
 from __future__ import annotations
 
 from aiops.release.model import CheckResult, ReleaseReport
-from aiops.release.units import format_change, format_p, format_value, label
+from aiops.release.units import format_check_change, format_p, format_value, label
 from aiops.timeutil import to_rfc3339
 
 MAX_CHARS = 60_000
@@ -16,21 +16,13 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _change(c: CheckResult) -> str:
-    if c.change is None:
-        return ""
-    if c.category in ("logs", "traces"):
-        return f"x{c.change:.1f}"
-    if c.category == "restarts":
-        return f"{c.change:+.1f}"
-    return format_change(c.change, c.unit, c.check == "error_rate")
-
-
 def _row(c: CheckResult) -> str:
-    return (f"| {_ICON[c.status]} {c.status} | {_cell(c.service)} | {_cell(label(c.check))} | "
-            f"{_cell(format_value(c.before, c.unit)) if c.before is not None else ''} | "
-            f"{_cell(format_value(c.after, c.unit)) if c.after is not None else ''} | {_cell(_change(c))} | "
-            f"{format_p(c.p_value) if c.p_value is not None else ''} |")
+    before = format_value(c.before, c.unit) if c.before is not None else ""
+    after = format_value(c.after, c.unit) if c.after is not None else ""
+    change = format_check_change(c) if c.change is not None else ""
+    p = format_p(c.p_value) if c.p_value is not None else ""
+    return (f"| {_ICON[c.status]} {c.status} | {_cell(c.service)} | {_cell(label(c.check))} | {_cell(before)} | "
+            f"{_cell(after)} | {_cell(change)} | {p} |")
 
 
 _HEAD = ["| status | service | check | before | after | change | p |", "|---|---|---|---|---|---|---|"]
