@@ -1,8 +1,9 @@
 """The post-release report as JUnit XML: one test case per check, so CI systems (GitHub
 test reporters, GitLab's `artifacts:reports:junit`, Jenkins) list them like tests.
 
-fail -> <failure>, skip -> <skipped>, warn -> a passing case whose <system-out> starts with
-"WARN" (JUnit has no warning state), pass -> a plain case. Evidence goes to <system-out>.
+fail -> <failure> (its text holds the evidence), skip -> <skipped>, warn -> a passing case whose
+<system-out> starts with "WARN" (JUnit has no warning state), pass -> a case whose <system-out>
+holds the comparison.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def render_release_junit(report: ReleaseReport) -> str:
         if c.status == "fail":
             failure = ET.SubElement(case, "failure", {"message": _text(c.summary), "type": "release-regression"})
             failure.text = _text(detail)
-        elif c.status == "skip":
+            continue                                   # the failure carries the detail
+        if c.status == "skip":
             ET.SubElement(case, "skipped", {"message": _text(c.summary)})
         out = ET.SubElement(case, "system-out")
         out.text = _text(("WARN: " if c.status == "warn" else "") + detail)
