@@ -12,7 +12,10 @@ on previous days.
   same hours showed on those days (median over days of their after/before factor, or
   offset): a deploy at 08:00 on the morning ramp is compared with the ramp the previous
   mornings had, not with a flat line. (An offset corrects the effect size only: shifting
-  a mostly-zero error ratio would fake a rank difference in the test.)
+  a mostly-zero error ratio would fake a rank difference in the test.) One or two days are
+  a noisy estimate, so they may only explain a change away; a correction that would make
+  the release look *worse* (the same hours usually improve) needs MIN_DAYS_TO_WORSEN days
+  that all moved the same way.
 - Significance. A one-sided Mann-Whitney U test of the (corrected) after buckets against
   the baseline buckets, in the direction that hurts. Buckets of one series are
   autocorrelated (traffic drifts), which makes a plain U test far too confident; its
@@ -39,6 +42,7 @@ Status = Literal["pass", "warn", "fail"]
 MIN_BEFORE = 8          # baseline buckets needed to judge a signal
 MIN_AFTER = 4           # after buckets needed
 MAX_AUTOCORRELATION = 0.9
+MIN_DAYS_TO_WORSEN = 3  # previous days that must agree before a correction may add harm
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Comparison:
     autocorrelation: float    # lag-1 of the baseline, as used for the variance inflation
     seasonal: float | None    # factor (ratio) or offset (additive) from previous days
     day_changes: tuple[float, ...] = ()   # the change each previous day showed at these hours
+    seasonal_applied: bool = False        # False: too few agreeing days to make the change look worse
     scale: Scale = "ratio"
     direction: int = 1
 
@@ -171,8 +176,9 @@ def compare_windows(before: np.ndarray, after: np.ndarray, *, direction: int = 1
     if nb < min_before or na < min_after:
         return None
     seasonal, day_changes = seasonal_correction(history, scale, min_before, min_after)
+    applied = seasonal is not None and _trusted(seasonal, day_changes, scale, direction)
     adjusted = a
-    if seasonal is not None:
+    if applied:
         adjusted = a / seasonal if scale == "ratio" and seasonal > 0 else a - seasonal if scale == "additive" else a
     loc_b, loc_a = location(b, scale), location(adjusted, scale)
     r = lag1_autocorrelation(b)
@@ -183,7 +189,17 @@ def compare_windows(before: np.ndarray, after: np.ndarray, *, direction: int = 1
     p = mann_whitney_p(tested, b, direction, (1.0 + r) / (1.0 - r))
     return Comparison(n_before=nb, n_after=na, before=loc_b, after=loc_a, after_raw=location(a, scale),
                       change=_change(loc_b, loc_a, scale), p_value=p, autocorrelation=r, seasonal=seasonal,
+                      seasonal_applied=applied,
                       day_changes=day_changes, scale=scale, direction=direction)
+
+
+def _trusted(seasonal: float, day_changes: tuple[float, ...], scale: Scale, direction: int) -> bool:
+    """May this correction be applied? Always when it explains harm away; when it would add
+    harm only if enough previous days agree on the direction."""
+    move = math.log(seasonal) if scale == "ratio" and seasonal > 0 else seasonal if scale == "additive" else 0.0
+    if move * direction >= 0:              # the same hours usually get worse: the correction forgives
+        return True
+    return len(day_changes) >= MIN_DAYS_TO_WORSEN and all(c * direction < 0 for c in day_changes)
 
 
 def grade(c: Comparison, gate: Gate) -> Status:

@@ -74,6 +74,24 @@ def test_the_same_hours_of_previous_days_explain_a_daily_ramp():
     assert grade(compare_windows(before, after, history=[day(1.42), day(1.5)]), LATENCY) == "fail"
 
 
+def test_one_noisy_day_may_explain_a_change_away_but_never_create_one():
+    """Yesterday's p99 happened to fall 15 % at these hours: dividing today's +25 % by that
+    would call it +47 % and fail a clean release. Three days that all fell may."""
+    rng = np.random.default_rng(8)
+
+    def day(after_scale: float) -> tuple[np.ndarray, np.ndarray]:
+        return (0.040 * np.exp(rng.normal(0, 0.04, 120)), 0.040 * after_scale * np.exp(rng.normal(0, 0.04, 30)))
+
+    before, after = day(1.25)
+    one_day = compare_windows(before, after, history=[day(0.85)])
+    assert not one_day.seasonal_applied and one_day.change == pytest.approx(0.25, abs=0.05)
+    assert grade(one_day, LATENCY) == "warn"
+    three_days = compare_windows(before, after, history=[day(0.85), day(0.84), day(0.87)])
+    assert three_days.seasonal_applied and grade(three_days, LATENCY) == "fail"
+    mixed = compare_windows(before, after, history=[day(0.85), day(1.02), day(0.86)])
+    assert not mixed.seasonal_applied
+
+
 def test_significance_and_size_are_both_needed():
     rng = np.random.default_rng(11)
     before = 0.100 * np.exp(rng.normal(0, 0.01, 2000))
