@@ -41,8 +41,10 @@ def check_signal(s: SignalSeries, cfg: ReleaseSettings) -> CheckResult:
                f"({format_change(cmp.change, unit, additive)}, {format_p(cmp.p_value)})")
     seasonal = ""
     unit_n = "sampled requests" if s.source.startswith("traces (each") else "buckets"
-    evidence = [f"source: {s.source}", f"{cmp.n_before} {unit_n} before, {cmp.n_after} after; "
-                f"baseline lag-1 autocorrelation {cmp.autocorrelation:.2f}"]
+    tau = cmp.autocorrelation_time
+    evidence = [f"source: {s.source}", f"{cmp.n_before} {unit_n} before, {cmp.n_after} after; baseline "
+                f"autocorrelation time {tau:.1f} (about {cmp.n_before / tau:.0f} and {cmp.n_after / tau:.0f} "
+                "independent values)"]
     if cmp.seasonal is not None:
         days = ", ".join(format_change(c, unit, additive) for c in cmp.day_changes)
         how = f"x{cmp.seasonal:.3f}" if not additive else format_change(cmp.seasonal, unit, True)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from aiops.analytics.release_compare import (
-    Gate, compare_windows, counter_increase, grade, lag1_autocorrelation, mann_whitney_p, poisson_upper,
+    Gate, autocorrelation_time, compare_windows, counter_increase, grade, mann_whitney_p, poisson_upper,
 )
 
 LATENCY = Gate(alpha=0.001, warn=0.15, fail=0.30, min_abs=0.005)
@@ -47,13 +47,14 @@ def test_ordinary_noise_with_drift_rarely_trips_the_gate():
     assert gated <= 4             # <= 2 % once autocorrelation is accounted for
 
 
-def test_autocorrelation_is_measured_on_the_baseline():
+def test_autocorrelation_time_counts_buckets_per_independent_value():
     rng = np.random.default_rng(3)
-    assert lag1_autocorrelation(rng.normal(size=500)) < 0.1
-    assert lag1_autocorrelation(_ar1(rng, 500, 0.9, 1.0)) > 0.7
-    with_gaps = _ar1(rng, 500, 0.9, 1.0)
+    assert autocorrelation_time(rng.normal(size=500)) < 1.3
+    drift = _ar1(rng, 2000, 0.9, 1.0)                 # theory: (1 + 0.9) / (1 - 0.9) = 19
+    assert 12 < autocorrelation_time(drift) < 25
+    with_gaps = drift.copy()
     with_gaps[::7] = np.nan
-    assert lag1_autocorrelation(with_gaps) > 0.7
+    assert 12 < autocorrelation_time(with_gaps) < 25
 
 
 def test_the_same_hours_of_previous_days_explain_a_daily_ramp():
