@@ -280,6 +280,62 @@ class LimitsSettings:
 
 
 @dataclass
+class ReleaseSettings:
+    """`aiops report`: the post-release check (windows, verdict thresholds, diagnosis, outputs)."""
+
+    baseline: str = "1h"             # window before the release (flag: --baseline)
+    after: str = "15m"               # window after it (flag: --after)
+    history_days: int = 7            # look this many days back for the same hours (seasonality)
+    alpha: float = 0.001             # significance needed before a check may warn or fail
+    latency_warn: float = 0.15       # relative rise of a latency percentile
+    latency_fail: float = 0.30
+    latency_min_ms: float = 5.0      # ... and at least this many milliseconds
+    error_rate_warn: float = 0.005   # absolute rise of the error ratio (0.005 = 0.5 points)
+    error_rate_fail: float = 0.01
+    error_rate_min_ratio: float = 2.0   # ... and at least this many times the baseline ratio
+    traffic_drop_warn: float = 0.25  # relative fall of traffic
+    traffic_drop_fail: float = 0.5
+    saturation_warn: float = 0.2     # relative rise of CPU or memory per pod
+    saturation_fail: float = 0.4
+    restarts_warn: int = 1           # restarts after the release (and unlikely at the baseline's rate)
+    restarts_fail: int = 2
+    log_min_lines: int = 5           # lines (or failed traces) before a template or path can warn/fail
+    log_surge_warn: float = 3.0      # rate after / rate before of an error template or error path
+    log_surge_fail: float = 10.0
+    diagnose_on_fail: bool = True    # run the diagnosis over the after window when the verdict is fail
+    max_root_causes: int = 3
+    step_summary: str = ""           # append the Markdown report here; "" = $GITHUB_STEP_SUMMARY when set
+
+    def validate(self, where: str) -> None:
+        from aiops.timeutil import parse_duration
+
+        for key in ("baseline", "after"):
+            value = getattr(self, key)
+            try:
+                if parse_duration(value) <= 0:
+                    raise ValueError
+            except ValueError:
+                raise ConfigError(f"{where}: release.{key} = {value!r} is not a duration (use e.g. 15m, 1h)") from None
+        if not 0 <= self.history_days <= 28:
+            raise ConfigError(f"{where}: release.history_days = {self.history_days!r} must be between 0 and 28")
+        if not 0.0 < self.alpha < 0.5:
+            raise ConfigError(f"{where}: release.alpha = {self.alpha!r} must be between 0 and 0.5")
+        for name in ("latency", "error_rate", "traffic_drop", "saturation", "restarts", "log_surge"):
+            warn, fail = getattr(self, f"{name}_warn"), getattr(self, f"{name}_fail")
+            _positive(where, f"release.{name}_warn", warn)
+            if fail < warn:
+                raise ConfigError(f"{where}: release.{name}_fail = {fail!r} must be >= release.{name}_warn = {warn!r}")
+        for name in ("traffic_drop_warn", "traffic_drop_fail"):
+            if getattr(self, name) >= 1.0:
+                raise ConfigError(f"{where}: release.{name} = {getattr(self, name)!r} must be below 1 (a share)")
+        if self.latency_min_ms < 0:
+            raise ConfigError(f"{where}: release.latency_min_ms = {self.latency_min_ms!r} must be >= 0")
+        _positive(where, "release.error_rate_min_ratio", self.error_rate_min_ratio)
+        _positive(where, "release.log_min_lines", self.log_min_lines)
+        _positive(where, "release.max_root_causes", self.max_root_causes)
+
+
+@dataclass
 class Settings:
     general: GeneralSettings = field(default_factory=GeneralSettings)
     diagnose: DiagnoseSettings = field(default_factory=DiagnoseSettings)
@@ -295,6 +351,7 @@ class Settings:
     evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
     prompts: PromptsSettings = field(default_factory=PromptsSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
+    release: ReleaseSettings = field(default_factory=ReleaseSettings)
     source_file: str | None = None  # which file the settings came from, if any
     otel_env: dict[str, str] = field(default_factory=dict)   # the OTEL_* environment variables (tracing exporters)
 
@@ -445,3 +502,11 @@ def load_settings(
     for section in section_names():
         getattr(settings, section).validate(where)
     return settings
+
+
+def step_summary_path(settings: Settings, env: Mapping[str, str] | None = None) -> Path | None:
+    """Where the post-release report's Markdown is appended: [release] step_summary, else
+    $GITHUB_STEP_SUMMARY (GitHub Actions sets it for every step); None when neither is set."""
+    env = os.environ if env is None else env
+    path = settings.release.step_summary or env.get("GITHUB_STEP_SUMMARY", "")
+    return Path(path).expanduser() if path else None

@@ -92,6 +92,7 @@ _OPTIONAL = [
     ("snapshot", "snapshot_command", "snapshot", ""),
     ("runs", "group", "runs", "Run history: list, show and diff recorded diagnoses."),
     ("runs", "feedback_command", "feedback", ""),
+    ("report", "report_command", "report", ""),
 ]
 
 _register()
@@ -110,6 +111,9 @@ def main() -> None:
         sys.exit(130)
     except click.exceptions.ClickException as exc:  # usage errors: bad flag values etc.
         exc.show()
+        sys.exit(2)
+    except getattr(typer, "TyperException", click.exceptions.ClickException) as exc:  # newer typer: its own usage errors
+        exc.show() if hasattr(exc, "show") else typer.echo(f"error: {exc.format_message()}", err=True)
         sys.exit(2)
     except BadInputError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -3,6 +3,8 @@
     aiops simulate --list
     aiops simulate --scenario memory_leak --seed 7 --out out/leak [--topology trainticket] [--compress]
     aiops simulate --corpus out/corpus --cases 60 --seed 1 [--compress]
+    aiops simulate --release clean|regression --seed 3 --out out/rel [--regression latency] [--history-days 1]
+    aiops simulate --releases out/releases --clean 50 --regressions 20 --seed 1
 
 Bundle paths go to standard output (one a line); progress goes to standard error.
 """
@@ -35,10 +37,27 @@ def simulate_command(
                                           "miss traces or logs)."),
     force: bool = typer.Option(False, "--force", help="Replace a non-empty --out/--corpus directory."),
     list_scenarios: bool = typer.Option(False, "--list", help="List scenarios with a one-line description and exit."),
+    release: Optional[str] = typer.Option(None, "--release", help="Simulate a release instead of an incident: clean "
+                                                                  "or regression (with --out)."),
+    regression: Optional[str] = typer.Option(None, "--regression", help="The regression a release brings: latency, "
+                                                                        "errors, crash_loop, error_log or cpu "
+                                                                        "(default: seeded)."),
+    history_days: int = typer.Option(1, "--history-days", help="Releases: previous days whose same hours the bundle "
+                                                               "also holds (0-7)."),
+    releases: Optional[Path] = typer.Option(None, "--releases", help="Directory for many releases "
+                                                                     "(release-NNN bundles and index.jsonl)."),
+    clean: int = typer.Option(0, "--clean", help="With --releases: number of clean releases."),
+    regressions: int = typer.Option(0, "--regressions", help="With --releases: number of releases with a regression."),
 ) -> None:
-    """Simulate incidents on a microservice topology and write them as incident bundles."""
+    """Simulate incidents (or releases) on a microservice topology and write them as bundles."""
     from aiops import simulator
 
+    if release is not None or releases is not None:
+        _releases(release, regression, history_days, releases, clean, regressions, seed, out, topology, compress,
+                  force, scenario, corpus)
+        return
+    if regression is not None:
+        raise BadInputError("--regression goes with --release regression")
     if list_scenarios:
         width = max(len(n) for n in simulator.SCENARIOS)
         for name in simulator.SCENARIOS:
@@ -66,3 +85,28 @@ def simulate_command(
     path = simulator.generate_bundle(scenario, seed, out, topology=topology, compress=compress, force=force,
                                      full_signals=all_signals, target=target, severity=severity)
     typer.echo(str(path))
+
+
+def _releases(release: str | None, regression: str | None, history_days: int, releases: Path | None, clean: int,
+              regressions: int, seed: int, out: Path | None, topology: str, compress: bool, force: bool,
+              scenario: str | None, corpus: Path | None) -> None:
+    from aiops.simulator.release import generate_release_bundle, generate_release_corpus
+
+    if scenario is not None or corpus is not None:
+        raise BadInputError("--release/--releases simulate releases: drop --scenario/--corpus")
+    if releases is not None:
+        if release is not None or out is not None or regression is not None:
+            raise BadInputError("--releases DIR writes many releases: drop --release/--out/--regression "
+                                "(use --clean N --regressions M)")
+
+        def progress(done: int, total: int, name: str) -> None:
+            typer.echo(f"[{done}/{total}] {name}", err=True)
+
+        for path in generate_release_corpus(releases, clean, regressions, seed, history_days=history_days,
+                                            force=force, compress=compress, progress=progress):
+            typer.echo(str(path))
+        return
+    if out is None:
+        raise BadInputError("--release needs --out DIR")
+    typer.echo(str(generate_release_bundle(release, seed, out, topology=topology, regression=regression,
+                                           history_days=history_days, force=force, compress=compress)))

@@ -13,6 +13,12 @@ from pathlib import Path
 from aiops.errors import BadInputError, WriteError
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write to a temp file beside `path`, fsync, then rename over it."""
     path = Path(path)
@@ -25,6 +31,7 @@ def write_atomic(path: Path, text: str) -> None:
         raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())    # mkstemp makes 0600; a report reads like any new file
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())

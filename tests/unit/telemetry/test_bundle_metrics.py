@@ -49,9 +49,10 @@ def test_csv_service_is_derived_from_pod_when_absent(make_bundle):
         timestamp,metric,value,pod
         {T0},cpu,1,ts-contacts-service-866bd68c97-xcqfx
         {T0},cpu,1,redis-0
+        {T0},cpu,1,catalog-sync-28797840-dsc27
         """})
     got = rows(load_bundle(bundle), "SELECT service, pod, labels FROM metrics ORDER BY service")
-    assert got == [("redis", "redis-0", "{}"),
+    assert got == [("catalog-sync", "catalog-sync-28797840-dsc27", "{}"), ("redis", "redis-0", "{}"),
                    ("ts-contacts-service", "ts-contacts-service-866bd68c97-xcqfx", "{}")]
 
 
