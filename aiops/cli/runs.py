@@ -49,16 +49,29 @@ def list_command(
     if not runs:
         typer.echo(f"no runs recorded yet (history: {history.path})")
         return
+    console = Console()
+    narrow = console.width < 120             # on a narrow terminal: drop the least asked-for columns
+    cols = ["run", "started", "state", "incident", "reasoner", "prompts", "top cause", "s", "tokens", "verdict"]
+    if narrow:
+        cols = [c for c in cols if c not in ("reasoner", "prompts", "tokens")]
+    if not any((r["feedback"] or {}).get("verdict") for r in runs):
+        cols.remove("verdict")
+    fixed = {"run": 12, "started": 11 if narrow else 16, "state": 7, "s": 4}
     table = Table(title=f"runs ({history.path})")
-    for col in ("run", "started", "state", "incident", "reasoner", "prompts", "top cause", "s", "tokens", "verdict"):
-        table.add_column(col, overflow="fold", no_wrap=col in ("run", "started", "state"))
+    for col in cols:
+        # one line a run but for the incident, which wraps (rich cannot shrink no-wrap columns)
+        table.add_column(col, no_wrap=col != "incident", overflow="fold" if col == "incident" else "ellipsis",
+                         min_width=fixed.get(col))
     for r in runs:
         verdict = (r["feedback"] or {}).get("verdict", "")
         top = f"{r['top_service']} ({r['top_confidence']:.0%})" if r.get("top_service") else "-"
-        table.add_row(r["run_id"], _when(r["started_at"], seconds=False), r["state"], r["incident_title"], r["reasoner"],
-                      _prompts(r["prompt_versions"]), top, f"{r['duration_s']:.1f}",
-                      str((r["prompt_tokens"] or 0) + (r["completion_tokens"] or 0)), verdict)
-    Console().print(table)
+        started = _when(r["started_at"], seconds=False)
+        cells = {"run": r["run_id"], "started": started[5:] if narrow else started, "state": r["state"],
+                 "incident": r["incident_title"], "reasoner": r["reasoner"], "prompts": _prompts(r["prompt_versions"]),
+                 "top cause": top, "s": f"{r['duration_s']:.1f}",
+                 "tokens": str((r["prompt_tokens"] or 0) + (r["completion_tokens"] or 0)), "verdict": verdict}
+        table.add_row(*(cells[c] for c in cols))
+    console.print(table)
 
 
 @app.command("show")

@@ -111,13 +111,15 @@ class RunRecord:
                                               "duration_s": time.time() - started}
 
 
-def _write(history: RunHistory, row: dict[str, Any]) -> str:
-    """'' when written, else the note that says why not."""
+def _write(history: RunHistory, row: dict[str, Any], started: bool = False) -> str:
+    """'' when written, else the note that says why not (`started`: the run's start is recorded)."""
     try:
         history.write("runs", row)
         return ""
     except Exception as exc:  # noqa: BLE001 - the history never fails a diagnosis
-        return f"run history: this run was not recorded ({history.wal_path}: {getattr(exc, 'strerror', None) or exc})"
+        what = "the answer of this run was not recorded (the history shows the run unfinished)" if started \
+            else "this run was not recorded"
+        return f"run history: {what} ({history.wal_path}: {getattr(exc, 'strerror', None) or exc})"
 
 
 def recorded(events: Iterator[Event], history: RunHistory | None, *, bundle: str | os.PathLike[str] | None = None
@@ -135,7 +137,7 @@ def recorded(events: Iterator[Event], history: RunHistory | None, *, bundle: str
                 note = _write(history, rec.row)
             elif isinstance(event, Answer):
                 d = event.diagnosis
-                note = _write(history, rec.finished(d)) or note
+                note = _write(history, rec.finished(d), started=not note)   # the end record is the whole run
                 if note:
                     event = Answer(dataclasses.replace(d, notes=d.notes + (note,)))
                 else:

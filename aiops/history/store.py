@@ -11,6 +11,7 @@ a run whose process died shows as running, and as "crashed" once its process is 
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -98,7 +99,12 @@ class RunHistory:
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":
                 line = "\n" + line          # a torn line from a killed writer stays on its own
-            os.write(fd, line.encode("utf-8"))
+            rest = memoryview(line.encode("utf-8"))
+            while rest:                     # a short write is followed by the real error (EFBIG, ENOSPC)
+                written = os.write(fd, rest)
+                if written == 0:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                rest = rest[written:]
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -8,6 +8,7 @@ kb_meta grows with every commit, so readers know when their in-memory index is s
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -86,6 +87,30 @@ class ChunkRecord:
     n_terms: int
 
 
+def _create(path: Path) -> None:
+    """Create a new store whole or not at all: built beside `path` and linked into place, so a
+    full disk or a kill mid-creation never leaves a torn file that every later run trips on."""
+    tmp = path.with_name(f".{path.name}.creating-{os.getpid()}")
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            for statement in _SCHEMA:
+                con.execute(statement)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass                          # another process created it meanwhile: use theirs
+    except (duckdb.Error, OSError) as exc:
+        text = (getattr(exc, "strerror", None) or str(exc)).splitlines()[0]
+        raise BadInputError(f"knowledge base {path}: cannot create: {text}") from None
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+
+
 class KbStore:
     """Thin typed access to the DuckDB file; `path=None` keeps everything in memory."""
 
@@ -98,6 +123,8 @@ class KbStore:
             except OSError as exc:
                 raise BadInputError(f"knowledge base {path}: cannot create its directory: {exc.strerror}") from None
             target = str(path)
+            if not path.exists():
+                _create(path)
         try:
             self._con = duckdb.connect(target)
         except duckdb.IOException as exc:

@@ -192,6 +192,32 @@ def test_a_full_disk_while_writing_a_report_keeps_the_old_one(tmp_path):
     assert sorted(p.name for p in out.parent.iterdir()) == ["report.json"]      # no temp file left behind
 
 
+def test_a_full_disk_on_a_first_run_is_noted_and_the_next_run_finds_history_and_kb_whole(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIOPS_")}
+    env.update(HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"))
+    cmd = [sys.executable, "-m", "aiops", "diagnose", "--demo", "--format", "json", "-q"]
+    # 8000 bytes: the run's start record fits, its end record (plan, evidence, answer) does not
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, timeout=300,
+                          preexec_fn=_limited(8000))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    d = json.loads(proc.stdout)
+    assert d["root_causes"][0]["service"] == "inventory"
+    note = next(n for n in d["notes"] if n.startswith("run history:"))
+    assert "answer of this run was not recorded" in note and "File too large" in note
+    assert any(n.startswith("knowledge base unavailable") and "cannot create" in n for n in d["notes"])
+    from aiops.history import RunHistory
+
+    history = RunHistory(tmp_path / "data" / "aiops" / "runs.duckdb")
+    assert [r["run_id"] for r in history.runs()] == [d["run_id"]]       # the start record; the torn end skipped
+    again = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+    notes = json.loads(again.stdout)["notes"]
+    assert again.returncode == 0 and not any(n.startswith(("run history:", "knowledge base")) for n in notes), notes
+    left = sorted(p.name for p in (tmp_path / "data" / "aiops").iterdir())
+    assert "kb.duckdb" in left and not [n for n in left if "creating" in n], left   # no half-built store left over
+    runs = {r["run_id"]: r for r in history.runs()}
+    assert runs[json.loads(again.stdout)["run_id"]]["status"] == "ok" and len(runs) == 2
+
+
 LEDGER_RUN = textwrap.dedent("""\
     import json, sys
     from aiops.agent.loop import run_investigation

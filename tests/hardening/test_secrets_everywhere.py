@@ -5,7 +5,7 @@ log line. A scripted model reads all of it back through the tools, answers, and 
 follow-up question with a check.
 
 No secret — nor any 16-character piece of one — may appear in: an outgoing model request,
-any span attribute or event of any span (the gateway's; a run's own once runs are traced),
+any span attribute or event of any span (the gateway's and the run's own),
 the gateway ledger, the response cache, or a report in any format (JSON, Markdown, text,
 HTML). The positive control: the gateway did see (and replace) every shape.
 """
@@ -136,6 +136,8 @@ def test_planted_secrets_reach_no_model_span_ledger_cache_or_report(leaky_run, a
     # every span of the run: names, attributes, events (the redacted prompt is on the gateway's)
     spans = all_spans.get_finished_spans()
     assert any(s.attributes.get("aiops.prompt.redacted") for s in spans)
+    names = {s.name for s in spans}
+    assert "invoke_agent aiops" in names and any(n.startswith("execute_tool ") for n in names)   # the run's own
     for span in spans:
         blob = span.name + json.dumps(dict(span.attributes or {}), default=str) + json.dumps(
             [(e.name, dict(e.attributes or {})) for e in span.events], default=str)
