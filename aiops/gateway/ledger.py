@@ -10,7 +10,6 @@ for the next one. Every reader sees DuckDB rows plus the rows still waiting.
 from __future__ import annotations
 
 import dataclasses
-import errno
 import fcntl
 import json
 import os
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from aiops import journal
 from aiops.gateway.errors import LedgerBusy, LedgerUnavailable
 
 # Outcomes of attempts that reached a provider (they count against requests/min).
@@ -83,30 +83,11 @@ class Ledger:
     def record(self, row: LedgerRow) -> None:
         """Append one row durably (fsync) before returning; LedgerUnavailable when it cannot
         be written (disk full, read-only): a half-written line is skipped by every reader."""
-        line = json.dumps(dataclasses.asdict(row), separators=(",", ":")) + "\n"
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.wal_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+            journal.append(self.wal_path, dataclasses.asdict(row))
         except OSError as exc:
             raise LedgerUnavailable(f"{self.wal_path}: cannot write the ledger ({exc.strerror or exc}); "
                                     "no model call is made without a ledger record") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                line = "\n" + line          # a torn line from a killed writer stays on its own
-            rest = memoryview(line.encode("utf-8"))
-            while rest:                     # a short write is followed by the real error (EFBIG, ENOSPC)
-                written = os.write(fd, rest)
-                if written == 0:
-                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-                rest = rest[written:]
-            os.fsync(fd)
-        except OSError as exc:
-            raise LedgerUnavailable(f"{self.wal_path}: cannot write the ledger ({exc.strerror or exc}); "
-                                    "no model call is made without a ledger record") from None
-        finally:
-            os.close(fd)                    # releases the lock
 
     def ensure_writable(self) -> None:
         """LedgerUnavailable unless a row could be appended now (checked before each call is
@@ -259,27 +240,12 @@ class Ledger:
 
     @contextmanager
     def _wal_lock(self, mode: int) -> Iterator[int]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.wal_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, mode)
+        with journal.locked(self.wal_path, mode) as fd:
             yield fd
-        finally:
-            os.close(fd)
 
 
 def _parse_wal(fd: int) -> list[dict[str, Any]]:
-    size = os.fstat(fd).st_size
-    data = os.pread(fd, size, 0).decode("utf-8", errors="replace") if size else ""
-    rows = []
-    for line in data.splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue                      # a line torn by a kill mid-write: that call never returned
-        if isinstance(row, dict) and set(COLUMNS) <= set(row):
-            rows.append(row)
-    return rows
+    return journal.records(fd, lambda row: set(COLUMNS) <= set(row))
 
 
 def _first_line(exc: BaseException) -> str:

@@ -11,7 +11,6 @@ a run whose process died shows as running, and as "crashed" once its process is 
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import json
 import os
@@ -21,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from aiops import journal
 from aiops.config import Settings
 from aiops.errors import AiopsError, BadInputError
 
@@ -91,23 +91,7 @@ class RunHistory:
         for name in JSON_FIELDS:
             if name in record and not isinstance(record[name], str):
                 record[name] = json.dumps(record[name], ensure_ascii=False, default=str)
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.wal_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                line = "\n" + line          # a torn line from a killed writer stays on its own
-            rest = memoryview(line.encode("utf-8"))
-            while rest:                     # a short write is followed by the real error (EFBIG, ENOSPC)
-                written = os.write(fd, rest)
-                if written == 0:
-                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-                rest = rest[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        journal.append(self.wal_path, record)
 
     def maybe_fold(self) -> None:
         try:
@@ -237,13 +221,8 @@ class RunHistory:
 
     @contextmanager
     def _wal_lock(self, mode: int) -> Iterator[int]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.wal_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, mode)
+        with journal.locked(self.wal_path, mode) as fd:
             yield fd
-        finally:
-            os.close(fd)
 
 
 def run_state(row: dict[str, Any]) -> str:
@@ -266,14 +245,4 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse_wal(fd: int) -> list[dict[str, Any]]:
-    size = os.fstat(fd).st_size
-    data = os.pread(fd, size, 0).decode("utf-8", errors="replace") if size else ""
-    records = []
-    for line in data.splitlines():
-        try:
-            r = json.loads(line)
-        except json.JSONDecodeError:
-            continue                      # torn by a kill mid-write: that write never returned
-        if isinstance(r, dict) and r.get("table") in _TABLES and set(_TABLES[r["table"]][0]) <= set(r):
-            records.append(r)
-    return records
+    return journal.records(fd, lambda r: r.get("table") in _TABLES and set(_TABLES[r["table"]][0]) <= set(r))
