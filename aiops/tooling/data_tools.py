@@ -15,6 +15,7 @@ import numpy as np
 from aiops.domain import Finding
 from aiops.timeutil import parse_duration, to_rfc3339
 from aiops.tooling.base import FunctionTool, ToolContext, ToolResult, ToolSpec
+from aiops.tooling.datastores import metrics_datastores
 from aiops.tooling.registry import ToolRegistry
 
 _STR = {"type": "string", "maxLength": 200}
@@ -289,6 +290,10 @@ def register_data_tools(registry: ToolRegistry) -> None:
                   "its self time with the time spent in each callee; a caller whose self time tracks a callee's "
                   "duration only waits on that callee.",
                   _obj(("service",), service=_STR, limit=limit | {"default": 6}), "traces"), traces_explain),
+        (ToolSpec("metrics.datastores", "Is a slow client waiting on a database, cache or broker? Lists the "
+                  "datastores in the data (by their exporters' metrics) and which got into trouble of their own "
+                  "no later than the client did; those become inferred dependencies of the client.",
+                  _obj(("service",), service=_STR, limit=limit | {"default": 8}), "metrics"), metrics_datastores),
         (ToolSpec("events.list", "Change and cluster events (deploys, config changes, restarts, Kubernetes "
                   "events) from an hour before the window to its end, optionally for one service or kinds.",
                   _obj(service=_STR, kinds={"type": "array", "items": _STR, "maxItems": 10}, limit=limit | {"default": 30}),

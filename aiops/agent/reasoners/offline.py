@@ -97,6 +97,8 @@ class OfflineReasoner:
             if traced and any(f.kind == "trace" and f.service == service and "own" in f.tags for f in state.findings):
                 wanted.append(("traces.explain", {"service": service}, "traces",
                                f"is {service}'s own latency its own, or time waiting on a callee?"))
+            wanted.append(("metrics.datastores", {"service": service}, "metrics",
+                           f"is {service} waiting on a database, cache or broker that got into trouble first?"))
             pb = state.playbooks.get(service)
             cand = ranked.get(service)
             signals = strongest_signals(cand.findings if cand else [])
