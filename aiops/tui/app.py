@@ -16,7 +16,6 @@ from typing import Iterable
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
@@ -27,6 +26,7 @@ from aiops.tui.command_line import COMMANDS, CommandError, parse_command, parse_
 from aiops.tui.evidence import EvidenceTarget, merged_findings, onset_of
 from aiops.tui.evidence.logs import LogTemplateCache
 from aiops.tui.export import FORMATS, default_path, export_report, parse_format
+from aiops.tui.messages import Catalog, RunEnded, RunEvent, RunFailed
 from aiops.tui.plot import clock
 from aiops.tui.pump import EVENT, FAILED, EventPump
 from aiops.tui.run_state import RankedView, RunState
@@ -49,32 +49,6 @@ def theme_names() -> list[str]:
 
 FLUSH_S = 0.05          # redraw the live view at most 20 times a second
 CANCEL_CHECK_S = 0.1    # how often the worker looks for a cancellation while the source is busy
-
-
-class RunEvent(Message):
-    def __init__(self, generation: int, event: object) -> None:
-        super().__init__()
-        self.generation, self.event = generation, event
-
-
-class RunFailed(Message):
-    def __init__(self, generation: int, reason: str) -> None:
-        super().__init__()
-        self.generation, self.reason = generation, reason
-
-
-class RunEnded(Message):
-    def __init__(self, generation: int) -> None:
-        super().__init__()
-        self.generation = generation
-
-
-class Catalog(Message):
-    """Services and metric names in the store, for the palette and completion."""
-
-    def __init__(self, services: list[str], metrics: list[str]) -> None:
-        super().__init__()
-        self.services, self.metrics = services, metrics
 
 
 class AiopsApp(App):
