@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
 from aiops.agent.evidence import Investigation, StepResult
 from aiops.analytics.gaps import scan_gaps
+from aiops.analytics.histograms import derive_latency
 from aiops.analytics.pooling import pod_means
 from aiops.analytics.shift import scan_shifts
 from aiops.analytics.signals import SYMPTOM_CLASSES, signal_class
 from aiops.domain import Finding
-from aiops.telemetry.grids import SeriesKey
+from aiops.telemetry.grids import MetricGrid, SeriesKey
 from aiops.timeutil import to_rfc3339
 
 MIN_SCORE = 0.05         # weaker series are not evidence
@@ -44,9 +46,23 @@ def _ratio(after: float, before: float) -> float:
     return math.inf if after > 0 else 1.0
 
 
+def with_derived_latency(grid: MetricGrid) -> MetricGrid:
+    """The grid with histogram buckets and duration sums replaced by the quantile and mean
+    series they encode (aiops.analytics.histograms)."""
+    derived, replaced = derive_latency(grid.keys, grid.values, grid.is_rate)
+    if not derived:
+        return grid
+    keep = ~replaced
+    keys = [k for k, kept in zip(grid.keys, keep) if kept] + \
+        [SeriesKey(d.metric, d.service, d.pod, d.labels) for d in derived]
+    values = np.vstack([grid.values[keep]] + [d.values[None, :] for d in derived])
+    is_rate = np.concatenate([grid.is_rate[keep], np.zeros(len(derived), dtype=bool)])
+    return replace(grid, keys=keys, values=values, is_rate=is_rate)
+
+
 def metric_findings(inv: Investigation) -> StepResult:
     w = inv.incident.window
-    grid = inv.store.metric_grid(w.start, w.end, grid_step(w.seconds), counter_rates=True)
+    grid = with_derived_latency(inv.store.metric_grid(w.start, w.end, grid_step(w.seconds), counter_rates=True))
     if len(grid) == 0:
         return StepResult("no_data", "no metric samples in the window")
     # Each pod's series, and per service the mean over its pods (continuous across rollouts).
