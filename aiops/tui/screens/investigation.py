@@ -62,7 +62,9 @@ class InvestigationScreen(Screen):
             self.query_one(HypothesisDetail).show(table.selected, state)
 
     def set_status(self, text: object) -> None:
-        self.query_one("#status", Static).update(text)
+        # the status timer can fire while the app tears the screen down: no widget, no update
+        for status in self.query("#status").results(Static):
+            status.update(text)
 
     def set_suggestions(self, words: list[str]) -> None:
         self.query_one("#command", Input).suggester = SuggestFromList(words, case_sensitive=False)
