@@ -65,6 +65,20 @@ def histogram_quantile(q: float, bounds: np.ndarray, cumulative: np.ndarray) -> 
     return np.where((total > 0) & ~gaps, value, np.nan)
 
 
+def source_metrics(names) -> list[str]:  # noqa: ANN001
+    """The stored metric names behind `names`, derived ones (`<x>:p99`, `<x>:mean`) included."""
+    out: set[str] = set()
+    for name in names:
+        base, sep, what = name.rpartition(":")
+        if sep and what == "mean":
+            out |= {f"{base}_sum", f"{base}_count"}
+        elif sep and what.startswith("p"):
+            out.add(f"{base}_bucket")
+        else:
+            out.add(name)
+    return sorted(out)
+
+
 def derive_latency(keys, values: np.ndarray, is_rate: np.ndarray) -> tuple[list[Derived], np.ndarray]:  # noqa: ANN001
     """Quantile and mean series from histogram/summary parts among `keys` (SeriesKey-like:
     metric, service, pod, labels; rows of per-second rates where `is_rate`), and a mask of

@@ -8,10 +8,12 @@ buckets fine enough for a terminal, with the finding's onset to mark.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from aiops.agent.metric_evidence import with_derived_latency
+from aiops.analytics.histograms import source_metrics
 from aiops.domain import Finding, TimeWindow
 
 TARGET_POINTS = 240
@@ -68,9 +70,11 @@ def metric_charts(store: object, window: TimeWindow, findings: list[Finding], li
             break
     if not wanted:
         return []
-    grid = store.metric_grid(window.start, window.end, grid_step(window),
-                             metrics=sorted({m for m, _ in wanted}),
+    names = sorted({m for m, _ in wanted})
+    grid = store.metric_grid(window.start, window.end, grid_step(window), metrics=source_metrics(names),
                              services=sorted({dict(ls).get("service", "") for _, ls in wanted}), counter_rates=True)
+    if source_metrics(names) != names:      # quantiles / means the scan derived from histograms
+        grid = with_derived_latency(grid)
     charts = []
     for (metric, labels), f in wanted.items():
         want = dict(labels)
@@ -99,8 +103,13 @@ def _mean_chart(grid: object, rows: list[int], service: str, summary: str, onset
 def metric_series(store: object, window: TimeWindow, metric: str, service: str | None = None,
                   onset: float | None = None, limit: int = 12) -> tuple[list[SeriesChart], int]:
     """Every series of `metric` (of one service if given), most varying first: (charts, total)."""
-    grid = store.metric_grid(window.start, window.end, grid_step(window), metrics=[metric],
+    names = source_metrics([metric])
+    grid = store.metric_grid(window.start, window.end, grid_step(window), metrics=names,
                              services=None if service is None else [service], counter_rates=True)
+    if names != [metric]:                   # a quantile / mean derived from a histogram
+        grid = with_derived_latency(grid)
+        keep = [i for i, k in enumerate(grid.keys) if k.metric == metric]
+        grid = replace(grid, keys=[grid.keys[i] for i in keep], values=grid.values[keep], is_rate=grid.is_rate[keep])
     if len(grid) == 0:
         return [], 0
     with np.errstate(all="ignore"):

@@ -81,3 +81,20 @@ def test_a_slow_service_seen_only_through_histograms_ranks_first(tmp_path):
     assert top.service == "payment", [(r.service, r.confidence) for r in answer.diagnosis.root_causes]
     assert any("http_server_duration_seconds:p" in e.summary or "http_server_duration_seconds:mean" in e.summary
                for e in top.evidence), [e.summary for e in top.evidence]
+
+
+def test_the_tui_charts_a_derived_quantile(tmp_path):
+    from aiops.telemetry.bundle import load_bundle
+    from aiops.tui.evidence.metrics import metric_series
+
+    _write_bundle(tmp_path, np.random.default_rng(7))
+    loaded = load_bundle(tmp_path)
+    try:
+        charts, total = metric_series(loaded.store, loaded.incident.window, "http_server_duration_seconds:p99",
+                                      "payment")
+    finally:
+        loaded.store.close()
+    assert total == 1 and charts[0].pod.startswith("payment-")
+    ts, values, onset = charts[0].timestamps, charts[0].values, loaded.incident.started_at
+    before, after = values[ts < onset - 60], values[ts > onset + 60]
+    assert np.nanmedian(after) > 3 * np.nanmedian(before)           # +250 ms on ~30 ms
