@@ -32,7 +32,8 @@ class Derived:
     values: np.ndarray                           # [T]
 
 
-def _le(value: str) -> float | None:
+def parse_le(value: str) -> float | None:
+    """A bucket's `le` label as a bound (`+Inf` included), None when it is not a number."""
     try:
         bound = float(value)
     except ValueError:
@@ -93,7 +94,7 @@ def derive_latency(keys, values: np.ndarray, is_rate: np.ndarray) -> tuple[list[
             continue
         m = _BUCKET.match(k.metric)
         if m:
-            le = next((_le(v) for n, v in k.labels if n == "le"), None)
+            le = next((parse_le(v) for n, v in k.labels if n == "le"), None)
             if le is not None:
                 rest = tuple((n, v) for n, v in k.labels if n != "le")
                 buckets.setdefault((m.group(1), k.service, k.pod, rest), []).append((le, i))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from aiops.analytics.histograms import histogram_quantile, parse_le
 from aiops.analytics.signals import signal_class
 from aiops.release.model import ReleaseWindows
 
@@ -139,6 +140,7 @@ def _pick_metric(candidates: dict[str, list], role: str) -> str:
 
 
 _COUNTER_NAME = re.compile(r"(_total|_count|_sum|_bucket)$")
+_BUCKET = re.compile(r"^(.*)_bucket$")
 _RATE_ROLES = ("errors", "traffic", "latency_sum", "latency_count", "cpu")
 
 
@@ -150,10 +152,17 @@ def _series_by_role(rates, raw, services: set[str] | None) -> dict[tuple[str, st
     never read as a counter."""
     raw_row = {key: i for i, key in enumerate(raw.keys)}
     found: dict[tuple[str, str], dict[str, list[np.ndarray]]] = {}
+    buckets: dict[tuple[str, str], dict[float, list[np.ndarray]]] = {}
     for i, key in enumerate(rates.keys):
         if services is not None and key.service not in services:
             continue
         lowered = key.metric.lower()
+        bucket = _BUCKET.match(key.metric)
+        if bucket and rates.is_rate[i] and signal_class(bucket.group(1)) == "latency":
+            le = parse_le(dict(key.labels).get("le", ""))
+            if le is not None:   # summed over pods and other labels, as `sum by (le)` would
+                buckets.setdefault((key.service, bucket.group(1)), {}).setdefault(le, []).append(rates.values[i])
+            continue
         gauge_name = bool(_PERSEC.search(lowered) or _RATIO.search(lowered))   # rps, ratio, percent: a gauge
         counter = bool(_COUNTER_NAME.search(lowered)) or (bool(rates.is_rate[i]) and not gauge_name)
         role = _role(key.metric, dict(key.labels), counter)
@@ -172,6 +181,15 @@ def _series_by_role(rates, raw, services: set[str] | None) -> dict[tuple[str, st
         how = "sum" if role in ("traffic", "errors", "latency_sum", "latency_count") else "mean"
         scale = 1.0 if role in ("traffic", "errors", "latency_count") else _scale_of(metric)   # counts have no unit
         out[(service, role)] = (metric, _aggregate(np.array(by_metric[metric]), how) * scale)
+    for (service, base), by_le in sorted(buckets.items()):
+        if len(by_le) < 2:
+            continue
+        bounds = np.array(sorted(by_le))
+        cumulative = np.array([_aggregate(np.array(by_le[b]), "sum") for b in bounds])
+        for q in (50, 90, 99):
+            if (service, f"latency_p{q}") not in out:     # a percentile the service exports itself wins
+                out[(service, f"latency_p{q}")] = (f"histogram_quantile(0.{q}, {base}_bucket)",
+                                                  histogram_quantile(q / 100, bounds, cumulative) * _scale_of(base))
     return out
 
 

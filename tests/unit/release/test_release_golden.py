@@ -69,3 +69,26 @@ def test_previous_days_are_aligned_to_the_release_day(tmp_path):
     (s,) = golden_signals(store, ReleaseWindows(T, 3600, 900, 1), history_days=[1])
     (before, after), = s.history_pairs()
     assert np.nanmedian(before) == pytest.approx(5.0) and np.nanmedian(after) == pytest.approx(20.0)
+
+
+def test_a_histogram_gives_service_percentiles_summed_over_pods(tmp_path):
+    # two pods, buckets in ms: before the deploy 80 % of requests under 25 ms, after it 80 % under 100 ms
+    bounds = ("10", "25", "50", "100", "250", "+Inf")
+    before = (0.3, 0.8, 0.9, 0.95, 1.0, 1.0)
+    after = (0.1, 0.2, 0.5, 0.8, 1.0, 1.0)
+    lines = ["timestamp,metric,value,service,pod,le"]
+    for pod in ("api-7d4f9c8b6d-abcde", "api-7d4f9c8b6d-fghjk"):
+        total = np.zeros(len(bounds))
+        for ts in np.arange(T - 3600, T + 900, 15.0):
+            total += 150 * np.array(after if ts >= T else before)       # 10 req/s per pod, cumulative counters
+            lines += [f"{ts},http_request_duration_milliseconds_bucket,{c},api,{pod},{le}"
+                      for le, c in zip(bounds, total)]
+    (tmp_path / "incident.toml").write_text('title = "release"\n')
+    (tmp_path / "metrics.csv").write_text("\n".join(lines) + "\n")
+    store = load_bundle(tmp_path).store
+    found = {s.signal: s for s in golden_signals(store, ReleaseWindows(T, 3600, 900))}
+    assert {"latency_p50", "latency_p90", "latency_p99"} <= set(found)
+    p90 = found["latency_p90"]
+    assert p90.source == "histogram_quantile(0.90, http_request_duration_milliseconds_bucket)"
+    assert float(np.nanmedian(p90.before)) == pytest.approx(0.025 + 0.025 * (0.9 - 0.8) / 0.1, rel=0.05)   # 50 ms
+    assert float(np.nanmedian(p90.after)) == pytest.approx(0.1 + 0.15 * (0.9 - 0.8) / 0.2, rel=0.05)       # 175 ms
