@@ -21,6 +21,7 @@ import numpy as np
 QUANTILES = (0.5, 0.99)
 _BUCKET = re.compile(r"^(.*)_bucket$")
 _SUM_COUNT = re.compile(r"^(.*)_(sum|count)$")
+_QUANTILE_NAME = re.compile(r"p\d+(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def source_metrics(names) -> list[str]:  # noqa: ANN001
         base, sep, what = name.rpartition(":")
         if sep and what == "mean":
             out |= {f"{base}_sum", f"{base}_count"}
-        elif sep and what.startswith("p"):
+        elif sep and _QUANTILE_NAME.fullmatch(what):
             out.add(f"{base}_bucket")
         else:
             out.add(name)

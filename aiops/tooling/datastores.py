@@ -27,7 +27,6 @@ EXPORTERS = {
 }
 _PREFIX_RE = "^(" + "|".join(sorted(EXPORTERS)) + ")_"
 TROUBLE = 0.3          # a finding this strong is trouble worth dating
-ONSET_TOLERANCE_S = 60.0
 LEAD_S = 600.0         # a datastore's trouble may start up to this long before its client notices
 _WAITING = {"latency", "pool"}
 _SERVING = {"latency", "traffic", "errors"}   # request metrics: the service answers requests itself
@@ -47,9 +46,9 @@ def _own_trouble(f: Finding) -> bool:
 
 
 def metrics_datastores(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
-    from aiops.analytics.weighing import class_of
-
+    from aiops.analytics.ranking import ONSET_TOLERANCE_S
     from aiops.analytics.signals import signal_class
+    from aiops.analytics.weighing import class_of
 
     client = args["service"]
     query = "SELECT DISTINCT service, metric FROM metrics"
