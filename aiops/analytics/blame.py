@@ -10,8 +10,9 @@ also anomalous, call-failure templates are inherited.
 
 Rules, in order: a line naming another known service is a call failure; resource
 exhaustion of the emitter (pool, memory, disk, threads) is its own; call-failure
-vocabulary (refused, timeouts, unavailable, rpc/HTTP client errors) is a call failure;
-anything else (exceptions, panics, assertion failures) is the emitter's own.
+vocabulary (refused, timeouts, unavailable, rpc/HTTP client errors) is a call failure, and
+so is an access log line (method, path, status: the request failed, not why); anything
+else (exceptions, panics, assertion failures) is the emitter's own.
 """
 
 from __future__ import annotations
@@ -33,6 +34,17 @@ _CALL_FAILURE = re.compile(
     r"broken pipe|upstream|downstream|rpc error|httpservererror|httpclienterror|bad gateway|gateway time|"
     r"circuit|econn|no route to host|no such host|name resolution|status(code)?\W{0,3}5\d\d|"
     r"\b50[234]\b|remote (end|host|server)|feign|retry|retries",
+    re.IGNORECASE,
+)
+
+
+# An access log: the server's record of a request it answered (method, path, status, time
+# taken). At error level it says the request failed, not why — a symptom, like an error
+# rate, whatever made it fail.
+_ACCESS_LOG = re.compile(
+    r"request (complete|completed|finished|served|handled)|http\.(resp|response)\.status|"
+    r"\bstatus(_?code)?=|\bhttp_status|\b(http\.req\.)?method=|\btook_ms=|"
+    r"\"(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) \S+ HTTP/",
     re.IGNORECASE,
 )
 
@@ -61,6 +73,6 @@ class ErrorOrigin:
             return "call"
         if _OWN_RESOURCE.search(text):
             return "own"
-        if _CALL_FAILURE.search(text):
+        if _CALL_FAILURE.search(text) or _ACCESS_LOG.search(text):
             return "call"
         return "own"

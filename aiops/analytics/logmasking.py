@@ -61,6 +61,9 @@ _MASK = re.compile("|".join(f"(?:{pattern})" for _, pattern in _RULES))
 # a token that is entirely one variable value (tried first: anchored, so much cheaper)
 _WHOLE_TOKEN = re.compile("|".join(f"(?:{pattern})" for name, pattern in _RULES if name != "kv_value"))
 _KV_TOKEN = re.compile(r"([\w.-]+=)(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s,;&)\]}\"'=]+)")
+# logfmt's level (`level=warning`) is a constant of the statement, not a value: kept
+_KV_LEVEL = re.compile(r"(?i)(?:level|lvl|severity|loglevel|log\.level)=([\"']?)"
+                       r"(?:trace|debug|dbg|info|notice|warn|warning|error|err|fatal|crit|critical|panic|alert|emerg)\1")
 
 
 def mask_line(line: str) -> str:
@@ -90,6 +93,8 @@ class TokenMasker:
             masked = token
         elif token.isdigit() or _WHOLE_TOKEN.fullmatch(token):
             return WILDCARD  # not memoised: whole-token values (timestamps, ids) rarely repeat
+        elif _KV_LEVEL.fullmatch(token):
+            masked = token
         elif (kv := _KV_TOKEN.fullmatch(token)) is not None:
             masked = kv.group(1) + WILDCARD
         else:

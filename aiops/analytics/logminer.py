@@ -47,6 +47,8 @@ _LEVEL_WORDS = frozenset(
 )
 _CALENDAR_WORDS = frozenset("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC MON TUE WED THU FRI SAT SUN".split())
 _MAX_HEADER = 6
+_HEADER_KEYS = ("time=", "ts=", "t=", "timestamp=", "@timestamp=", "date=", "datetime=")   # logfmt's header
+_LEVEL_KEYS = ("level=", "lvl=", "severity=", "loglevel=", "log.level=")
 
 
 def header_length(tokens: list[str]) -> int:
@@ -59,8 +61,11 @@ def header_length(tokens: list[str]) -> int:
     """
     h = 0
     for i, token in enumerate(tokens[:_MAX_HEADER]):
-        if token == WILDCARD:
+        key, eq, value = token.partition("=")
+        if token == WILDCARD or (eq and value == WILDCARD and token.lower().startswith(_HEADER_KEYS)):
             pass
+        elif eq and token.lower().startswith(_LEVEL_KEYS) and value.strip("\"'").upper() in _LEVEL_WORDS:
+            pass                  # logfmt `level=info`: a level word, kept as it is
         else:
             word = token.strip("[]():|").upper()
             if word in _CALENDAR_WORDS:

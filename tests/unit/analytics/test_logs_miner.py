@@ -85,6 +85,20 @@ def test_level_is_part_of_the_statement_and_timestamps_are_not() -> None:
     assert ids[0] == ids[1] != ids[2]
 
 
+def test_logfmt_header_and_level_work_like_a_plain_header() -> None:
+    # `time=` and `level=` are logfmt's header: two different statements that share only
+    # them and a masked value stay apart, the level keeps its word, and one statement merges
+    lines = [
+        'time="2024-08-01T22:28:32.116Z" level=warning msg="slow request: took 304ms"',
+        'time="2024-08-01T21:59:13.390Z" level=info msg="ShipOrder handled in 8.3ms"',
+        'time="2024-08-01T22:28:37.514Z" level=warning msg="slow request: took 478ms"',
+        'time="2024-08-01T22:29:37.514Z" level=error msg="slow request: took 478ms"',
+    ]
+    ids, templates = mine_templates(lines)
+    assert ids[0] == ids[2] and len({ids[0], ids[1], ids[3]}) == 3
+    assert templates[0] == 'time=<*> level=warning msg="slow request: took <*>"'
+
+
 def test_lines_sharing_only_masked_values_are_not_merged() -> None:
     ids, _ = mine_templates(["alpha 1", "beta 2", "alpha 3"])
     assert ids[0] == ids[2] != ids[1]
