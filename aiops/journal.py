@@ -47,6 +47,21 @@ def locked(path: Path, mode: int) -> Iterator[int]:
         os.close(fd)
 
 
+def drain(path: Path, keep: Callable[[dict[str, Any]], bool], apply: Callable[[list[dict[str, Any]]], bool]) -> bool:
+    """Hand every waiting record to `apply` (which stores them elsewhere, e.g. in DuckDB) and
+    empty the journal once it returns True; on False the records stay for the next try. The
+    journal is held exclusively meanwhile, so no append lands between reading and emptying."""
+    if not path.exists():
+        return True
+    with locked(path, fcntl.LOCK_EX) as fd:
+        waiting = records(fd, keep)
+        if waiting and not apply(waiting):
+            return False
+        os.ftruncate(fd, 0)
+        os.fsync(fd)
+    return True
+
+
 def records(fd: int, keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
     """Every whole record `keep` accepts, in journal order; torn lines are skipped."""
     size = os.fstat(fd).st_size

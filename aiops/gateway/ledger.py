@@ -110,37 +110,31 @@ class Ledger:
 
     def fold(self) -> bool:
         """Move waiting rows into DuckDB. False when the database is locked elsewhere."""
-        if not self.wal_path.exists():
-            return True
-        with self._wal_lock(fcntl.LOCK_EX) as fd:
-            rows = _parse_wal(fd)
-            if not rows:
-                os.ftruncate(fd, 0)
-                return True
-            try:
-                con = self._connect(read_only=False, wait=False)
-            except (LedgerBusy, LedgerUnavailable):
-                return False
-            batch = self.wal_path.with_name(self.wal_path.name + ".batch")
-            import duckdb
+        return journal.drain(self.wal_path, _whole_row, self._store_rows)
 
-            try:
-                # one bulk read of the checked rows: row-by-row inserts cost ~10 ms a row
-                with os.fdopen(os.open(batch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
-                    f.writelines(json.dumps(r) + "\n" for r in rows)
-                con.execute(_SCHEMA)
-                con.execute(
-                    f"INSERT OR IGNORE INTO calls ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "
-                    f"FROM read_json(?, format = 'newline_delimited', columns = {_JSON_COLUMNS})",
-                    [str(batch)],
-                )
-            except (OSError, duckdb.Error):
-                return False                # disk full, read-only: the rows wait in the write-ahead file
-            finally:
-                con.close()
-                batch.unlink(missing_ok=True)
-            os.ftruncate(fd, 0)
-            os.fsync(fd)
+    def _store_rows(self, rows: list[dict[str, Any]]) -> bool:
+        try:
+            con = self._connect(read_only=False, wait=False)
+        except (LedgerBusy, LedgerUnavailable):
+            return False
+        batch = self.wal_path.with_name(self.wal_path.name + ".batch")
+        import duckdb
+
+        try:
+            # one bulk read of the checked rows: row-by-row inserts cost ~10 ms a row
+            with os.fdopen(os.open(batch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+                f.writelines(json.dumps(r) + "\n" for r in rows)
+            con.execute(_SCHEMA)
+            con.execute(
+                f"INSERT OR IGNORE INTO calls ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "
+                f"FROM read_json(?, format = 'newline_delimited', columns = {_JSON_COLUMNS})",
+                [str(batch)],
+            )
+        except (OSError, duckdb.Error):
+            return False                # disk full, read-only: the rows wait in the write-ahead file
+        finally:
+            con.close()
+            batch.unlink(missing_ok=True)
         return True
 
     # --- reading -------------------------------------------------------------------
@@ -244,8 +238,12 @@ class Ledger:
             yield fd
 
 
+def _whole_row(row: dict[str, Any]) -> bool:
+    return set(COLUMNS) <= set(row)
+
+
 def _parse_wal(fd: int) -> list[dict[str, Any]]:
-    return journal.records(fd, lambda row: set(COLUMNS) <= set(row))
+    return journal.records(fd, _whole_row)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -102,39 +102,33 @@ class RunHistory:
 
     def fold(self) -> bool:
         """Move waiting records into DuckDB. False when the database is locked elsewhere."""
-        if not self.wal_path.exists():
-            return True
-        with self._wal_lock(fcntl.LOCK_EX) as fd:
-            records = _parse_wal(fd)
-            if not records:
-                os.ftruncate(fd, 0)
-                return True
-            try:
-                con = self._connect(read_only=False, wait=False)
-            except HistoryBusy:
-                return False
-            try:
-                for table, (columns, key) in _TABLES.items():
-                    latest: dict[str, dict[str, Any]] = {}
-                    for r in records:
-                        if r["table"] == table:
-                            latest[r[key]] = r            # the journal is in time order: the last wins
-                    if not latest:
-                        continue
-                    batch = self.wal_path.with_name(f"{self.wal_path.name}.{table}.batch")
-                    try:
-                        with open(batch, "w", encoding="utf-8") as f:
-                            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in latest.values())
-                        spec = "{" + ", ".join(f"'{c}': '{_T[t]}'" for c, t in columns.items()) + "}"
-                        con.execute(_schema(table))
-                        con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} "
-                                    f"FROM read_json(?, format = 'newline_delimited', columns = {spec})", [str(batch)])
-                    finally:
-                        batch.unlink(missing_ok=True)
-            finally:
-                con.close()
-            os.ftruncate(fd, 0)
-            os.fsync(fd)
+        return journal.drain(self.wal_path, _whole_record, self._store_records)
+
+    def _store_records(self, records: list[dict[str, Any]]) -> bool:
+        try:
+            con = self._connect(read_only=False, wait=False)
+        except HistoryBusy:
+            return False
+        try:
+            for table, (columns, key) in _TABLES.items():
+                latest: dict[str, dict[str, Any]] = {}
+                for r in records:
+                    if r["table"] == table:
+                        latest[r[key]] = r            # the journal is in time order: the last wins
+                if not latest:
+                    continue
+                batch = self.wal_path.with_name(f"{self.wal_path.name}.{table}.batch")
+                try:
+                    with open(batch, "w", encoding="utf-8") as f:
+                        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in latest.values())
+                    spec = "{" + ", ".join(f"'{c}': '{_T[t]}'" for c, t in columns.items()) + "}"
+                    con.execute(_schema(table))
+                    con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} "
+                                f"FROM read_json(?, format = 'newline_delimited', columns = {spec})", [str(batch)])
+                finally:
+                    batch.unlink(missing_ok=True)
+        finally:
+            con.close()
         return True
 
     # --- reading -------------------------------------------------------------------------
@@ -244,5 +238,9 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _whole_record(r: dict[str, Any]) -> bool:
+    return r.get("table") in _TABLES and set(_TABLES[r["table"]][0]) <= set(r)
+
+
 def _parse_wal(fd: int) -> list[dict[str, Any]]:
-    return journal.records(fd, lambda r: r.get("table") in _TABLES and set(_TABLES[r["table"]][0]) <= set(r))
+    return journal.records(fd, _whole_record)
