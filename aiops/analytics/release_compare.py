@@ -42,6 +42,8 @@ from typing import Literal, Sequence
 
 import numpy as np
 
+from aiops.analytics.stattests import mann_whitney_p
+
 Scale = Literal["ratio", "additive"]
 Status = Literal["pass", "warn", "fail"]
 
@@ -148,33 +150,6 @@ def autocorrelation_time(values: np.ndarray) -> float:
             break
         tau += 2.0 * r
     return float(min(tau, max(n / 3.0, 1.0)))
-
-
-def mann_whitney_p(after: np.ndarray, before: np.ndarray, direction: int = 1, inflation: float = 1.0) -> float:
-    """One-sided p that `after` tends to be larger (direction +1) or smaller (-1) than
-    `before`: normal approximation with tie and continuity corrections, the variance of U
-    multiplied by `inflation` (>= 1; the autocorrelation time) for autocorrelated samples."""
-    a, b = np.asarray(after, float), np.asarray(before, float)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    n1, n2 = len(a), len(b)
-    if n1 == 0 or n2 == 0:
-        return 1.0
-    values = np.concatenate((a, b))
-    order = np.argsort(values, kind="stable")
-    ranked = values[order]
-    n = n1 + n2
-    starts = np.flatnonzero(np.concatenate(([True], ranked[1:] != ranked[:-1])))
-    sizes = np.diff(np.append(starts, n))
-    ranks = np.empty(n)
-    ranks[order] = np.repeat(starts + (sizes + 1) / 2.0, sizes)
-    u = ranks[:n1].sum() - n1 * (n1 + 1) / 2.0
-    ties = float((sizes.astype(float) ** 3 - sizes).sum())
-    var = n1 * n2 / 12.0 * ((n + 1) - ties / (n * (n - 1))) * max(inflation, 1.0)
-    if var <= 0:
-        return 1.0
-    z = direction * (u - n1 * n2 / 2.0)
-    z = (z - 0.5) / math.sqrt(var)
-    return 0.5 * math.erfc(z / math.sqrt(2.0))
 
 
 def robust_shift_p(after: np.ndarray, before: np.ndarray, direction: int = 1, tau: float = 1.0) -> float:

@@ -18,26 +18,37 @@ def change_point(flags: np.ndarray, start: np.ndarray) -> float:
     return float(start[min(k + 1, len(start) - 1)])
 
 
-def mann_whitney_greater(after: np.ndarray, before: np.ndarray) -> float:
-    """One-sided p-value that `after` tends to be larger than `before` (Mann-Whitney U,
-    normal approximation with tie correction and continuity correction)."""
-    n1, n2 = len(after), len(before)
-    values = np.concatenate((after, before))
+def mann_whitney_p(after: np.ndarray, before: np.ndarray, direction: int = 1, inflation: float = 1.0) -> float:
+    """One-sided p that `after` tends to be larger (direction +1) or smaller (-1) than
+    `before`: normal approximation with tie and continuity corrections, the variance of U
+    multiplied by `inflation` (>= 1; the autocorrelation time) for autocorrelated samples."""
+    a, b = np.asarray(after, float), np.asarray(before, float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    n1, n2 = len(a), len(b)
+    if n1 == 0 or n2 == 0:
+        return 1.0
+    values = np.concatenate((a, b))
     order = np.argsort(values, kind="stable")
     ranked = values[order]
     n = n1 + n2
     starts = np.flatnonzero(np.concatenate(([True], ranked[1:] != ranked[:-1])))
     sizes = np.diff(np.append(starts, n))
-    mid = starts + (sizes + 1) / 2.0                      # average 1-based rank of each tie run
     ranks = np.empty(n)
-    ranks[order] = np.repeat(mid, sizes)
+    ranks[order] = np.repeat(starts + (sizes + 1) / 2.0, sizes)
     u = ranks[:n1].sum() - n1 * (n1 + 1) / 2.0
     ties = float((sizes.astype(float) ** 3 - sizes).sum())
-    var = n1 * n2 / 12.0 * ((n + 1) - ties / (n * (n - 1)))
+    var = n1 * n2 / 12.0 * ((n + 1) - ties / (n * (n - 1))) * max(inflation, 1.0)
     if var <= 0:
         return 1.0
-    z = (u - n1 * n2 / 2.0 - 0.5) / math.sqrt(var)
+    z = direction * (u - n1 * n2 / 2.0)
+    z = (z - 0.5) / math.sqrt(var)
     return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+def mann_whitney_greater(after: np.ndarray, before: np.ndarray) -> float:
+    """One-sided p-value that `after` tends to be larger than `before` (Mann-Whitney U,
+    normal approximation with tie correction and continuity correction)."""
+    return mann_whitney_p(after, before, 1)
 
 
 def exceedance(after: np.ndarray, before: np.ndarray, q: float = 0.95) -> float:
