@@ -39,7 +39,7 @@ class DiagnoseSettings:
     max_cost_usd: float = 0.50       # model cost one run may spend (LLM reasoner)
 
     def validate(self, where: str) -> None:
-        _choice(where, "diagnose.format", self.format, ("text", "json", "markdown"))
+        _choice(where, "diagnose.format", self.format, ("text", "json", "markdown", "html"))
         _choice(where, "diagnose.reasoner", self.reasoner, ("auto", "offline", "llm"))
         _positive(where, "diagnose.max_root_causes", self.max_root_causes)
         _positive(where, "diagnose.max_steps", self.max_steps)

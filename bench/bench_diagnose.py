@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from aiops.agent.events import Answer
-from aiops.agent.pipeline import diagnose
+from aiops.agent.session import diagnose
 from aiops.config import load_settings
 from aiops.simulator import FAULT_KINDS
 from aiops.simulator.bundle import simulate, write_incident

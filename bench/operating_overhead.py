@@ -17,7 +17,7 @@ from pathlib import Path
 
 def main() -> None:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 7
-    from aiops.agent.loop import run_investigation
+    from aiops.agent.session import investigate as run_investigation
     from aiops.agent.trace_export import tracing_setup
     from aiops.config import load_settings
     from aiops.history import RunHistory, recorded

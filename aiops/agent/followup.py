@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Iterator
 
 from aiops.agent.digest import diagnosis_text, evidence_digest, incident_text, results_text
 from aiops.agent.events import PlannedStep, StepStarted, ToolResultEvent
 from aiops.agent.executor import execute
+from aiops.agent.reasoners.base import Reasoner
 from aiops.agent.state import RunState
 from aiops.domain import Diagnosis
 from aiops.errors import AiopsError, BadInputError, one_line
@@ -34,7 +35,7 @@ class FollowUpAnswer:
 class FollowUp:
     """Questions about one finished run; keeps the run's evidence, registry and model budget."""
 
-    def __init__(self, state: RunState, registry: ToolRegistry, diagnosis: Diagnosis, reasoner: Any) -> None:
+    def __init__(self, state: RunState, registry: ToolRegistry, diagnosis: Diagnosis, reasoner: Reasoner) -> None:
         self.state = state
         self.registry = registry
         self.diagnosis = diagnosis
@@ -44,7 +45,7 @@ class FollowUp:
     @property
     def available(self) -> bool:
         """Only a run with a working model can take questions (offline: use drill-downs)."""
-        return getattr(self.reasoner, "gateway", None) is not None and not getattr(self.reasoner, "failed", "")
+        return self.reasoner.gateway is not None and not getattr(self.reasoner, "failed", "")
 
     def ask(self, question: str) -> Iterator[object]:
         question = " ".join(str(question).split())[:1000]

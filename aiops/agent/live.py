@@ -3,7 +3,9 @@ and the events of reading them into a store before the investigation.
 
     request = LiveRequest(live=True, window="30m", namespace="shop")
     plan = plan_live(settings, request)          # BadInputError for unusable input
-    for event in run_live(plan, store, settings): ...   # round 0 (read sources), then the loop
+    events = fetch_events(plan, store, settings)  # round 0: read the sources into the store
+
+The run itself (round 0, then the investigation) is aiops.agent.session.Session.diagnose_live.
 """
 
 from __future__ import annotations
@@ -130,20 +132,3 @@ def fetch_events(plan: LivePlan, store: Any, settings: Any) -> Iterator[Any]:
     finally:
         for source in plan.sources:
             source.close()
-
-
-
-
-def run_live(plan: LivePlan, store: Any, settings: Any, **options: Any) -> Iterator[Any]:
-    """Read the plan's sources into `store` (round 0), then investigate with the sources handed
-    to the agent's tools. `store` should be empty: a re-run clears it first."""
-    from aiops.agent.pipeline import investigate
-
-    store.clear()
-    yield from fetch_events(plan, store, settings)
-    t = plan.target
-    sources: dict[str, dict[str, Any]] = {}
-    for src in plan.sources:     # the agent's HTTP tools query them again (they reopen lazily)
-        sources.setdefault(src.kind, {})[src.name] = src
-    yield from investigate(t.incident, store, settings, notes=list(t.notes), missing=list(t.missing),
-                           sources=sources, **options)

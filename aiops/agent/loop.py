@@ -1,10 +1,11 @@
 """The investigation loop: plan -> execute -> reflect, as a generator of events (habit 6).
 
-    for event in run_investigation(incident, store, settings):
+    for event in run_loop(state, registry, reasoner, trace, budgets, t0):
         ...                         # RunStarted, PlanMade, StepStarted, ToolResultEvent,
                                     # FindingMade, Reflection ... Answer (always last)
 
-Budgets: tool calls (diagnose.max_steps), rounds (diagnose.max_rounds), wall time
+The run is assembled elsewhere (aiops.agent.session); this module only loops. Budgets:
+tool calls (diagnose.max_steps), rounds (diagnose.max_rounds), wall time
 (diagnose.max_wall_s), and for a model the run's tokens and cost (enforced by the
 gateway). When one runs out the agent answers with what it has and names, as missing
 evidence, what it could not check. The answer itself never calls a tool.
@@ -13,80 +14,35 @@ evidence, what it could not check. The answer itself never calls a tool.
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
-import uuid
-from typing import Any, Callable, Iterator
+from dataclasses import dataclass
+from typing import Iterator
 
 from aiops.agent.answer import build_diagnosis
 from aiops.agent.events import (
     Answer, Event, FindingMade, PlanMade, Reflection, RunStarted, StepStarted, ToolResultEvent,
 )
 from aiops.agent.executor import execute
+from aiops.agent.followup import FollowUp
 from aiops.agent.reasoners.base import Plan, Reasoner, Verdict
-from aiops.agent.run_trace import RunTrace, redactor_for, resolve_tracer_provider
+from aiops.agent.run_trace import RunTrace
 from aiops.agent.state import RunState
 from aiops.config import Settings
-from aiops.domain import Incident, Usage
 from aiops.tooling import ToolRegistry
 
 
-def build_registry(settings: Settings) -> ToolRegistry:
-    """Every tool of a run: evidence scans, data tools, tools/*.yaml, plug-ins."""
-    from aiops.agent.evidence_tools import register_evidence_tools
-    from aiops.tooling import default_registry
+@dataclass(frozen=True)
+class Budgets:
+    max_steps: int               # tool calls over all rounds
+    max_rounds: int
+    deadline: float              # time.monotonic() at which the run must answer
+    tool_timeout_s: float        # per tool call
 
-    registry = default_registry(settings)
-    register_evidence_tools(registry)
-    return registry
-
-
-class KbOpener:
-    """Opens the knowledge base on first use, once per run, from any executor thread."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._kb: Any = None
-        self._lock = threading.Lock()
-        self.failed = ""
-        self.wrap: Callable[[Any], Any] = lambda kb: kb     # the run's trace adds retrieval spans
-
-    def __call__(self) -> Any:
-        with self._lock:
-            if self._kb is None and not self.failed:
-                from aiops.kb.builtin import open_default_kb
-
-                try:
-                    self._kb = self.wrap(open_default_kb(self.settings))
-                except Exception as exc:  # noqa: BLE001 - runbooks help; their absence is a note
-                    self.failed = f"{type(exc).__name__}: {exc}"
-            return self._kb
-
-    def close(self) -> None:
-        with self._lock:
-            if self._kb is not None:
-                self._kb.close()
-                self._kb = None
-
-
-def choose_reasoner(settings: Settings, registry: ToolRegistry, playbooks: list, gateway: Any = None, *,
-                    run_id: str = "", incident: Incident | None = None, tracer_provider: Any = None) -> Reasoner:
-    """offline unless a model is configured (auto) or asked for (llm); the LLM reasoner reads
-    the prompt versions assigned to this run ([prompts], aiops.agent.prompt_rollout)."""
-    from aiops.agent.reasoners.offline import OfflineReasoner
-    from aiops.errors import ConfigError
-
-    offline = OfflineReasoner(registry, playbooks)
-    mode = settings.diagnose.reasoner
-    if mode == "offline" or (mode == "auto" and not settings.models.planner and gateway is None):
-        return offline
-    if not settings.models.planner and gateway is None:
-        raise ConfigError("diagnose.reasoner = 'llm' needs a model: set models.planner (e.g. \"openai/gpt-4o-mini\")")
-    from aiops.agent.prompt_rollout import prompts_for_run
-    from aiops.agent.reasoners.llm import LlmReasoner
-
-    return LlmReasoner(settings, registry, offline, gateway=gateway, prompts=prompts_for_run(settings, run_id, incident),
-                       tracer_provider=tracer_provider)
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Budgets":
+        """The [diagnose] budgets; the wall-time budget starts now."""
+        cfg = settings.diagnose
+        return cls(cfg.max_steps, cfg.max_rounds, time.monotonic() + cfg.max_wall_s, cfg.tool_timeout_s)
 
 
 def _plan(trace: RunTrace, reasoner: Reasoner, state: RunState, round_no: int, last: Verdict | None, left: int) -> Plan:
@@ -103,7 +59,7 @@ def _reflect(trace: RunTrace, reasoner: Reasoner, state: RunState, round_no: int
     return verdict
 
 
-def _note_unchecked(state: RunState, verdict: Verdict, cfg: Any) -> None:
+def _note_unchecked(state: RunState, verdict: Verdict, cfg: Budgets) -> None:
     """The run must answer before it was sure: say which budget and what stays unchecked."""
     why = "step budget (diagnose.max_steps)" if state.tool_calls >= cfg.max_steps else \
         "wall-time budget (diagnose.max_wall_s)" if state.round < cfg.max_rounds else "round budget (diagnose.max_rounds)"
@@ -114,46 +70,16 @@ def _note_unchecked(state: RunState, verdict: Verdict, cfg: Any) -> None:
         state.missing.append(f"the {why} ran out before the investigation was done")
 
 
-def run_investigation(
-    incident: Incident,
-    store: Any,
-    settings: Settings,
-    *,
-    run_id: str | None = None,
-    notes: list[str] | None = None,
-    missing: list[str] | None = None,
-    sources: dict[str, dict[str, Any]] | None = None,
-    registry: ToolRegistry | None = None,
-    reasoner: Reasoner | None = None,
-    gateway: Any = None,
-    tracer_provider: Any = None,
-    t0: float | None = None,
-) -> Iterator[Event]:
-    from aiops.agent.playbooks import default_playbooks
-
-    t0 = time.perf_counter() if t0 is None else t0
-    cfg = settings.diagnose
-    deadline = time.monotonic() + cfg.max_wall_s
-    kb = KbOpener(settings)
-    state = RunState.start(incident, store, settings, run_id=run_id or uuid.uuid4().hex[:12], kb_opener=kb,
-                           sources=sources or {})
-    state.notes.extend(notes or [])
-    state.missing.extend(missing or [])
-    registry = registry or build_registry(settings)
-    state.notes.extend(f"tool not loaded: {p}" for p in registry.problems)
-    playbooks, problems = default_playbooks(settings)
-    state.notes.extend(f"playbook not loaded: {p}" for p in problems)
-    provider = resolve_tracer_provider(tracer_provider)
-    reasoner = reasoner or choose_reasoner(settings, registry, playbooks, gateway, run_id=state.run_id,
-                                           incident=incident, tracer_provider=provider)
-    versions = dict(getattr(getattr(reasoner, "prompts", None), "assigned", None) or {})
-    trace = RunTrace(provider, redactor_for(settings, reasoner))
-    trace.start(state.run_id, incident, getattr(reasoner, "label", reasoner.name), versions)
-    kb.wrap = trace.knowledge_base
-
+def run_loop(state: RunState, registry: ToolRegistry, reasoner: Reasoner, trace: RunTrace, budgets: Budgets,
+             t0: float) -> Iterator[Event]:
+    """Plan, execute and reflect until the reasoner answers or a budget runs out; the last
+    event is the `Answer`. `t0` (time.perf_counter) is when the run was asked for."""
+    cfg, deadline = budgets, budgets.deadline
+    versions = reasoner.prompt_versions
+    trace.start(state.run_id, state.incident, reasoner.label, versions)
     verdict: Verdict | None = None
     try:
-        yield RunStarted(run_id=state.run_id, incident_title=incident.title, reasoner=reasoner.name,
+        yield RunStarted(run_id=state.run_id, incident_title=state.incident.title, reasoner=reasoner.name,
                          trace_id=trace.trace_id, prompt_versions=versions)
         for round_no in range(1, cfg.max_rounds + 1):
             state.round = round_no
@@ -199,17 +125,12 @@ def run_investigation(
             _note_unchecked(state, verdict, cfg)
             yield Reflection(state.round, verdict.summary, verdict.confident, verdict.decision,
                              tuple(verdict.hypotheses))
-        usage = getattr(reasoner, "usage", Usage())
-        label = getattr(reasoner, "label", reasoner.name)
         with trace.answering():
-            diagnosis = build_diagnosis(state, verdict, reasoner=label, duration_s=time.perf_counter() - t0, usage=usage)
+            diagnosis = build_diagnosis(state, verdict, reasoner=reasoner.label, duration_s=time.perf_counter() - t0,
+                                        usage=reasoner.usage)
         diagnosis = dataclasses.replace(diagnosis, trace_id=trace.trace_id, prompt_versions=versions)
         trace.finish(diagnosis)
     except BaseException as exc:   # a bug or an interrupt: the trace says the run failed
         trace.fail(exc)
         raise
-    finally:
-        kb.close()
-    from aiops.agent.followup import FollowUp
-
     yield Answer(diagnosis, followup=FollowUp(state, registry, diagnosis, reasoner))

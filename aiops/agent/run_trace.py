@@ -323,7 +323,6 @@ class TracedKnowledgeBase:
 
 def redactor_for(settings: Any, reasoner: Any) -> Redactor:
     """The gateway's redactor when the run has one (it knows the provider keys), else a new one."""
-    gateway = getattr(reasoner, "gateway", None)
-    found = getattr(gateway, "redactor", None)
+    found = reasoner.gateway.redactor if reasoner.gateway is not None else None
     return found if isinstance(found, Redactor) else Redactor(pii=settings.gateway.redact_pii)
 

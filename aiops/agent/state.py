@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from aiops.agent.events import PlannedStep
+from aiops.analytics.baseline import split_window
 from aiops.config import Settings
 from aiops.domain import Finding, Incident
+from aiops.telemetry.reader import TelemetryReader
 from aiops.tooling import ToolContext, ToolResult
+
+if TYPE_CHECKING:
+    from aiops.kb.knowledge_base import Hit
 
 
 def call_key(tool: str, args: dict[str, Any]) -> str:
@@ -32,7 +37,7 @@ class StepRecord:
 @dataclass
 class RunState:
     incident: Incident
-    store: Any
+    store: TelemetryReader | None
     settings: Settings
     baseline_end: float
     onset: float | None
@@ -42,25 +47,18 @@ class RunState:
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     graph: dict[str, set[str]] = field(default_factory=dict)      # caller -> callees, from traces
-    inferred: dict[str, set[str]] = field(default_factory=dict)   # emitter -> services its errors name
+    inferred: dict[str, set[str]] = field(default_factory=dict)   # service -> dependencies named in errors or found
     records: list[StepRecord] = field(default_factory=list)
     seen: dict[str, str] = field(default_factory=dict)            # call key -> step id that made it
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    runbook_hits: list[Any] = field(default_factory=list)         # aiops.kb Hit, best first
+    runbook_hits: list[Hit] = field(default_factory=list)         # best first, one per source
     playbooks: dict[str, Any] = field(default_factory=dict)       # service -> matched Playbook
     round: int = 0
 
     @classmethod
-    def start(cls, incident: Incident, store: Any, settings: Settings, **extra: Any) -> "RunState":
-        w = incident.window
-        baseline_end = w.start + settings.analytics.baseline_fraction * w.seconds
-        onset = incident.started_at if incident.started_at is not None and w.contains(incident.started_at) else None
-        if onset is not None:
-            # The culprit often moves before the symptom the alert saw: end the baseline a
-            # little earlier, but keep at least 30 % of the pre-onset data as baseline.
-            pre = onset - w.start
-            baseline_end = w.start + max(0.3 * pre, pre - 120.0)
+    def start(cls, incident: Incident, store: TelemetryReader | None, settings: Settings, **extra: Any) -> "RunState":
+        baseline_end, onset = split_window(incident.window, incident.started_at, settings.analytics.baseline_fraction)
         services = list(store.services()) if store is not None else []
         return cls(incident=incident, store=store, settings=settings, baseline_end=baseline_end, onset=onset,
                    services=services, **extra)
@@ -71,19 +69,22 @@ class RunState:
                            kb=self.kb_opener, sources=self.sources, state=self)
 
     def merge(self, record: StepRecord) -> None:
-        """Fold one finished step into the run (called in plan order)."""
+        """Fold one finished step into the run (called in plan order): its findings and every
+        typed effect of its result (aiops.tooling.base.ToolResult)."""
         self.records.append(record)
         res = record.result
         self.findings.extend(res.findings)
-        for caller, callees in (res.data.get("graph") or {}).items():
+        for caller, callees in res.graph.items():
             self.graph.setdefault(caller, set()).update(callees)
-        for emitter, named in (res.data.get("inferred") or {}).items():
-            self.inferred.setdefault(emitter, set()).update(named)
-        if res.data.get("runbooks"):
-            known = {h.source for h in self.runbook_hits}
-            self.runbook_hits.extend(h for h in res.data["runbooks"] if h.source not in known)
-        if res.data.get("reattribute"):
-            self.reattribute(**res.data["reattribute"])
+        for service, named in res.inferred.items():
+            self.inferred.setdefault(service, set()).update(named)
+        known = {h.source for h in self.runbook_hits}
+        for hit in res.runbook_hits:
+            if hit.source not in known:
+                known.add(hit.source)
+                self.runbook_hits.append(hit)
+        for moved in res.reattributions:
+            self.reattribute(moved.service, moved.to, moved.why)
         if res.status == "error":
             self.missing.append(f"{record.step.tool}: {res.summary}")
 

@@ -12,7 +12,7 @@ may be sparser than the buckets), the
 run is at least `MIN_GAP_S` long and at least twice (plus one bucket) the longest
 baseline run. Whether the series came back (`resumed`) tells an outage or a restart from
 a series that simply ended (a pod replaced by a rollout: callers decide with the rest of
-the service's series, see `aiops.agent.metric_evidence`).
+the service's series, see `aiops.tooling.scans.metrics`).
 """
 
 from __future__ import annotations

@@ -9,13 +9,13 @@ from typing import Optional
 
 import typer
 
-from aiops.cli import live_input  # live sources (issue 7)
+from aiops.cli import live_input
 
 
 def diagnose_command(
     bundle: Optional[Path] = typer.Option(None, "--bundle", "-b", help="Incident bundle directory."),
     demo: bool = typer.Option(False, "--demo", help="Diagnose the bundled demo incident (offline, no key)."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="text (default), json or markdown."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="text (default), json, markdown or html."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically) instead of stdout."),
     reasoner: Optional[str] = typer.Option(None, "--reasoner", help="auto (llm when a model is configured), offline or llm."),
     model: Optional[str] = typer.Option(None, "--model", help="Model for the LLM reasoner (any litellm model string; sets models.planner)."),
@@ -27,7 +27,7 @@ def diagnose_command(
     trace: Optional[str] = typer.Option(None, "--trace", help="Trace the run: console (a span tree on stderr), "
                                         "FILE.jsonl (one JSON span a line), otlp or none. OTLP/HTTP export also "
                                         "follows the OTEL_* environment variables."),
-    # -- live sources (issue 7): flags and logic in aiops/cli/live_input.py --
+    # -- live sources: flags and logic in aiops/cli/live_input.py --
     live: bool = live_input.LIVE, alertmanager: Optional[str] = live_input.ALERTMANAGER,
     alert: Optional[str] = live_input.ALERT, alert_file: Optional[Path] = live_input.ALERT_FILE,
     window: Optional[str] = live_input.WINDOW, start: Optional[str] = live_input.START,
@@ -54,10 +54,10 @@ def diagnose_command(
     from rich.console import Console
 
     from aiops.agent.events import Answer
-    from aiops.agent.pipeline import diagnose
+    from aiops.agent.session import Session
     from aiops.agent.trace_export import tracing_setup
     from aiops.cli.progress import ProgressView
-    from aiops.history import RunHistory, recorded
+    from aiops.history import recorder_for
 
     err = Console(stderr=True)
     fmt = settings.diagnose.format
@@ -66,14 +66,12 @@ def diagnose_command(
     logging.getLogger("opentelemetry").setLevel(logging.ERROR)   # one note below instead of retry chatter
     tracing = tracing_setup(settings, trace, console=sys.stderr)
     try:
-        # -- live sources (issue 7): None unless a live flag was given --
-        events = live_input.live_events(settings, live_run, None if demo else bundle, demo,
-                                        tracer_provider=tracing.provider)
+        session = Session(settings, tracer_provider=tracing.provider, record=recorder_for(settings))
+        events = live_input.live_events(session, live_run, None if demo else bundle, demo)
         if events is None:
-            events = diagnose(bundle, settings, tracer_provider=tracing.provider)
-        history = RunHistory.from_settings(settings) if settings.history.enabled else None
+            events = session.diagnose_bundle(bundle)
         with view:
-            for event in recorded(events, history, bundle=bundle):
+            for event in events:
                 view.update(event)
                 if isinstance(event, Answer):
                     diagnosis = event.diagnosis
@@ -90,29 +88,16 @@ def diagnose_command(
 
 
 def _write_report(diagnosis, settings, fmt: str, output: Optional[Path]) -> None:  # noqa: ANN001
-    from rich.console import Console
+    from aiops.report import render
 
-    if fmt == "json":
-        from aiops.report.json_report import render_json
-
-        text = render_json(diagnosis) + "\n"
-    elif fmt == "markdown":
-        from aiops.report.markdown import render_markdown
-
-        text = render_markdown(diagnosis, settings.diagnose.max_root_causes) + "\n"
-    else:
-        from aiops.report.text import render_text
-
-        if output is None:
-            render_text(diagnosis, Console(), settings.diagnose.max_root_causes)
-            return
-        cap = Console(record=True, width=120, file=open("/dev/null", "w"))  # noqa: SIM115
-        render_text(diagnosis, cap, settings.diagnose.max_root_causes)
-        text = cap.export_text()
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
+    if output is not None:
         from aiops.report.files import write_atomic
 
-        write_atomic(output, text)
+        write_atomic(output, render(diagnosis, fmt, settings.diagnose.max_root_causes))
+        return
+    from rich.console import Console
+
+    terminal = Console()       # the width and colours of where stdout goes
+    sys.stdout.write(render(diagnosis, fmt, settings.diagnose.max_root_causes, width=terminal.width,
+                            color=terminal.is_terminal))
+    sys.stdout.flush()

@@ -31,13 +31,10 @@ def _progress(message: str) -> None:
 
 def gateway_embedder(settings: Any) -> Any:
     """The litellm embedder wired to the model gateway (kb.embed_model = a [models] alias)."""
+    from aiops.agent.session import gateway_embedder as wired
     from aiops.gateway import Gateway
-    from aiops.kb import LiteLLMEmbedder
 
-    gateway = Gateway.from_settings(settings)
-    alias = settings.kb.embed_model or "embedding"
-    model = gateway.catalog.resolve(alias).models[0]
-    return LiteLLMEmbedder(model, lambda texts: gateway.embed(alias, texts))
+    return wired(settings, Gateway.from_settings(settings))
 
 
 def _open(db: Optional[Path], quiet: bool = False) -> Any:

@@ -1,5 +1,6 @@
-"""Live input for `aiops diagnose` and `aiops snapshot`: the shared flags; the run itself
-(reading the configured sources into a store, then investigating) is aiops.agent.live.
+"""Live input for `aiops diagnose`, `aiops tui` and `aiops snapshot`: the shared flags; the
+run itself (reading the configured sources into a store, then investigating) is
+aiops.agent.session.Session.diagnose_live.
 
     aiops diagnose --live --window 30m --namespace shop
     aiops diagnose --alertmanager http://am:9093 --alert HighLatency
@@ -13,7 +14,7 @@ from typing import Any, Iterator, Optional
 
 import typer
 
-from aiops.agent.live import LivePlan, LiveRequest, fetch_events, plan_live, run_live  # noqa: F401 - re-exported
+from aiops.agent.live import LivePlan, LiveRequest, fetch_events, plan_live  # noqa: F401 - re-exported
 
 LIVE = typer.Option(False, "--live", help="Diagnose from the live sources in the config ([sources.*]).")
 ALERTMANAGER = typer.Option(None, "--alertmanager", help="Take the incident from this Alertmanager's firing alerts (URL, or a configured alertmanager source name).")
@@ -42,10 +43,10 @@ def refuse_stray_flags(request: LiveRequest) -> None:
         raise BadInputError(f"{stray[0]} needs live input (--live, --alertmanager or --alert-file)")
 
 
-def live_events(settings: Any, request: LiveRequest, bundle: Optional[Path] = None,
-                demo: bool = False, **options: Any) -> Iterator[Any] | None:
-    """The events of a live diagnosis (reading the sources, then the investigation); None
-    when no live input was asked for."""
+def live_events(session: Any, request: LiveRequest, bundle: Optional[Path] = None,
+                demo: bool = False) -> Iterator[Any] | None:
+    """The events of a live diagnosis in `session` (aiops.agent.session.Session): reading the
+    sources, then the investigation; None when no live input was asked for."""
     from aiops.errors import BadInputError
 
     refuse_stray_flags(request)
@@ -53,17 +54,14 @@ def live_events(settings: Any, request: LiveRequest, bundle: Optional[Path] = No
         return None
     if bundle is not None or demo:
         raise BadInputError("give either --bundle/--demo or live input (--live, --alertmanager, --alert-file), not both")
-    plan = plan_live(settings, request)
-    return _run(plan, settings, **options)
+    return _run(session, session.plan_live(request))
 
 
-def _run(plan: LivePlan, settings: Any, **options: Any) -> Iterator[Any]:
+def _run(session: Any, plan: LivePlan) -> Iterator[Any]:
     from aiops.telemetry.store import TelemetryStore
 
     store = TelemetryStore()
     try:
-        yield from run_live(plan, store, settings, **options)
+        yield from session.diagnose_live(plan, store)
     finally:
         store.close()
-
-

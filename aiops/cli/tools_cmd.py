@@ -13,12 +13,12 @@ def tools_command(
     strict: bool = typer.Option(False, "--strict", help="Exit 2 when a tool file could not be loaded."),
 ) -> None:
     """List every tool the agent can call (built-in, tools/*.yaml, plug-ins), read-only all."""
-    from aiops.agent.loop import build_registry
     from aiops.cli import load_cli_settings
     from aiops.errors import BadInputError
+    from aiops.tooling import default_registry
 
     settings = load_cli_settings()
-    registry = build_registry(settings)
+    registry = default_registry(settings)
     specs = registry.specs()
     if fmt == "json":
         typer.echo(json.dumps({"tools": [{"name": s.name, "specialist": s.specialist, "description": s.description,

@@ -46,21 +46,21 @@ def tui_command(
     if theme is not None and theme not in theme_names():
         raise BadInputError(f"--theme {theme}: not one of {', '.join(theme_names())}")
 
+    from aiops.agent.session import Session
     from aiops.agent.trace_export import tracing_setup
-    from aiops.history import RunHistory
+    from aiops.history import recorder_for
 
     tracing = tracing_setup(settings, None)
-    history = RunHistory.from_settings(settings) if settings.history.enabled else None
+    session = Session(settings, tracer_provider=tracing.provider, record=recorder_for(settings))
     source = None
     if demo or bundle is not None:
         from aiops.resources import demo_bundle
 
-        source = bundle_source(demo_bundle() if demo else bundle, settings, label="demo" if demo else str(bundle),
-                               history=history, tracer_provider=tracing.provider)
+        source = bundle_source(demo_bundle() if demo else bundle, session, label="demo" if demo else str(bundle))
     elif request.requested:
         from aiops.tui.source import live_source
 
-        source = live_source(settings, request, history=history, tracer_provider=tracing.provider)
+        source = live_source(session, request)
     try:
         if open_report is not None:
             source = report_source(open_report, source)

@@ -11,11 +11,14 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from aiops.config import Settings
 from aiops.errors import AiopsError, BadInputError, one_line
 from aiops.evaluation.truth import Truth, read_truth
+
+if TYPE_CHECKING:
+    from aiops.agent.session import Session
 
 UNTAGGED = "(untagged)"
 OFFLINE = "(no prompts: offline)"
@@ -109,17 +112,19 @@ def find_cases(corpus: Path) -> list[Path]:
     return cases
 
 
-def evaluate_case(bundle: Path, truth: Truth, settings: Settings, **options: Any) -> CaseResult:
-    """One diagnosis of `bundle` scored against `truth`; `options` go to the loop (gateway=, ...)."""
+def evaluate_case(bundle: Path, truth: Truth, settings: Settings, session: Session | None = None,
+                  **options: Any) -> CaseResult:
+    """One diagnosis of `bundle` scored against `truth`, in `session` (else one made with
+    `options`: gateway=, ...)."""
     from aiops.agent.events import Answer
-    from aiops.agent.pipeline import diagnose
+    from aiops.agent.session import Session
 
     t0 = time.perf_counter()
     ranked: tuple[str, ...] = ()
     error = ""
     diagnosis = None
     try:
-        for event in diagnose(bundle, settings, **options):
+        for event in (session or Session(settings, **options)).diagnose_bundle(bundle):
             if isinstance(event, Answer):
                 diagnosis = event.diagnosis
                 ranked = tuple(rc.service for rc in diagnosis.root_causes)
@@ -136,9 +141,12 @@ def evaluate_case(bundle: Path, truth: Truth, settings: Settings, **options: Any
 
 def run_eval(corpus: Path | list[Path], settings: Settings, **options: Any) -> Iterator[CaseResult]:
     """Every case of the suite (one directory or several), in order."""
+    from aiops.agent.session import Session
+
     corpora = [corpus] if isinstance(corpus, (str, Path)) else list(corpus)
     bundles = [b for c in corpora for b in find_cases(Path(c))]
+    session = Session(settings, **options)
     for bundle in bundles:
         truth = read_truth(bundle)
         assert truth is not None
-        yield evaluate_case(bundle, truth, settings, **options)
+        yield evaluate_case(bundle, truth, settings, session)

@@ -6,7 +6,7 @@
 """
 
 from aiops.history.compare import diff_runs
-from aiops.history.recorder import RunRecord, recorded
+from aiops.history.recorder import RunRecord, recorded, recorder_for
 from aiops.history.store import HistoryBusy, RunHistory, history_path
 
-__all__ = ["HistoryBusy", "RunHistory", "RunRecord", "diff_runs", "history_path", "recorded"]
+__all__ = ["HistoryBusy", "RunHistory", "RunRecord", "diff_runs", "history_path", "recorded", "recorder_for"]

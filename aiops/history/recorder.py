@@ -1,5 +1,5 @@
-"""Record a run in the history while its events stream past (the CLI and the TUI wrap
-their event stream in `recorded`).
+"""Record a run in the history while its events stream past (the CLI and the TUI give
+their session `recorder_for(settings)`, which wraps each run's events in `recorded`).
 
     for event in recorded(diagnose(bundle, settings), history, bundle=bundle):
         ...
@@ -17,9 +17,10 @@ import os
 import socket
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from aiops.agent.events import Answer, Event, FindingMade, PlanMade, Reflection, RunStarted, ToolResultEvent
+from aiops.config import Settings
 from aiops.domain import Diagnosis
 from aiops.errors import one_line
 from aiops.history.store import RunHistory
@@ -154,3 +155,12 @@ def recorded(events: Iterator[Event], history: RunHistory | None, *, bundle: str
         close = getattr(events, "close", None)
         if close is not None:
             close()
+
+
+def recorder_for(settings: Settings) -> Callable[[Iterator[Event], Path | None], Iterator[Event]] | None:
+    """What a session records its runs with (aiops.agent.session.Recorder): None when
+    history.enabled is off."""
+    if not settings.history.enabled:
+        return None
+    history = RunHistory.from_settings(settings)
+    return lambda events, bundle: recorded(events, history, bundle=bundle)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Callable
 
 from aiops.config import Settings
 from aiops.errors import AiopsError, one_line
@@ -55,16 +56,19 @@ def open_knowledge_base(settings: Settings, db: Path | None = None, embed_fn: Em
     return kb
 
 
-def open_default_kb(settings: Settings, embed_fn: EmbedFn | None = None,
-                    embedder: Embedder | None = None) -> KnowledgeBase:
+def open_default_kb(settings: Settings, embed_fn: EmbedFn | None = None, embedder: Embedder | None = None,
+                    make_embedder: Callable[[], Embedder] | None = None) -> KnowledgeBase:
     """What the agent calls: never fails for want of the store or the embedding model.
 
-    When the configured store or embedder cannot be used (file held by another process,
-    unreadable file, embedding model unreachable), the shipped runbooks are indexed in
-    memory with the built-in hashing embedder and `kb.notes` says why.
+    The embedder is `embedder`, else the one `make_embedder()` builds (the agent's: through
+    its model gateway), else the configured one calling `embed_fn`. When the configured
+    store or embedder cannot be used (file held by another process, unreadable file,
+    embedding model unreachable), the shipped runbooks are indexed in memory with the
+    built-in hashing embedder and `kb.notes` says why.
     """
     try:
-        return open_knowledge_base(settings, embedder=embedder or embedder_from_settings(settings, embed_fn))
+        chosen = embedder or (make_embedder() if make_embedder else embedder_from_settings(settings, embed_fn))
+        return open_knowledge_base(settings, embedder=chosen)
     except AiopsError as exc:
         reason = one_line(exc)
         log.warning("knowledge base unavailable (%s); using the shipped runbooks only", reason)

@@ -22,6 +22,7 @@ from aiops.release.log_checks import log_checks, trace_checks
 from aiops.release.model import CheckResult, DeployEvent, ReleaseReport, ReleaseRequest, ReleaseWindows, worst
 from aiops.release.restart_checks import restart_checks
 from aiops.release.thresholds import as_dict
+from aiops.telemetry.reader import TelemetryReader
 from aiops.timeutil import to_rfc3339
 
 CHANGE_KINDS = ("deploy", "deployment", "rollout", "release", "config", "configmap", "feature_flag", "migration")
@@ -52,7 +53,7 @@ def _check_coverage(data_range: tuple[float, float] | None, windows: ReleaseWind
                             f"(data ends {to_rfc3339(hi)})")
 
 
-def deploy_events(store, windows: ReleaseWindows, services: tuple[str, ...], release: str) -> list[DeployEvent]:
+def deploy_events(store: TelemetryReader, windows: ReleaseWindows, services: tuple[str, ...], release: str) -> list[DeployEvent]:
     from aiops.release.data import event_names
 
     events = store.events(windows.deployed_at - DEPLOY_LOOKBACK_S, windows.after.end)
@@ -60,9 +61,9 @@ def deploy_events(store, windows: ReleaseWindows, services: tuple[str, ...], rel
             if e["kind"] in CHANGE_KINDS and (not services or e["service"] in services)]
 
 
-def _diagnose(store, request: ReleaseRequest, failing: list[CheckResult], settings: Settings) -> Diagnosis:
+def _diagnose(store: TelemetryReader, request: ReleaseRequest, failing: list[CheckResult], settings: Settings) -> Diagnosis:
     from aiops.agent.events import Answer
-    from aiops.agent.pipeline import investigate
+    from aiops.agent.session import Session
 
     w = request.windows
     services = sorted({c.service for c in failing if c.service})
@@ -73,7 +74,7 @@ def _diagnose(store, request: ReleaseRequest, failing: list[CheckResult], settin
                **({"service": services[0]} if len(services) == 1 else {})},
         symptom="; ".join(c.summary for c in failing[:5]))
     diagnosis = None
-    for event in investigate(incident, store, settings, notes=[f"post-release check of {request.release}"]):
+    for event in Session(settings).investigate(incident, store, notes=[f"post-release check of {request.release}"]):
         if isinstance(event, Answer):
             diagnosis = event.diagnosis
     if diagnosis is None:
@@ -81,7 +82,7 @@ def _diagnose(store, request: ReleaseRequest, failing: list[CheckResult], settin
     return diagnosis
 
 
-def check_release(store, request: ReleaseRequest, settings: Settings, notes: list[str] | None = None,
+def check_release(store: TelemetryReader, request: ReleaseRequest, settings: Settings, notes: list[str] | None = None,
                   missing: list[str] | None = None) -> ReleaseReport:
     """Run every post-release check over `store`; BadInputError when the data cannot answer."""
     t0 = time.perf_counter()

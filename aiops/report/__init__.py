@@ -1,1 +1,8 @@
-"""Renderers: turn a Diagnosis into JSON (the spec document), Markdown or a rich text report."""
+"""Renderers: turn a Diagnosis into text, JSON (the spec document), Markdown or HTML.
+
+    render(diagnosis, "html", max_causes=10) -> str
+"""
+
+from aiops.report.render import FORMATS, render
+
+__all__ = ["FORMATS", "render"]

@@ -1,7 +1,7 @@
 """Built-in data tools: focused, read-only looks at the incident's telemetry and runbooks.
 
-The broad evidence scans (every series, every log line) are the agent's own tools
-(aiops.agent.evidence_tools); these answer narrower questions a planner asks after them:
+The broad evidence scans (every series, every log line) are aiops.tooling.scans; these
+answer narrower questions a planner asks after them:
 what does this series do, when does this pool run out, which lines say X, which request
 paths into this service fail, what changed, which runbook applies.
 """
@@ -14,7 +14,7 @@ import numpy as np
 
 from aiops.domain import Finding
 from aiops.timeutil import parse_duration, to_rfc3339
-from aiops.tooling.base import FunctionTool, ToolContext, ToolResult, ToolSpec
+from aiops.tooling.base import FunctionTool, Reattribution, ToolContext, ToolResult, ToolSpec, needs_store
 from aiops.tooling.datastores import metrics_datastores
 from aiops.tooling.registry import ToolRegistry
 
@@ -23,10 +23,6 @@ _STR = {"type": "string", "maxLength": 200}
 
 def _obj(required: tuple[str, ...] = (), **props: Any) -> dict[str, Any]:
     return {"type": "object", "properties": props, "required": list(required)}
-
-
-def _needs_store(ctx: ToolContext) -> str | None:
-    return None if ctx.store is not None else "no telemetry store"
 
 
 def _grid_step(ctx: ToolContext) -> float:
@@ -217,16 +213,17 @@ def traces_explain(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
              f"{k.callee_ms_before:.1f} -> {k.callee_ms_after:.1f} ms, {service}'s own time "
              f"{k.own_ms_before:.1f} -> {k.own_ms_after:.1f} ms" for k in links]
     best = links[0]
-    data: dict[str, Any] = {"links": [k.__dict__ for k in links]}
+    moved: list[Reattribution] = []
     rose = best.own_ms_after > 1.5 * best.own_ms_before and best.callee_ms_after > 2 * max(best.callee_ms_before, 0.1)
     if best.r >= EXPLAINED_R and rose:
         why = (f"per request, {service}'s own time tracks the time it spends calling {best.callee} "
                f"(r={best.r:.2f}): it waits on {best.callee}")
-        data["reattribute"] = {"service": service, "to": best.callee, "why": why}
+        moved.append(Reattribution(service, best.callee, why))
         lines.insert(0, f"explained: {why}")
     else:
         lines.insert(0, f"not explained by a callee: {service}'s own time does not follow any callee's")
-    return ToolResult("ok", "\n".join(lines[: args["limit"] + 1]), query=query, data=data)
+    return ToolResult("ok", "\n".join(lines[: args["limit"] + 1]), query=query,
+                      data={"links": [k.__dict__ for k in links]}, reattributions=moved)
 
 
 def events_list(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
@@ -255,7 +252,8 @@ def knowledge_search(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
         return ToolResult("no_data", "no runbook matches", query=query)
     lines = [f"{h.title} ({h.source}{' § ' + h.section if h.section else ''}, score {h.score:.2f}): "
              f"{' '.join(h.text.split())[:300]}" for h in hits]
-    return ToolResult("ok", "\n".join(lines), query=query, data={"hits": [h.to_dict() for h in hits]})
+    return ToolResult("ok", "\n".join(lines), query=query, data={"hits": [h.to_dict() for h in hits]},
+                      runbook_hits=list(hits))
 
 
 def register_data_tools(registry: ToolRegistry) -> None:
@@ -305,5 +303,5 @@ def register_data_tools(registry: ToolRegistry) -> None:
                        fault=_STR, service=_STR), "knowledge"), knowledge_search),
     ]
     for spec, fn in tools:
-        needs = None if spec.specialist == "knowledge" else _needs_store
+        needs = None if spec.specialist == "knowledge" else needs_store
         registry.register(FunctionTool(spec, fn, needs))

@@ -64,7 +64,7 @@ def metrics_datastores(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     stores = {s: k for s, k in stores.items() if s and s != client and s not in serving}
     if not stores:
         return ToolResult("no_data", "no database, cache or broker exporters in the data", query=query)
-    findings: list[Finding] = list(getattr(ctx.state, "findings", None) or [])
+    findings: list[Finding] = list(ctx.state.findings) if ctx.state is not None else []
     waiting = [f for f in findings if f.service == client and f.onset is not None and f.score >= TROUBLE
                and class_of(f) in _WAITING and f.direction >= 0]
     client_onset = min((f.onset for f in waiting), default=None)
@@ -88,8 +88,7 @@ def metrics_datastores(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     lines = lines[: args["limit"] + 1]
     if quiet:
         lines.append(f"no trouble of their own: {', '.join(quiet)}")
-    data: dict[str, Any] = {"datastores": {s: sorted(k) for s, k in stores.items()}}
     if linked:
-        data["inferred"] = {client: linked}
         lines.insert(1, f"inferred: {client} depends on {', '.join(linked)}")
-    return ToolResult("ok", "\n".join(lines), query=query, data=data)
+    return ToolResult("ok", "\n".join(lines), query=query, data={"datastores": {s: sorted(k) for s, k in stores.items()}},
+                      inferred={client: tuple(linked)} if linked else {})

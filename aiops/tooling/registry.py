@@ -104,18 +104,3 @@ class ToolRegistry:
                 self.problems.append(str(exc))
                 log.warning("%s", exc)
         return count
-
-
-def default_registry(settings: Any, plugins: bool = True) -> ToolRegistry:
-    """Data tools, shipped declarative tools, the operator's tool directories, plug-ins."""
-    from aiops.resources import content_dir
-    from aiops.tooling.data_tools import register_data_tools
-
-    registry = ToolRegistry()
-    register_data_tools(registry)
-    registry.load_directory(content_dir("tools"))
-    for extra in getattr(getattr(settings, "tools", None), "paths", []) or []:
-        registry.load_directory(Path(extra).expanduser())
-    if plugins:
-        registry.load_plugins()
-    return registry

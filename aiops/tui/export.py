@@ -29,17 +29,9 @@ def default_path(diagnosis: Diagnosis, fmt: str, directory: Path | None = None) 
 
 
 def render_report(diagnosis: Diagnosis, fmt: str, max_causes: int = 10) -> str:
-    if fmt == "json":
-        from aiops.report.json_report import render_json
+    from aiops.report import render
 
-        return render_json(diagnosis) + "\n"
-    if fmt == "markdown":
-        from aiops.report.markdown import render_markdown
-
-        return render_markdown(diagnosis, max_causes) + "\n"
-    from aiops.report.html import render_html
-
-    return render_html(diagnosis, max_causes)
+    return render(diagnosis, fmt, max_causes)
 
 
 def export_report(diagnosis: Diagnosis, fmt: str, path: Path, max_causes: int = 10) -> Path:

@@ -2,12 +2,12 @@
 
 An `InvestigationSource` says what to call to run (or re-run) the investigation — a
 callable returning an iterator of `aiops.agent.events` — and, when there is one, the
-`TelemetryStore` the app keeps open for drill-downs. Bundles (`--bundle`, `--demo`) and
-past reports (`--open`) are built here; live sources plug in the same way:
+`TelemetryStore` the app keeps open for drill-downs. Bundles (`--bundle`, `--demo`), live
+sources and past reports (`--open`) are built here; every run goes through the face's
+`aiops.agent.session.Session`:
 
-    store, incident, missing = <fill a store from the configured sources>   # issue 7
     InvestigationSource(label="live", incident=incident, store=store,
-                        run=lambda: investigate(incident, store, settings, missing=missing))
+                        run=lambda: session.investigate(incident, store, missing=missing))
 
 No textual here: the CLI builds the source (and reports bad input, exit 2) before the
 app is imported.
@@ -17,11 +17,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from aiops.agent.events import Answer, RunStarted
-from aiops.config import Settings
 from aiops.domain import Diagnosis, Incident
+
+if TYPE_CHECKING:
+    from aiops.agent.live import LiveRequest
+    from aiops.agent.session import Session
+    from aiops.telemetry.store import TelemetryStore
 
 EventSource = Callable[[], Iterator[object]]
 
@@ -31,7 +35,7 @@ class InvestigationSource:
     label: str                                    # shown in the header: bundle path, "demo", report file
     run: EventSource | None                       # a fresh run per call; None: nothing to (re-)run
     incident: Incident | None = None
-    store: object | None = None                   # aiops.telemetry.store.TelemetryStore, kept open
+    store: "TelemetryStore | None" = None         # kept open for drill-downs
     past: Diagnosis | None = None                 # a report opened with --open, shown before any run
     notes: list[str] = field(default_factory=list)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
@@ -46,28 +50,16 @@ class InvestigationSource:
         self._closers.clear()
 
 
-def _recorded(events: Iterator[object], history: object | None, bundle: Path | None) -> Iterator[object]:
-    if history is None:
-        return events
-    from aiops.history import recorded
-
-    return recorded(events, history, bundle=bundle)
-
-
-def bundle_source(bundle_dir: Path, settings: Settings, label: str | None = None, *,
-                  history: object | None = None, **options: object) -> InvestigationSource:
-    """Load the bundle (BundleError on bad input) and investigate it on every run; each run
-    is recorded in `history` (aiops.history.RunHistory) when given; `options` go to the loop
-    (tracer_provider=, gateway=)."""
-    from aiops.agent.pipeline import investigate
+def bundle_source(bundle_dir: Path, session: "Session", label: str | None = None) -> InvestigationSource:
+    """Load the bundle (BundleError on bad input) and investigate it in `session` on every run."""
     from aiops.telemetry.bundle import load_bundle
     from aiops.telemetry.limits import BundleLimits
 
-    loaded = load_bundle(Path(bundle_dir), limits=BundleLimits.from_settings(settings))
+    loaded = load_bundle(Path(bundle_dir), limits=BundleLimits.from_settings(session.settings))
     incident, store, warnings = loaded.incident, loaded.store, list(loaded.warnings)
 
     def run() -> Iterator[object]:
-        return _recorded(investigate(incident, store, settings, notes=warnings, **options), history, Path(bundle_dir))
+        return session.investigate(incident, store, notes=warnings, bundle=Path(bundle_dir))
 
     source = InvestigationSource(label=label or str(bundle_dir), run=run, incident=incident, store=store,
                                  notes=warnings)
@@ -75,18 +67,16 @@ def bundle_source(bundle_dir: Path, settings: Settings, label: str | None = None
     return source
 
 
-def live_source(settings: Settings, request: object, *, history: object | None = None,
-                **options: object) -> InvestigationSource:
-    """The configured live sources (aiops.agent.live.LiveRequest): each run reads them again
-    into one store the app keeps for drill-downs, then investigates."""
-    from aiops.agent.live import plan_live, run_live
+def live_source(session: "Session", request: "LiveRequest") -> InvestigationSource:
+    """The configured live sources: each run reads them again into one store the app keeps
+    for drill-downs, then investigates."""
     from aiops.telemetry.store import TelemetryStore
 
-    plan = plan_live(settings, request)            # bad input raises before the app starts
+    plan = session.plan_live(request)              # bad input raises before the app starts
     store = TelemetryStore()
 
     def run() -> Iterator[object]:
-        return _recorded(run_live(plan, store, settings, **options), history, None)
+        return session.diagnose_live(plan, store)
 
     label = "live: " + ", ".join(s.label for s in plan.sources)
     source = InvestigationSource(label=label, run=run, incident=plan.target.incident, store=store)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from aiops.agent.loop import run_investigation
+from aiops.agent.session import investigate
 from aiops.config import load_settings
 from aiops.gateway import FakeModel, Gateway, Ledger, ProviderError
 from aiops.resources import demo_bundle
@@ -117,7 +117,7 @@ def test_a_knowledge_base_locked_by_another_process_still_gives_runbooks(demo, t
     settings.kb.path = str(tmp_path / "kb" / "kb.duckdb")
     documents = _kb_documents(settings)
     with held_open(Path(settings.kb.path)):
-        d = list(run_investigation(demo.incident, demo.store, settings))[-1].diagnosis
+        d = list(investigate(demo.incident, demo.store, settings))[-1].diagnosis
     assert d.root_causes[0].service == "inventory" and d.runbooks        # the shipped runbooks, in memory
     assert any("knowledge base unavailable" in n and "in use by another process" in n for n in d.notes), d.notes
     assert any("the operator's runbooks" in m for m in d.missing_evidence)
@@ -130,7 +130,7 @@ def test_a_read_only_knowledge_base_is_left_as_it_was(demo, tmp_path):
     documents = _kb_documents(settings)
     before = _digest(tmp_path / "kb")
     with read_only(tmp_path / "kb"):
-        d = list(run_investigation(demo.incident, demo.store, settings))[-1].diagnosis
+        d = list(investigate(demo.incident, demo.store, settings))[-1].diagnosis
         assert _digest(tmp_path / "kb") == before
     assert d.runbooks and any("knowledge base unavailable" in n for n in d.notes), d.notes
     assert _kb_documents(settings) == documents
@@ -140,7 +140,7 @@ def test_a_read_only_knowledge_base_is_left_as_it_was(demo, tmp_path):
 
 def _llm_run(demo, settings, gateway):
     settings.diagnose.reasoner = "llm"
-    return list(run_investigation(demo.incident, demo.store, settings, gateway=gateway))[-1].diagnosis
+    return list(investigate(demo.incident, demo.store, settings, gateway=gateway))[-1].diagnosis
 
 
 def test_a_ledger_locked_by_another_process_queues_every_call(demo, tmp_path):
@@ -220,7 +220,7 @@ def test_a_full_disk_on_a_first_run_is_noted_and_the_next_run_finds_history_and_
 
 LEDGER_RUN = textwrap.dedent("""\
     import json, sys
-    from aiops.agent.loop import run_investigation
+    from aiops.agent.session import investigate
     from aiops.config import load_settings
     from aiops.gateway import FakeModel, Gateway
     from aiops.resources import demo_bundle
@@ -234,7 +234,7 @@ LEDGER_RUN = textwrap.dedent("""\
     fake = FakeModel(default=lambda r: [FakeModel.tool_call("logs__search", pattern=f"x{len(fake.requests)}")]
                      if r.tools else verdict)
     loaded = load_bundle(demo_bundle())
-    d = list(run_investigation(loaded.incident, loaded.store, settings,
+    d = list(investigate(loaded.incident, loaded.store, settings,
                                gateway=Gateway.scripted(fake, sys.argv[1])))[-1].diagnosis
     print(json.dumps({"reasoner": d.reasoner, "notes": list(d.notes), "sent": len(fake.requests),
                       "causes": len(d.root_causes)}))

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from planted import index_runbooks, planted_bundle, read_tools_dir, runbook_dir
 
-from aiops.agent.loop import run_investigation
+from aiops.agent.session import investigate
 from aiops.config import load_settings
 from aiops.gateway import FakeModel, Gateway, Ledger
 from aiops.gateway.provider_keys import ProviderKeys
@@ -110,7 +110,7 @@ def test_planted_secrets_reach_no_model_span_ledger_cache_or_report(leaky_run, a
                                trace_prompts=True)
     loaded = load_bundle(bundle)
     try:
-        events = list(run_investigation(loaded.incident, loaded.store, settings, gateway=gateway))
+        events = list(investigate(loaded.incident, loaded.store, settings, gateway=gateway))
         answer = events[-1]
         follow = list(answer.followup.ask("Which credentials did the logs leak?"))
     finally:

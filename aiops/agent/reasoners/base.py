@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from aiops.agent.events import PlannedStep
 from aiops.agent.state import RunState
-from aiops.domain import Hypothesis
+from aiops.domain import Hypothesis, Usage
+
+if TYPE_CHECKING:
+    from aiops.gateway import Gateway
+
+Decision = Literal["answer", "replan", "budget"]    # answer now | look again | a budget forced the answer
 
 
 @dataclass
@@ -21,7 +26,7 @@ class Plan:
 @dataclass
 class Verdict:
     hypotheses: list[Hypothesis]          # best first
-    decision: str                         # answer | replan | budget
+    decision: Decision
     summary: str
     confident: bool = False
     ranking: list[str] | None = None      # services in the reasoner's order (None: the evidence ranking)
@@ -30,7 +35,24 @@ class Verdict:
 
 
 class Reasoner(Protocol):
-    name: str
+    name: str                             # "offline" | "llm"
+
+    @property
+    def label(self) -> str:
+        """Who reasoned, as the report says it: "offline", "llm:<model>", or the offline
+        reasoner having taken over from a failed model."""
+
+    @property
+    def usage(self) -> Usage:
+        """Model calls, tokens and cost of the run so far (zero offline)."""
+
+    @property
+    def prompt_versions(self) -> dict[str, str]:
+        """Prompt name -> version this run reads ({} offline)."""
+
+    @property
+    def gateway(self) -> "Gateway | None":
+        """The model gateway the reasoner calls (None offline)."""
 
     def plan(self, state: RunState, round_no: int, last: Verdict | None, max_steps: int) -> Plan:
         """The steps of round `round_no` (at most `max_steps`), given the last verdict."""

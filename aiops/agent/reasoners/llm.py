@@ -16,6 +16,7 @@ from typing import Any
 
 from aiops.agent.digest import evidence_digest, incident_text, results_text
 from aiops.agent.events import PlannedStep
+from aiops.agent.prompt_rollout import AssignedPrompts
 from aiops.agent.prompts import PromptStore
 from aiops.agent.reasoners.base import Plan, Verdict, step_id
 from aiops.agent.reasoners.offline import OfflineReasoner
@@ -74,7 +75,8 @@ class LlmReasoner:
     name = "llm"
 
     def __init__(self, settings: Settings, registry: ToolRegistry, offline: OfflineReasoner, *,
-                 gateway: Any = None, prompts: PromptStore | None = None, tracer_provider: Any = None) -> None:
+                 gateway: Any = None, prompts: PromptStore | AssignedPrompts | None = None,
+                 tracer_provider: Any = None) -> None:
         from aiops.gateway import Gateway, RunBudget
 
         self.settings = settings
@@ -94,6 +96,10 @@ class LlmReasoner:
     @property
     def usage(self) -> Usage:
         return self.budget.usage
+
+    @property
+    def prompt_versions(self) -> dict[str, str]:
+        return self.prompts.assigned if isinstance(self.prompts, AssignedPrompts) else {}
 
     @property
     def label(self) -> str:

@@ -13,10 +13,10 @@ from aiops.agent.events import PlannedStep
 from aiops.agent.playbooks import Playbook, match_findings, match_incident
 from aiops.agent.reasoners.base import Plan, Verdict, step_id
 from aiops.agent.state import RunState
-from aiops.domain import Hypothesis
+from aiops.domain import Hypothesis, Usage
 from aiops.tooling import ToolRegistry
 
-SURVEY = ("metrics.scan", "logs.scan", "traces.scan", "changes.scan", "kubernetes.scan")
+SURVEY = ("metrics.scan", "logs.scan", "traces.scan", "changes.scan")
 CONFIDENT = 0.6          # top confidence from which one look is enough
 CLEAR_MARGIN = 0.15      # ... or a lead over the runner-up this large
 SUSPECTS = 3             # how many close suspects get a second look
@@ -41,10 +41,20 @@ def strongest_signals(weighted) -> dict[str, str]:  # noqa: ANN001
 
 class OfflineReasoner:
     name = "offline"
+    label = "offline"
+    gateway = None
 
     def __init__(self, registry: ToolRegistry, playbooks: list[Playbook]) -> None:
         self.registry = registry
         self.playbooks = playbooks
+
+    @property
+    def usage(self) -> Usage:
+        return Usage()
+
+    @property
+    def prompt_versions(self) -> dict[str, str]:
+        return {}
 
     # -- planning ------------------------------------------------------------------------------
 

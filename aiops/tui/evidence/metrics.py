@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from aiops.agent.metric_evidence import with_derived_latency
+from aiops.tooling.scans.metrics import with_derived_latency
 from aiops.analytics.histograms import source_metrics
 from aiops.domain import Finding, TimeWindow
 

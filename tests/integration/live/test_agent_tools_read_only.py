@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from http_replay import ReplayServer
 
-from aiops.agent.loop import build_registry
 from aiops.agent.state import RunState
 from aiops.telemetry.live.registry import build_source
-from aiops.tooling import validate_args
+from aiops.tooling import default_registry, validate_args
 
 
 def _prometheus_answer(req):  # noqa: ANN001
@@ -22,7 +21,7 @@ def test_every_tool_reading_a_live_source_sends_only_declared_gets(demo, setting
     try:
         source = build_source("prometheus", "main", {"url": server.url})
         state = RunState.start(demo.incident, demo.store, settings, sources={"prometheus": {"main": source}})
-        registry = build_registry(settings)
+        registry = default_registry(settings)
         http_tools = [t for t in registry.tools() if t.spec.http_methods]
         assert {t.spec.name for t in http_tools} >= {"prometheus.instant_query", "prometheus.series_count"}
         sample = {"query": 'sum by (job) (rate(http_requests_total{code=~"5.."}[5m]))', "metric": "up"}
@@ -41,5 +40,5 @@ def test_every_tool_reading_a_live_source_sends_only_declared_gets(demo, setting
 
 
 def test_no_registered_tool_declares_a_write(settings):
-    for spec in build_registry(settings).specs():
+    for spec in default_registry(settings).specs():
         assert spec.read_only and set(spec.http_methods) <= {"GET", "HEAD"}, spec.name

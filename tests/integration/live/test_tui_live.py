@@ -9,6 +9,7 @@ import json
 import pytest
 
 from aiops.agent.live import LiveRequest
+from aiops.agent.session import Session
 from aiops.config import load_settings
 from aiops.timeutil import to_rfc3339
 
@@ -25,7 +26,7 @@ def test_the_tui_investigates_live_sources(prometheus, sim_bundle, sim_loaded, b
     settings = load_settings(cfg)
     inc = sim_loaded.incident
     request = LiveRequest(live=True, start=to_rfc3339(inc.window.start), end=to_rfc3339(inc.window.end))
-    source = live_source(settings, request)
+    source = live_source(Session(settings), request)
     app = AiopsApp(source, settings)
 
     async def scenario() -> None:

@@ -8,7 +8,7 @@ import csv
 import numpy as np
 
 from aiops.agent.events import Answer
-from aiops.agent.pipeline import diagnose
+from aiops.agent.session import diagnose
 from aiops.analytics.histograms import derive_latency, histogram_quantile
 from aiops.config import load_settings
 from aiops.telemetry.grids import SeriesKey

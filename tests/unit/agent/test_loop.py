@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from aiops.agent.events import Answer, FindingMade, PlanMade, Reflection, RunStarted, StepStarted, ToolResultEvent
-from aiops.agent.loop import build_registry, run_investigation
-from aiops.tooling import FunctionTool, ToolResult, ToolSpec
+from aiops.agent.session import investigate
+from aiops.tooling import FunctionTool, ToolResult, ToolSpec, default_registry
 
 
 def _events(demo, settings, **kw):
-    return list(run_investigation(demo.incident, demo.store, settings, **kw))
+    return list(investigate(demo.incident, demo.store, settings, **kw))
 
 
 def test_a_run_yields_typed_events_and_ends_with_an_answer(demo, settings):
@@ -39,7 +39,7 @@ def test_the_same_incident_gives_the_same_answer(demo, settings):
 
 
 def test_a_failing_tool_is_named_as_missing_evidence_and_the_diagnosis_still_comes(demo, settings):
-    registry = build_registry(settings)
+    registry = default_registry(settings)
     registry.register(FunctionTool(ToolSpec("logs.scan", "A log scan whose backend is down (test double).",
                                             specialist="logs"),
                                    lambda ctx, args: ToolResult("error", "loki 'main': HTTP 503")), replace=True)
@@ -63,7 +63,7 @@ def test_a_hanging_tool_times_out_and_the_run_still_answers(demo, settings):
     import threading
 
     gate = threading.Event()
-    registry = build_registry(settings)
+    registry = default_registry(settings)
     registry.register(FunctionTool(ToolSpec("traces.scan", "A trace scan that hangs (test double).",
                                             specialist="traces"),
                                    lambda ctx, args: ToolResult("ok", "late") if gate.wait(30) else

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from aiops.agent.loop import build_registry
 from aiops.agent.playbooks import default_playbooks, load_playbooks, match_findings, match_incident
 from aiops.domain import Finding, Incident, TimeWindow
-from aiops.tooling import validate_args
+from aiops.tooling import default_registry, validate_args
 
 
 def m(signal, cls, score=0.9, direction=1, service="svc"):
@@ -86,7 +85,7 @@ def test_each_playbook_fits_its_own_kind_of_evidence_best(playbooks, name):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_each_playbooks_checks_are_valid_calls_of_registered_tools(playbooks, name, settings):
-    registry = build_registry(settings)
+    registry = default_registry(settings)
     pb = next(p for p in playbooks if p.name == name)
     assert pb.checks and pb.remediation and pb.runbook
     signals = {"pool": "db_pool_pending", "memory": "mem_bytes", "cpu": "cpu_seconds", "disk": "fs_bytes",

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from aiops.agent.loop import run_investigation
 from aiops.agent.prompt_rollout import assign_prompts, prompt_store
 from aiops.agent.prompts import PromptStore
+from aiops.agent.session import investigate
 from aiops.errors import ConfigError
 from aiops.gateway import FakeModel, Gateway
 
@@ -144,13 +144,13 @@ def test_a_canary_run_sends_the_canary_prompt_and_records_its_versions(demo, set
     gateway = Gateway.scripted(fake, tmp_path / "gw")
     settings.diagnose.reasoner = "llm"
     settings.prompts.canary = {"version": "v3", "percent": 100.0, "by": "run"}
-    events = list(run_investigation(demo.incident, demo.store, settings, gateway=gateway))
+    events = list(investigate(demo.incident, demo.store, settings, gateway=gateway))
     d = events[-1].diagnosis
     assert d.prompt_versions == {"followup": "v2", "planner": "v3", "reflector": "v2"} == events[0].prompt_versions
     assert fake.requests[0].messages[0]["content"] == "REFLECTOR TWO"
     settings.prompts.canary = {"version": "v3", "percent": 0.0, "by": "run"}
     settings.prompts.version = ""
-    d = list(run_investigation(demo.incident, demo.store, settings, gateway=gateway))[-1].diagnosis
+    d = list(investigate(demo.incident, demo.store, settings, gateway=gateway))[-1].diagnosis
     assert d.prompt_versions == {"followup": "v2", "planner": "v3", "reflector": "v2"}      # no canary: the newest
 
 
@@ -158,8 +158,8 @@ def test_a_running_process_uses_an_edited_prompt_on_its_next_run(demo, settings,
     fake = FakeModel(default=lambda request: _verdict("inventory"))
     gateway = Gateway.scripted(fake, tmp_path / "gw")
     settings.diagnose.reasoner = "llm"
-    list(run_investigation(demo.incident, demo.store, settings, gateway=gateway))
+    list(investigate(demo.incident, demo.store, settings, gateway=gateway))
     assert fake.requests[-1].messages[0]["content"] == "REFLECTOR TWO"
     (prompt_dir / "reflector" / "v2.md").write_text("REFLECTOR TWO, EDITED")
-    list(run_investigation(demo.incident, demo.store, settings, gateway=gateway))
+    list(investigate(demo.incident, demo.store, settings, gateway=gateway))
     assert fake.requests[-1].messages[0]["content"] == "REFLECTOR TWO, EDITED"

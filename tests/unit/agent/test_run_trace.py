@@ -8,9 +8,10 @@ import json
 import pytest
 
 from aiops.agent.events import Answer, RunStarted
-from aiops.agent.loop import build_registry, run_investigation
+from aiops.agent.session import investigate
+from aiops.domain import Usage
 from aiops.gateway import FakeModel, Gateway
-from aiops.tooling import FunctionTool, ToolResult, ToolSpec
+from aiops.tooling import FunctionTool, ToolResult, ToolSpec, default_registry
 
 AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
 
@@ -56,7 +57,7 @@ def _scripted_run(demo, settings, tmp_path, provider, registry=None):
     )
     settings.diagnose.reasoner = "llm"
     settings.general.data_dir = str(tmp_path / "data")
-    return list(run_investigation(demo.incident, demo.store, settings, gateway=gateway, tracer_provider=provider,
+    return list(investigate(demo.incident, demo.store, settings, gateway=gateway, tracer_provider=provider,
                                   registry=registry))
 
 
@@ -124,7 +125,7 @@ def test_a_scripted_run_is_one_trace_root_rounds_steps_model_calls_retrieval(dem
 
 def test_no_secret_from_a_tool_reaches_a_span(demo, settings, tmp_path, spans):
     provider, exporter = spans
-    registry = build_registry(settings)
+    registry = default_registry(settings)
     leaky = f"connection refused for AWS_ACCESS_KEY_ID={AWS_KEY}"
     registry.register(FunctionTool(ToolSpec("logs.scan", "A log scan that echoes a secret (test double).",
                                             specialist="logs"),
@@ -141,14 +142,15 @@ def test_no_secret_from_a_tool_reaches_a_span(demo, settings, tmp_path, spans):
 def test_a_run_that_crashes_ends_its_trace_as_failed(demo, settings, spans):
     provider, exporter = spans
 
-    class Broken:
-        name = "broken"
+    class Broken:                      # a reasoner whose planner has a bug
+        name = label = "broken"
+        gateway, usage, prompt_versions = None, Usage(), {}
 
         def plan(self, *a):
             raise RuntimeError("planner bug")
 
     with pytest.raises(RuntimeError):
-        list(run_investigation(demo.incident, demo.store, settings, reasoner=Broken(), tracer_provider=provider))
+        list(investigate(demo.incident, demo.store, settings, reasoner=Broken(), tracer_provider=provider))
     tree = Tree(exporter.get_finished_spans())
     [root] = tree.roots()
     assert root.attributes["aiops.outcome"] == "failed"
@@ -159,7 +161,7 @@ def test_a_run_that_crashes_ends_its_trace_as_failed(demo, settings, spans):
 
 
 def test_without_a_configured_exporter_every_run_still_has_its_own_trace_id(demo, settings):
-    a = list(run_investigation(demo.incident, demo.store, settings))[-1].diagnosis
-    b = list(run_investigation(demo.incident, demo.store, settings))[-1].diagnosis
+    a = list(investigate(demo.incident, demo.store, settings))[-1].diagnosis
+    b = list(investigate(demo.incident, demo.store, settings))[-1].diagnosis
     assert len(a.trace_id) == 32 and int(a.trace_id, 16) and a.trace_id != b.trace_id
     assert isinstance(Answer(a), Answer) and a.prompt_versions == {}     # the offline reasoner has no prompts

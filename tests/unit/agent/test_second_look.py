@@ -5,7 +5,7 @@ that got into trouble first, which no error line names."""
 from __future__ import annotations
 
 from aiops.agent.events import Answer, Reflection, ToolResultEvent
-from aiops.agent.pipeline import diagnose
+from aiops.agent.session import diagnose
 from aiops.config import load_settings
 from aiops.domain import Finding
 from aiops.simulator.bundle import corpus_plan, simulate, write_incident
@@ -29,19 +29,19 @@ def test_a_datastore_in_trouble_first_becomes_a_dependency_of_the_waiting_client
                _finding("postgres", "pg_stat_activity_max_tx_duration", ONSET - 120))
     assert res.status == "ok"
     assert res.data["datastores"]["postgres"] == ["PostgreSQL"]    # found by its exporter's metrics
-    assert res.data["inferred"] == {"inventory": ["postgres"]}
+    assert res.inferred == {"inventory": ("postgres",)}
     assert "inferred: inventory depends on postgres" in res.summary
 
 
 def test_trouble_after_the_client_or_a_traffic_drop_links_nothing(state):
     later = _run(state, _finding("inventory", "latency_p90_seconds", ONSET),
                  _finding("postgres", "pg_stat_activity_max_tx_duration", ONSET + 200))
-    assert "inferred" not in later.data and "not before the client" in later.summary
+    assert not later.inferred and "not before the client" in later.summary
     drop = _run(state, _finding("inventory", "latency_p90_seconds", ONSET),
                 _finding("postgres", "pg_stat_database_xact_commit", ONSET - 60, tags=("other",), direction=-1))
-    assert "inferred" not in drop.data
+    assert not drop.inferred
     idle = _run(state, _finding("postgres", "pg_stat_activity_max_tx_duration", ONSET - 60))
-    assert "inferred" not in idle.data and "not waiting" in idle.summary
+    assert not idle.inferred and "not waiting" in idle.summary
 
 
 def test_the_second_look_turns_the_answer_to_the_slow_database(tmp_path):

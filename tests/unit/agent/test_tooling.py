@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from aiops.agent.loop import build_registry
 from aiops.errors import BadInputError
+from aiops.tooling import default_registry
 from aiops.tooling import (
     ArgumentError, FunctionTool, ToolRefused, ToolRegistry, ToolResult, ToolSpec, validate_args,
 )
@@ -21,7 +21,7 @@ def _write(tmp_path, name, text):
 
 
 def test_every_shipped_tool_is_read_only_and_described_for_a_model(settings):
-    registry = build_registry(settings)
+    registry = default_registry(settings)
     assert not registry.problems, registry.problems
     names = {s.name for s in registry.specs()}
     assert {"metrics.scan", "logs.scan", "traces.scan", "changes.scan", "logs.search", "metrics.detect",

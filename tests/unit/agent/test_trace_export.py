@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from aiops.agent.loop import run_investigation
+from aiops.agent.session import investigate
 from aiops.agent.trace_export import tracing_setup
 from aiops.config import load_settings
 from aiops.errors import BadInputError, ConfigError
@@ -81,7 +81,7 @@ def test_otlp_export_follows_the_otel_variables(demo, collector):
                                   "OTEL_SERVICE_NAME": "aiops-staging"})
     setup = tracing_setup(settings)
     assert setup.exporters == [f"otlp {collector.url}/v1/traces"]
-    d = list(run_investigation(demo.incident, demo.store, settings, tracer_provider=setup.provider))[-1].diagnosis
+    d = list(investigate(demo.incident, demo.store, settings, tracer_provider=setup.provider))[-1].diagnosis
     assert setup.shutdown() == ""
     assert {path for path, _, _ in collector.requests} == {"/v1/traces"}
     assert all(h.get("x-tenant") == "ops-team" for _, h, _ in collector.requests)
@@ -114,7 +114,7 @@ def test_a_collector_that_is_down_costs_a_bounded_wait_and_a_note(demo):
     settings = load_settings(env={"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}"})
     settings.tracing.flush_timeout_s = 0.5
     setup = tracing_setup(settings)
-    list(run_investigation(demo.incident, demo.store, settings, tracer_provider=setup.provider))
+    list(investigate(demo.incident, demo.store, settings, tracer_provider=setup.provider))
     note = setup.shutdown()
     assert note.startswith(f"traces not delivered: otlp http://127.0.0.1:{port}/v1/traces did not accept them")
 
@@ -123,7 +123,7 @@ def test_jsonl_file_holds_one_span_a_line_in_bundle_span_columns(demo, tmp_path)
     path = tmp_path / "trace.jsonl"
     settings = load_settings(env={})
     setup = tracing_setup(settings, str(path))
-    d = list(run_investigation(demo.incident, demo.store, settings, tracer_provider=setup.provider))[-1].diagnosis
+    d = list(investigate(demo.incident, demo.store, settings, tracer_provider=setup.provider))[-1].diagnosis
     setup.shutdown()
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert rows and {r["trace_id"] for r in rows} == {d.trace_id}
@@ -145,7 +145,7 @@ def test_console_prints_the_span_tree(demo):
     out = io.StringIO()
     settings = load_settings(env={})
     setup = tracing_setup(settings, "console", console=out)
-    d = list(run_investigation(demo.incident, demo.store, settings, tracer_provider=setup.provider))[-1].diagnosis
+    d = list(investigate(demo.incident, demo.store, settings, tracer_provider=setup.provider))[-1].diagnosis
     setup.shutdown()
     lines = out.getvalue().splitlines()
     assert lines[0] == f"trace {d.trace_id}"

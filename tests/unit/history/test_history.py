@@ -11,11 +11,12 @@ import textwrap
 import pytest
 
 from aiops.agent.events import Answer
-from aiops.agent.loop import build_registry, run_investigation
+from aiops.agent.session import investigate
 from aiops.config import load_settings
+from aiops.domain import Usage
 from aiops.history import HistoryBusy, RunHistory, diff_runs, recorded
 from aiops.resources import demo_bundle
-from aiops.tooling import FunctionTool, ToolResult, ToolSpec
+from aiops.tooling import FunctionTool, ToolResult, ToolSpec, default_registry
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def history(tmp_path):
 
 
 def _record(demo, settings, history, **kw):
-    return list(recorded(run_investigation(demo.incident, demo.store, settings, **kw), history, bundle=demo_bundle()))
+    return list(recorded(investigate(demo.incident, demo.store, settings, **kw), history, bundle=demo_bundle()))
 
 
 def test_a_run_is_recorded_with_its_plan_evidence_answer_and_trace(demo, settings, history):
@@ -53,7 +54,7 @@ def test_a_run_is_recorded_with_its_plan_evidence_answer_and_trace(demo, setting
 
 
 def test_the_finished_record_replaces_the_started_one_across_folds(demo, settings, history):
-    events = recorded(run_investigation(demo.incident, demo.store, settings), history)
+    events = recorded(investigate(demo.incident, demo.store, settings), history)
     first = next(events)                                   # RunStarted: the "running" record is written
     assert history.fold() and history.get(first.run_id)["state"] == "running"
     assert not history.wal_path.read_text()               # folded into DuckDB
@@ -65,8 +66,9 @@ def test_the_finished_record_replaces_the_started_one_across_folds(demo, setting
 
 
 def test_a_run_that_raises_is_recorded_as_failed(demo, settings, history):
-    class Broken:
-        name = "broken"
+    class Broken:                      # a reasoner whose planner has a bug
+        name = label = "broken"
+        gateway, usage, prompt_versions = None, Usage(), {}
 
         def plan(self, *a):
             raise RuntimeError("planner bug")
@@ -81,7 +83,7 @@ def test_a_killed_process_leaves_a_whole_record_that_shows_as_crashed(tmp_path, 
     program = textwrap.dedent(f"""
         import os, signal
         from aiops.config import load_settings
-        from aiops.agent.pipeline import diagnose
+        from aiops.agent.session import diagnose
         from aiops.history import RunHistory, recorded
         from aiops.resources import demo_bundle
         s = load_settings(env={{}})
@@ -137,7 +139,7 @@ def test_a_database_held_by_another_process_delays_nothing_and_loses_nothing(dem
 
 def test_diff_names_what_changed_between_two_runs(demo, settings, history):
     a = _record(demo, settings, history)[-1].diagnosis
-    registry = build_registry(settings)
+    registry = default_registry(settings)
     registry.register(FunctionTool(ToolSpec("logs.scan", "A log scan whose backend is down (test double).",
                                             specialist="logs"),
                                    lambda ctx, args: ToolResult("error", "loki 'main': HTTP 503")), replace=True)

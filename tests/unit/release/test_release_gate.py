@@ -56,12 +56,12 @@ def test_the_diagnosis_runs_on_fail_and_its_failure_does_not_hide_the_verdict(er
     report = check_release(load_release_bundle(bundle).store, _request(plan), settings)
     assert report.diagnosis is not None and report.diagnosis.incident.started_at == plan.deployed_at
     assert report.diagnosis.root_causes
-    import aiops.agent.pipeline as pipeline
+    from aiops.agent.session import Session
 
     def broken(*args, **kwargs):
         raise RuntimeError("planner crashed")
 
-    monkeypatch.setattr(pipeline, "investigate", broken)
+    monkeypatch.setattr(Session, "investigate", broken)
     report = check_release(load_release_bundle(bundle).store, _request(plan), settings)
     assert report.verdict == "fail" and report.diagnosis is None
     assert any("diagnosis: RuntimeError: planner crashed" in m for m in report.missing)

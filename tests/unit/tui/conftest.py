@@ -21,7 +21,7 @@ def demo():
 def demo_run(demo):
     """The demo investigated once: (events, diagnosis)."""
     from aiops.agent.events import Answer
-    from aiops.agent.pipeline import investigate
+    from aiops.agent.session import investigate
 
     events = list(investigate(demo.incident, demo.store, Settings()))
     assert isinstance(events[-1], Answer)

@@ -8,7 +8,7 @@ import json
 
 from textual.widgets import Markdown
 
-from aiops.agent.pipeline import investigate
+from aiops.agent.session import investigate
 from aiops.config import load_settings
 from aiops.gateway import FakeModel, Gateway
 from aiops.resources import demo_bundle

@@ -10,6 +10,7 @@ from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
+from aiops.agent.session import Session
 from aiops.config import Settings
 from aiops.resources import demo_bundle
 from aiops.tui.app import AiopsApp
@@ -42,7 +43,7 @@ def demo_spans_services() -> list[str]:
 
 
 def test_demo_second_hypothesis_evidence_and_json_export(tmp_path):
-    source = bundle_source(demo_bundle(), Settings(), label="demo")
+    source = bundle_source(demo_bundle(), Session(Settings()), label="demo")
     app = AiopsApp(source, Settings(), export_dir=tmp_path)
     target = tmp_path / "second.json"
 

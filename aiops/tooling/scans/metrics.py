@@ -1,13 +1,14 @@
-"""Metric evidence: scan every series of the window against its baseline."""
+"""`metrics.scan`: every series of the window against its baseline — which shifted, since
+when, by how much — plus targets whose series all went quiet together."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
-from aiops.agent.evidence import Investigation, StepResult
 from aiops.analytics.gaps import scan_gaps
 from aiops.analytics.histograms import derive_latency
 from aiops.analytics.pooling import pod_means
@@ -16,6 +17,7 @@ from aiops.analytics.signals import SYMPTOM_CLASSES, signal_class
 from aiops.domain import Finding
 from aiops.telemetry.grids import MetricGrid, SeriesKey
 from aiops.timeutil import to_rfc3339
+from aiops.tooling.base import ToolContext, ToolResult
 
 MIN_SCORE = 0.05         # weaker series are not evidence
 TARGET_BUCKETS = 180     # grid resolution: about this many points across the window
@@ -60,17 +62,20 @@ def with_derived_latency(grid: MetricGrid) -> MetricGrid:
     return replace(grid, keys=keys, values=values, is_rate=is_rate)
 
 
-def metric_findings(inv: Investigation) -> StepResult:
-    w = inv.incident.window
-    grid = with_derived_latency(inv.store.metric_grid(w.start, w.end, grid_step(w.seconds), counter_rates=True))
+QUERY = "metric_grid(window, counter rates) -> shift scan of every series"
+
+
+def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
+    w = ctx.incident.window
+    grid = with_derived_latency(ctx.store.metric_grid(w.start, w.end, grid_step(w.seconds), counter_rates=True))
     if len(grid) == 0:
-        return StepResult("no_data", "no metric samples in the window")
+        return ToolResult("no_data", "no metric samples in the window", query=QUERY)
     # Each pod's series, and per service the mean over its pods (continuous across rollouts).
     pod_groups = _pool_groups(grid.keys)
     pooled, groups = pod_means(grid.values, pod_groups)
     keys = list(grid.keys) + [SeriesKey(metric, service, "", labels) for metric, service, labels in groups]
     values = np.vstack([grid.values, pooled]) if len(groups) else grid.values
-    scan = scan_shifts(values, grid.timestamps, inv.baseline_end)
+    scan = scan_shifts(values, grid.timestamps, ctx.baseline_end)
     alone = _pod_specific(pod_groups, scan)
     found: list[Finding] = []
     for i in np.flatnonzero(scan.valid & (scan.score >= MIN_SCORE)):
@@ -85,11 +90,11 @@ def metric_findings(inv: Investigation) -> StepResult:
             onset=onset, direction=int(scan.direction[i]), magnitude=_ratio(scan.post_median[i], scan.base_median[i]),
             component=f"pod/{key.pod}" if key.pod else "", ref=str(key), tags=tags,
         ))
-    found.extend(_silent_targets(grid, inv.baseline_end, w.end))
+    found.extend(_silent_targets(grid, ctx.baseline_end, w.end))
     found.sort(key=lambda f: (-f.score, f.service, f.signal))
-    inv.add(found)
     n_bad = len({(f.service, f.signal) for f in found})
-    return StepResult("ok", f"{len(grid)} series (+{len(groups)} service means) scanned, {n_bad} anomalous", found)
+    return ToolResult("ok", f"{len(grid)} series (+{len(groups)} service means) scanned, {n_bad} anomalous",
+                      query=QUERY, findings=found)
 
 
 def _pool_groups(keys: list[SeriesKey]) -> list[tuple | None]:

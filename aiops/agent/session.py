@@ -1,0 +1,233 @@
+"""Where a diagnosis run is assembled — the only place: its input (a bundle, live sources or
+a filled store), the tool registry, the knowledge base with the configured embedder, the
+reasoner, the budgets, the run's trace and the run history. The CLI, the TUI, the release
+gate and `aiops eval` all start runs here; `aiops.agent.loop` only loops.
+
+    session = Session(settings, tracer_provider=provider, record=recorder)
+    for event in session.diagnose_bundle(path): ...         # load, investigate, close
+    for event in session.investigate(incident, store): ...  # over any filled store
+    plan = session.plan_live(request)
+    for event in session.diagnose_live(plan, store): ...    # read the sources, then investigate
+
+Each call is a generator of events (aiops.agent.events), the last one an `Answer`; nothing
+is built before the first event is asked for.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from aiops.agent.events import Answer, Event
+from aiops.agent.live import LivePlan, LiveRequest, fetch_events, plan_live
+from aiops.agent.loop import Budgets, run_loop
+from aiops.agent.reasoners.base import Reasoner
+from aiops.agent.run_trace import RunTrace, redactor_for, resolve_tracer_provider
+from aiops.agent.state import RunState
+from aiops.config import Settings
+from aiops.domain import Incident
+from aiops.errors import ConfigError
+from aiops.telemetry.reader import TelemetryReader
+from aiops.tooling import ToolRegistry, default_registry
+
+if TYPE_CHECKING:
+    from aiops.gateway import Gateway
+    from aiops.kb import Embedder, KnowledgeBase
+    from aiops.telemetry.store import TelemetryStore
+
+# The run history's hook (aiops.history.recorded): wraps a run's events, records the run.
+Recorder = Callable[[Iterator[Event], "Path | None"], Iterator[Event]]
+
+
+def gateway_embedder(settings: Settings, gateway: "Gateway") -> "Embedder":
+    """The litellm embedder wired to the model gateway (kb.embed_model = a [models] alias).
+    `aiops kb` and the agent build it alike, so both read the same vector space."""
+    from aiops.kb import LiteLLMEmbedder
+
+    alias = settings.kb.embed_model or "embedding"
+    model = gateway.catalog.resolve(alias).models[0]
+    return LiteLLMEmbedder(model, lambda texts: gateway.embed(alias, texts))
+
+
+class KbOpener:
+    """Opens the knowledge base on first use, once per run, from any worker thread; with
+    kb.embedder = "litellm" its embeddings go through the run's model gateway."""
+
+    def __init__(self, settings: Settings, gateway: Callable[[], "Gateway"] | None = None) -> None:
+        self.settings = settings
+        self._gateway = gateway
+        self._kb: Any = None
+        self._lock = threading.Lock()
+        self.failed = ""
+        self.wrap: Callable[[Any], Any] = lambda kb: kb     # the run's trace adds retrieval spans
+
+    def _embedder(self) -> "Embedder":
+        if self.settings.kb.embedder == "litellm" and self._gateway is not None:
+            return gateway_embedder(self.settings, self._gateway())
+        from aiops.kb import embedder_from_settings
+
+        return embedder_from_settings(self.settings)
+
+    def __call__(self) -> "KnowledgeBase | None":
+        with self._lock:
+            if self._kb is None and not self.failed:
+                from aiops.kb.builtin import open_default_kb
+
+                try:
+                    self._kb = self.wrap(open_default_kb(self.settings, make_embedder=self._embedder))
+                except Exception as exc:  # noqa: BLE001 - runbooks help; their absence is a note
+                    self.failed = f"{type(exc).__name__}: {exc}"
+            return self._kb
+
+    def close(self) -> None:
+        with self._lock:
+            if self._kb is not None:
+                self._kb.close()
+                self._kb = None
+
+
+class Session:
+    """Runs diagnoses with one configuration. `gateway` (a scripted one in tests) is the
+    model gateway of every run, else one is made from the settings when a run needs a model;
+    `registry` and `reasoner` replace the built ones; `record` records each run in the
+    history; `tracer_provider` receives the runs' traces (default: the global one)."""
+
+    def __init__(self, settings: Settings, *, gateway: "Gateway | None" = None, tracer_provider: Any = None,
+                 registry: ToolRegistry | None = None, reasoner: Reasoner | None = None,
+                 record: Recorder | None = None) -> None:
+        self.settings = settings
+        self.given_gateway = gateway
+        self.tracer_provider = tracer_provider
+        self.registry = registry
+        self.reasoner = reasoner
+        self.record = record
+        self._gateway = gateway
+
+    def gateway(self) -> "Gateway":
+        """The model gateway, made from the settings on first use."""
+        if self._gateway is None:
+            from aiops.gateway import Gateway
+
+            self._gateway = Gateway.from_settings(self.settings, tracer_provider=self.tracer_provider)
+        return self._gateway
+
+    # -- inputs ------------------------------------------------------------------------------
+
+    def diagnose_bundle(self, bundle_dir: Path, run_id: str | None = None) -> Iterator[Event]:
+        """Load the bundle (exit 2 on bad input), investigate it, close its store."""
+        return self._recorded(self._bundle(Path(bundle_dir), run_id), Path(bundle_dir))
+
+    def plan_live(self, request: LiveRequest) -> LivePlan:
+        """Sources, window, scope and incident of a live run; BadInputError for unusable flags."""
+        return plan_live(self.settings, request)
+
+    def diagnose_live(self, plan: LivePlan, store: "TelemetryStore") -> Iterator[Event]:
+        """Read the plan's sources into `store` (round 0), then investigate with the sources
+        handed to the agent's tools. `store` should be empty: a re-run clears it first."""
+        return self._recorded(self._live(plan, store), None)
+
+    def investigate(self, incident: Incident, store: TelemetryReader | None, *, run_id: str | None = None,
+                    notes: list[str] | None = None, missing: list[str] | None = None,
+                    sources: dict[str, dict[str, Any]] | None = None, bundle: Path | None = None) -> Iterator[Event]:
+        """Investigate `incident` over a filled store. `missing` names sources that could not be
+        read before the run (reported as missing evidence); `notes` go into the diagnosis;
+        `bundle` is the directory the store was loaded from (for the run history)."""
+        return self._recorded(self._run(incident, store, run_id, notes, missing, sources, None), bundle)
+
+    def _recorded(self, events: Iterator[Event], bundle: Path | None) -> Iterator[Event]:
+        return self.record(events, bundle) if self.record is not None else events
+
+    def _bundle(self, bundle_dir: Path, run_id: str | None) -> Iterator[Event]:
+        from aiops.telemetry.bundle import load_bundle
+        from aiops.telemetry.limits import BundleLimits
+
+        t0 = time.perf_counter()
+        loaded = load_bundle(bundle_dir, limits=BundleLimits.from_settings(self.settings))
+        try:
+            yield from self._run(loaded.incident, loaded.store, run_id, loaded.warnings, None, None, t0)
+        finally:
+            loaded.store.close()
+
+    def _live(self, plan: LivePlan, store: "TelemetryStore") -> Iterator[Event]:
+        store.clear()
+        yield from fetch_events(plan, store, self.settings)
+        t = plan.target
+        sources: dict[str, dict[str, Any]] = {}
+        for src in plan.sources:     # the agent's HTTP tools query them again (they reopen lazily)
+            sources.setdefault(src.kind, {})[src.name] = src
+        yield from self._run(t.incident, store, None, list(t.notes), list(t.missing), sources, None)
+
+    # -- the run -----------------------------------------------------------------------------
+
+    def _run(self, incident: Incident, store: TelemetryReader | None, run_id: str | None, notes: list[str] | None,
+             missing: list[str] | None, sources: dict[str, dict[str, Any]] | None,
+             t0: float | None) -> Iterator[Event]:
+        from aiops.agent.playbooks import default_playbooks
+
+        t0 = time.perf_counter() if t0 is None else t0
+        settings = self.settings
+        budgets = Budgets.from_settings(settings)
+        kb = KbOpener(settings, self.gateway)
+        state = RunState.start(incident, store, settings, run_id=run_id or uuid.uuid4().hex[:12], kb_opener=kb,
+                               sources=sources or {})
+        state.notes.extend(notes or [])
+        state.missing.extend(missing or [])
+        registry = self.registry or default_registry(settings)
+        state.notes.extend(f"tool not loaded: {p}" for p in registry.problems)
+        playbooks, problems = default_playbooks(settings)
+        state.notes.extend(f"playbook not loaded: {p}" for p in problems)
+        provider = resolve_tracer_provider(self.tracer_provider)
+        reasoner = self.reasoner or self._reasoner(registry, playbooks, state.run_id, incident)
+        trace = RunTrace(provider, redactor_for(settings, reasoner))
+        kb.wrap = trace.knowledge_base
+        answer: Answer | None = None
+        loop = run_loop(state, registry, reasoner, trace, budgets, t0)
+        try:
+            for event in loop:
+                if isinstance(event, Answer):    # the last event: given once the KB is closed
+                    answer = event
+                    break
+                yield event
+        finally:
+            loop.close()
+            kb.close()
+        if answer is not None:
+            yield answer
+
+    def _reasoner(self, registry: ToolRegistry, playbooks: list, run_id: str, incident: Incident) -> Reasoner:
+        """offline unless a model is configured (auto) or asked for (llm); the LLM reasoner
+        reads the prompt versions assigned to this run ([prompts], aiops.agent.prompt_rollout)."""
+        from aiops.agent.reasoners.offline import OfflineReasoner
+
+        settings = self.settings
+        offline = OfflineReasoner(registry, playbooks)
+        mode = settings.diagnose.reasoner
+        scripted = self.given_gateway is not None
+        if mode == "offline" or (mode == "auto" and not settings.models.planner and not scripted):
+            return offline
+        if not settings.models.planner and not scripted:
+            raise ConfigError("diagnose.reasoner = 'llm' needs a model: set models.planner (e.g. \"openai/gpt-4o-mini\")")
+        from aiops.agent.prompt_rollout import prompts_for_run
+        from aiops.agent.reasoners.llm import LlmReasoner
+
+        return LlmReasoner(settings, registry, offline, gateway=self.gateway(),
+                           prompts=prompts_for_run(settings, run_id, incident))
+
+
+def diagnose(bundle_dir: Path, settings: Settings, run_id: str | None = None, **options: Any) -> Iterator[Event]:
+    """One run over a bundle directory; `options` configure the Session (gateway=,
+    tracer_provider=, registry=, reasoner=, record=)."""
+    return Session(settings, **options).diagnose_bundle(bundle_dir, run_id=run_id)
+
+
+def investigate(incident: Incident, store: TelemetryReader | None, settings: Settings, *, run_id: str | None = None,
+                notes: list[str] | None = None, missing: list[str] | None = None,
+                sources: dict[str, dict[str, Any]] | None = None, **options: Any) -> Iterator[Event]:
+    """One run over a filled store; `options` configure the Session."""
+    return Session(settings, **options).investigate(incident, store, run_id=run_id, notes=notes, missing=missing,
+                                                    sources=sources)
+
+

@@ -1,0 +1,29 @@
+"""`traces.scan`: the call graph, and which service's own time or errors changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiops.analytics.peers import attribute_to_peers, peer_names
+from aiops.analytics.spantree import Spans
+from aiops.analytics.traces import analyse_traces
+from aiops.tooling.base import ToolContext, ToolResult
+
+QUERY = "span_table(window) -> call graph, self-time and error attribution"
+
+
+def traces_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
+    w = ctx.incident.window
+    table = ctx.store.span_table(w.start, w.end)
+    n = len(table["span_id"])
+    if n == 0:
+        return ToolResult("no_data", "no spans in the window", query=QUERY)
+    spans = Spans.from_columns(table)
+    # Client spans into untraced dependencies (databases, caches, brokers) are the peer's time.
+    spans, moved = attribute_to_peers(spans, peer_names(table["attrs"]), ctx.services)
+    result = analyse_traces(spans, ctx.baseline_end, w.end, window_start=w.start, client_side=moved)
+    graph = {k: tuple(sorted(v)) for k, v in result.graph.items()}
+    edges = sum(len(v) for v in result.graph.values())
+    peers = f", untraced peers seen through client spans: {', '.join(sorted(moved))}" if moved else ""
+    return ToolResult("ok", f"{n} spans, {edges} call edges, {len(result.findings)} changes{peers}", query=QUERY,
+                      findings=list(result.findings), graph=graph)
