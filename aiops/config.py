@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 import typing
 from pathlib import Path
 from typing import Any, Mapping
@@ -37,6 +36,7 @@ from aiops.config_sections import (  # re-exported: the sections are part of thi
     section_names,
 )
 from aiops.errors import ConfigError
+from aiops.tomlfile import read_toml
 
 ENV_PREFIX = "AIOPS_"
 ENV_CONFIG = "AIOPS_CONFIG"
@@ -151,12 +151,7 @@ def load_settings(
         where = str(file)
         if not file.is_file():
             raise ConfigError(f"{where}: config file does not exist")
-        try:
-            data = tomllib.loads(file.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{where}: not valid TOML: {exc}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{where}: cannot read: {exc}") from None
+        data = read_toml(file, ConfigError, where)
         for section, table in data.items():
             if not isinstance(table, dict):
                 raise ConfigError(f"{where}: {section} = {table!r} must be a [{section}] table")

@@ -1,4 +1,4 @@
-"""Cold wall time of `aiops --help` (issue 2 goal: median <= 0.3 s).
+"""Cold wall time of `aiops --help` (goal: median <= 0.3 s).
 
 Usage: python bench/bench_cli_startup.py [runs]
 """

@@ -1,6 +1,6 @@
 """Wall time of `aiops diagnose` on 15-minute bundles of >= 40 services (all signals).
 
-Issue 3 goal: p50 <= 3 s for a 40-service, 15-minute bundle. The train-ticket-like topology
+Goal: p50 <= 3 s for a 40-service, 15-minute bundle. The train-ticket-like topology
 has 35 services; to reach 40, the metrics and logs of a few services are cloned under new
 names (`<service>-copy`), so the metric scan and log mining see 40 services' worth of data
 (spans are left as simulated). Prints in-process (pipeline only) and end-to-end CLI figures.

@@ -3,7 +3,7 @@
     python bench/bench_eval.py [--cases 60] [--seed 777001] [--keep DIR]
 
 Equivalent to `aiops simulate --corpus DIR --cases N --seed S` then `aiops eval --corpus DIR`.
-Issue 3 goal (60 cases, seeds not used while developing): top-1 >= 90 %, top-3 >= 98 %.
+Goal (60 cases, seeds not used while developing): top-1 >= 90 %, top-3 >= 98 %.
 """
 
 from __future__ import annotations

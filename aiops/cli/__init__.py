@@ -13,6 +13,7 @@ from typing import Optional
 import typer
 
 from aiops import __version__
+from aiops.cli.global_options import load_cli_settings, state  # noqa: F401 - load_cli_settings re-exported
 from aiops.errors import AiopsError, BadInputError
 
 app = typer.Typer(
@@ -25,14 +26,6 @@ app = typer.Typer(
 )
 
 
-class _State:
-    config: Optional[Path] = None
-    debug: bool = False
-
-
-state = _State()
-
-
 @app.callback()
 def _root(
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="Config file (default: $AIOPS_CONFIG, then ~/.config/aiops/config.toml)."),
@@ -40,13 +33,6 @@ def _root(
 ) -> None:
     state.config = config
     state.debug = debug
-
-
-def load_cli_settings(overrides: dict | None = None):
-    """Settings for a command: defaults < file < env < flags (flags passed as overrides)."""
-    from aiops.config import load_settings
-
-    return load_settings(state.config, overrides=overrides)
 
 
 @app.command()

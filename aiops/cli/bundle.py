@@ -25,7 +25,7 @@ def validate_command(
     """Check that a bundle loads; show files, rows, window, services and warnings."""
     if fmt not in _FORMATS:
         raise BadInputError(f"--format {fmt!r}: use one of {', '.join(_FORMATS)}")
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.telemetry.bundle import validate_bundle
     from aiops.telemetry.limits import BundleLimits
 

@@ -13,12 +13,12 @@ SECRET_KEYS = {"internal_key", "api_key", "password", "token", "bearer_token"}
 @app.command("check")
 def check() -> None:
     """Validate the configuration (file, AIOPS_* env vars); name the file, key and bad value on error."""
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
 
     settings = load_cli_settings()
     from aiops.telemetry.live.registry import build_sources
 
-    build_sources(settings)      # live sources: each [sources.<kind>.<name>] table's options (issue 7)
+    build_sources(settings)      # live sources: each [sources.<kind>.<name>] table's options
     source = settings.source_file or "built-in defaults (no config file)"
     typer.echo(f"ok: {source}")
 
@@ -26,7 +26,7 @@ def check() -> None:
 @app.command("show")
 def show(fmt: str = typer.Option("toml", "--format", help="toml or json")) -> None:
     """Print the effective configuration (defaults < file < env vars)."""
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.errors import BadInputError
 
     settings = load_cli_settings()

@@ -132,7 +132,7 @@ def detect_command(
         raise BadInputError(f"--format {fmt!r}: use csv or json")
     if threshold is not None and not 0.0 < threshold < 1.0:
         raise BadInputError(f"--threshold {threshold!r}: must be between 0 and 1")
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
 
     settings = load_cli_settings({"analytics.anomaly_threshold": threshold})
     level = settings.analytics.anomaly_threshold

@@ -36,7 +36,7 @@ def diagnose_command(
     source: Optional[list[str]] = live_input.SOURCE,
 ) -> None:
     """Diagnose an incident: ranked root causes with evidence, a timeline and remediation."""
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.errors import BadInputError
 
     settings = load_cli_settings({"diagnose.format": fmt, "diagnose.reasoner": reasoner,

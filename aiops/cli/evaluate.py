@@ -43,7 +43,7 @@ def eval_command(
     tag and prompt version."""
     from rich.console import Console
 
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.evaluation.feedback import suite_dir
     from aiops.evaluation.runner import EvalReport, run_eval
 

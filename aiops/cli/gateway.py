@@ -23,7 +23,7 @@ def _check_format(fmt: str) -> None:
 
 
 def _store():
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.gateway import InternalKeyStore, gateway_paths
 
     return InternalKeyStore(gateway_paths(load_cli_settings())[1])
@@ -113,7 +113,7 @@ def usage(
     _check_format(fmt)
     if by not in _GROUPS:
         raise BadInputError(f"--by {by!r}: use one of {', '.join(_GROUPS)}")
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.gateway import InternalKeyStore, Ledger, gateway_paths
 
     settings = load_cli_settings()
@@ -143,7 +143,7 @@ def usage(
 def models(fmt: str = typer.Option("text", "--format", "-f", help="text or json")) -> None:
     """Show each model alias and its fallback chain (from [models])."""
     _check_format(fmt)
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.gateway.models import ModelCatalog
 
     catalog = ModelCatalog.from_settings(load_cli_settings())

@@ -38,7 +38,7 @@ def gateway_embedder(settings: Any) -> Any:
 
 
 def _open(db: Optional[Path], quiet: bool = False) -> Any:
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.kb import embedder_from_settings, open_knowledge_base
 
     settings = load_cli_settings()
@@ -84,7 +84,7 @@ def watch_command(
     db: Optional[Path] = typer.Option(None, "--db", help=_DB_HELP),
 ) -> None:
     """Sync a directory now and again whenever its files change (polling; Ctrl-C stops)."""
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.kb import watch_directory
 
     if not directory.is_dir():

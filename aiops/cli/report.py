@@ -96,7 +96,7 @@ def report_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines on standard error."),
 ) -> None:
     """Compare the windows before and after a release; report and gate (exit 1 on fail)."""
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.config import step_summary_path
 
     if not release.strip():

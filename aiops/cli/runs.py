@@ -13,7 +13,7 @@ RUN_HELP = "Run id, a unique prefix of one, or `last`."
 
 
 def _history():  # noqa: ANN202
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.history import RunHistory
 
     settings = load_cli_settings()

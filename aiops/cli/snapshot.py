@@ -24,7 +24,7 @@ def snapshot_command(
     """Write an incident bundle from the live sources: metrics, logs, spans, events, the alert."""
     from rich.console import Console
 
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.cli.progress import ProgressView
     from aiops.errors import SourceError
     from aiops.telemetry.live.bundle_writer import check_out_dir, write_bundle

@@ -25,7 +25,7 @@ def sources_command(
     """List the configured live sources with their health (reachable, version, latency, error)."""
     if fmt not in _FORMATS:
         raise BadInputError(f"--format {fmt!r}: use one of {', '.join(_FORMATS)}")
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.telemetry.live.collect import check_all
     from aiops.telemetry.live.registry import build_sources
 

@@ -13,7 +13,7 @@ def tools_command(
     strict: bool = typer.Option(False, "--strict", help="Exit 2 when a tool file could not be loaded."),
 ) -> None:
     """List every tool the agent can call (built-in, tools/*.yaml, plug-ins), read-only all."""
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.errors import BadInputError
     from aiops.tooling import default_registry
 
@@ -53,7 +53,7 @@ def playbooks_command(
 ) -> None:
     """List the playbooks that guide the offline reasoner (shipped and [playbooks] paths)."""
     from aiops.agent.playbooks import default_playbooks
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.errors import BadInputError
 
     playbooks, problems = default_playbooks(load_cli_settings())

@@ -25,7 +25,7 @@ def tui_command(
     source_names: Optional[list[str]] = live_input.SOURCE,
 ) -> None:
     """Watch an investigation live and drill into its evidence (keys: ? for help, ctrl+p for commands)."""
-    from aiops.cli import load_cli_settings
+    from aiops.cli.global_options import load_cli_settings
     from aiops.errors import BadInputError
 
     settings = load_cli_settings()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from aiops.errors import BundleError
+from aiops.tomlfile import read_toml
 
 TRUTH_FILE = "truth.toml"
 
@@ -22,10 +22,7 @@ def read_truth(bundle: Path) -> Truth | None:
     path = Path(bundle) / TRUTH_FILE
     if not path.is_file():
         return None
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, BundleError)
     causes = data.get("root_cause") or []
     if isinstance(causes, dict):
         causes = [causes]

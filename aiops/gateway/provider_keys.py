@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import os
 import stat
-import tomllib
 from pathlib import Path
 from typing import Mapping
 
 from aiops.gateway.errors import KeyFileError
+from aiops.tomlfile import read_toml
 
 ENV_NAMES = {
     "openai": "OPENAI_API_KEY",
@@ -57,12 +57,7 @@ def load_key_file(path: Path) -> dict[str, dict[str, str]]:
         raise KeyFileError(
             f"{path}: key file has mode {stat.S_IMODE(mode):04o}, readable by others; refusing to use it (chmod 600 {path})"
         )
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise KeyFileError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KeyFileError(f"{path}: cannot read: {type(exc).__name__}") from None
+    data = read_toml(path, KeyFileError)
     profiles: dict[str, dict[str, str]] = {}
     for profile, table in data.items():
         if not isinstance(table, dict):

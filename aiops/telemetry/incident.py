@@ -17,7 +17,6 @@ Rules beyond the spec, decided here:
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 from aiops.domain import Incident, TimeWindow
 from aiops.errors import BundleError
 from aiops.timeutil import parse_timestamp
+from aiops.tomlfile import read_toml
 
 DEFAULT_HALF_WINDOW_S = 15 * 60
 _KNOWN = {"title", "started_at", "window", "alert", "symptom"}
@@ -100,12 +100,7 @@ def read_incident(bundle: Path) -> IncidentSpec:
     path = bundle / "incident.toml"
     if not path.is_file():
         raise BundleError(f"{bundle}: missing incident.toml (every bundle needs one)")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise BundleError(f"incident.toml: invalid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BundleError(f"incident.toml: cannot read: {exc}") from None
+    data = read_toml(path, BundleError, "incident.toml")
     warnings: list[str] = []
     alert_labels: dict[str, str] = {}
     alert: dict[str, Any] = {}

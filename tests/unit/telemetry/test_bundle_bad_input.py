@@ -29,7 +29,7 @@ def test_bundle_path_must_be_an_existing_directory(tmp_path):
 
 def test_incident_toml_missing_invalid_or_without_title(make_bundle):
     assert "missing incident.toml" in error_of(make_bundle(incident=None))
-    assert error_of(make_bundle(incident='title = "x\n')).startswith("incident.toml: invalid TOML")
+    assert error_of(make_bundle(incident='title = "x\n')).startswith("incident.toml: not valid TOML")
     assert "missing title" in error_of(make_bundle(incident="symptom = 'slow'\n"))
 
 
