@@ -1,10 +1,11 @@
-"""Specialist executors: run a round's steps concurrently, each with its own timeout.
+"""The executor: run a round's steps concurrently, each with its own timeout.
 
-Steps are grouped by specialist (metrics, logs, traces, changes, kubernetes, knowledge);
-independent steps run in a thread pool. A step that is refused (unknown tool, invalid
-arguments, not available here, a repeat of an earlier identical call, over budget) or
-that fails or times out becomes a result with a status — never an exception — and the
-run goes on. Results are reported as they finish; the caller merges them in plan order.
+One pool of MAX_WORKERS threads runs every step, whatever kind of evidence its tool reads
+(a step's `specialist` is a label for people and models, not a separate executor). A step
+that is refused (unknown tool, invalid arguments, not available here, a repeat of an earlier
+identical call, over budget) or that fails or times out becomes a result with a status —
+never an exception — and the run goes on. Results are reported as they finish; the caller
+merges them in plan order.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ import concurrent.futures as cf
 import contextlib
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from aiops.agent.events import PlannedStep
 from aiops.agent.state import RunState, StepRecord, call_key
 from aiops.errors import AiopsError, one_line
 from aiops.tooling import ArgumentError, ToolRegistry, ToolResult, validate_args
+
+if TYPE_CHECKING:
+    from aiops.agent.run_trace import StepSpans
 
 MAX_WORKERS = 4
 
@@ -49,7 +53,7 @@ def _refusal(registry: ToolRegistry, state: RunState, step: PlannedStep) -> tupl
 
 
 def _run_one(registry: ToolRegistry, state: RunState, step: PlannedStep, args: dict,
-             started: dict[int, float], index: int, spans: Any = None) -> ToolResult:
+             started: dict[int, float], index: int, spans: StepSpans | None = None) -> ToolResult:
     started[index] = time.monotonic()
     tool = registry.get(step.tool)
     try:
@@ -62,7 +66,7 @@ def _run_one(registry: ToolRegistry, state: RunState, step: PlannedStep, args: d
 
 
 def execute(registry: ToolRegistry, state: RunState, steps: list[PlannedStep], round_no: int,
-            timeout_s: float, deadline: float | None = None, spans: Any = None) -> Iterator[Finished]:
+            timeout_s: float, deadline: float | None = None, spans: StepSpans | None = None) -> Iterator[Finished]:
     """Run `steps`; yields each as it finishes (refusals first, in plan order).
 
     Each step has `timeout_s` from the moment it starts running; `deadline` (monotonic
