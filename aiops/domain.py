@@ -10,6 +10,14 @@ from typing import Any, Literal
 
 EvidenceKind = Literal["metric", "log", "trace", "event", "knowledge"]
 
+# The faults the evidence ranker names (aiops.analytics.weighing.fault_of). A diagnosis may
+# carry other fault names too: a matched playbook's or a model's own.
+FaultKind = Literal[
+    "cpu_saturation", "memory_leak", "disk_pressure", "network_degradation", "crash_or_restart",
+    "resource_exhaustion", "latency", "error_burst", "traffic_change", "bad_deploy", "config_change",
+    "dependency_failure", "anomaly", "none", "unknown",
+]
+
 
 @dataclass(frozen=True)
 class TimeWindow:
@@ -71,7 +79,7 @@ class RootCause:
     rank: int
     service: str
     component: str
-    fault: str
+    fault: str                   # a FaultKind, or a playbook's or model's own fault name
     confidence: float
     summary: str
     evidence: tuple[Evidence, ...] = ()
@@ -82,10 +90,10 @@ class Hypothesis:
     """A suspected root cause while the investigation runs (the reflector's view)."""
 
     service: str
-    fault: str
+    fault: str                   # a FaultKind, or a playbook's or model's own fault name
     confidence: float
     summary: str = ""
-    status: str = "open"         # open | confirmed | refuted
+    status: Literal["open", "confirmed", "refuted"] = "open"
     evidence: tuple[Evidence, ...] = ()
 
 

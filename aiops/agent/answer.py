@@ -14,12 +14,12 @@ import logging
 from aiops.agent.reasoners.base import Verdict
 from aiops.agent.state import RunState
 from aiops.analytics.ranking import Candidate, confidences, evidence_of
-from aiops.domain import Diagnosis, Evidence, RootCause, RunbookRef, TimelineEntry, Usage
+from aiops.domain import Diagnosis, Evidence, FaultKind, RootCause, RunbookRef, TimelineEntry, Usage
 
 log = logging.getLogger("aiops.agent")
 MAX_RUNBOOKS = 3
 
-REMEDIATION = {
+REMEDIATION: dict[FaultKind, str] = {
     "cpu_saturation": "Check CPU limits/throttling of {svc}; scale out or raise the limit, and look for a hot loop or traffic surge.",
     "memory_leak": "Restart or roll back {svc} to stop the leak, raise the memory limit as a stop-gap, and capture a heap profile.",
     "disk_pressure": "Free or extend the volume used by {svc} (logs, temp files, data growth) and add a disk-usage alert.",
@@ -97,7 +97,7 @@ def _note_knowledge_base(state: RunState) -> None:
     except Exception as exc:  # noqa: BLE001 - a note, never a failure
         kb, failed = None, f"{type(exc).__name__}: {exc}"
     else:
-        failed = getattr(state.kb_opener, "failed", "")
+        failed = state.kb_opener.failed
     for note in getattr(kb, "notes", None) or []:
         if note not in state.notes:
             state.notes.append(note)

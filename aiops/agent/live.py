@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
+
+from aiops.agent.events import Event
+from aiops.config import Settings
+
+if TYPE_CHECKING:
+    from aiops.telemetry.live.base import FetchScope, LiveSource
+    from aiops.telemetry.live.live_incident import LiveIncident
+    from aiops.telemetry.store import TelemetryStore
 
 
 @dataclass
@@ -36,12 +44,12 @@ class LiveRequest:
 
 @dataclass
 class LivePlan:
-    sources: list[Any]
-    target: Any                      # aiops.telemetry.live.live_incident.LiveIncident
-    scope: Any                       # FetchScope
+    sources: list[LiveSource]
+    target: LiveIncident
+    scope: FetchScope
 
 
-def _alert_sources(settings: Any, request: LiveRequest) -> list[Any]:
+def _alert_sources(settings: Settings, request: LiveRequest) -> list[LiveSource]:
     from aiops.errors import BadInputError
     from aiops.telemetry.live.registry import build_source, configured_tables
 
@@ -56,7 +64,7 @@ def _alert_sources(settings: Any, request: LiveRequest) -> list[Any]:
     return [build_source("alertmanager", n, t, settings.source_file or "settings") for n, t in tables]
 
 
-def _alert(settings: Any, request: LiveRequest, notes: list[str], missing: list[str]):
+def _alert(settings: Settings, request: LiveRequest, notes: list[str], missing: list[str]):
     """The alert to diagnose (None without one, or when no Alertmanager answers)."""
     from aiops.errors import BadInputError
     from aiops.telemetry.alerts import pick_alert
@@ -87,7 +95,7 @@ def _alert(settings: Any, request: LiveRequest, notes: list[str], missing: list[
     return None
 
 
-def plan_live(settings: Any, request: LiveRequest) -> LivePlan:
+def plan_live(settings: Settings, request: LiveRequest) -> LivePlan:
     """Sources, window, scope and incident of a live run; BadInputError for unusable flags."""
     from aiops.errors import BadInputError
     from aiops.telemetry.live.base import FetchScope
@@ -111,7 +119,7 @@ def plan_live(settings: Any, request: LiveRequest) -> LivePlan:
     return LivePlan(sources, LiveIncident(incident, alert, notes, missing), scope)
 
 
-def fetch_events(plan: LivePlan, store: Any, settings: Any) -> Iterator[Any]:
+def fetch_events(plan: LivePlan, store: "TelemetryStore", settings: Settings) -> Iterator[Event]:
     """Read every source into `store`, as round-0 plan/step/result events; fills the plan's
     notes and missing."""
     from aiops.agent.events import PlanMade, PlannedStep, StepStarted, ToolResultEvent

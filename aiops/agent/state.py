@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiops.agent.events import PlannedStep
 from aiops.analytics.baseline import split_window
@@ -18,7 +18,15 @@ from aiops.telemetry.reader import TelemetryReader
 from aiops.tooling import ToolContext, ToolResult
 
 if TYPE_CHECKING:
-    from aiops.kb.knowledge_base import Hit
+    from aiops.kb.knowledge_base import Hit, KnowledgeBase
+
+
+class KnowledgeBaseOpener(Protocol):
+    """Opens the run's knowledge base on first use (aiops.agent.session.KbOpener)."""
+
+    failed: str                     # why it could not be opened, "" when it could
+
+    def __call__(self) -> "KnowledgeBase | None": ...
 
 
 def call_key(tool: str, args: dict[str, Any]) -> str:
@@ -43,7 +51,7 @@ class RunState:
     onset: float | None
     services: list[str]
     run_id: str = ""
-    kb_opener: Callable[[], Any] | None = None
+    kb_opener: KnowledgeBaseOpener | None = None
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     graph: dict[str, set[str]] = field(default_factory=dict)      # caller -> callees, from traces

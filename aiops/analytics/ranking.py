@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from aiops.analytics.weighing import class_of, fault_of, is_own, weight_of
-from aiops.domain import Evidence, Finding
+from aiops.domain import Evidence, FaultKind, Finding
 
 EXPLAINED_FACTOR = 0.25     # a symptom explained by an anomalous dependency keeps this much
 OWN_EXPLAINED_FACTOR = 0.85  # own evidence beside an anomalous dependency: self time and own
@@ -54,7 +54,7 @@ class Candidate:
     strength: float = 0.0                # how anomalous, as an explanation of its callers
     strength_alone: float = 0.0          # ... not counting what its callers' client spans saw
     traced_own: bool = False             # its own trace time or errors changed
-    fault: str = "unknown"
+    fault: FaultKind = "unknown"
     component: str = ""
     findings: list[tuple[float, Finding]] = field(default_factory=list)  # (weight, finding)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from aiops.domain import FaultKind
+
 # Ordered: the first class whose pattern matches wins.
 _CLASSES: list[tuple[str, re.Pattern[str]]] = [
     ("restarts", re.compile(r"restart|oom|crash|kill|(^|_)up$|backoff")),
@@ -25,7 +27,7 @@ _CLASSES: list[tuple[str, re.Pattern[str]]] = [
 OWN_CLASSES = frozenset({"restarts", "pool", "disk", "memory", "cpu", "network"})
 SYMPTOM_CLASSES = frozenset({"latency", "errors", "traffic"})
 
-FAULT_OF_CLASS = {
+FAULT_OF_CLASS: dict[str, FaultKind] = {
     "cpu": "cpu_saturation",
     "memory": "memory_leak",
     "disk": "disk_pressure",

@@ -16,7 +16,7 @@ import re
 from typing import Iterable
 
 from aiops.analytics.signals import FAULT_OF_CLASS, OWN_CLASSES
-from aiops.domain import Finding
+from aiops.domain import FaultKind, Finding
 
 OWN_WEIGHT = {"metric": 0.9, "trace": 0.95, "log": 0.8, "event": 0.8}
 SYMPTOM_WEIGHT = {"metric": 0.7, "trace": 0.6, "log": 0.7, "event": 0.3}
@@ -24,7 +24,7 @@ DROP_FACTOR = 0.6           # a drop in work done is a weak symptom
 SCATTERED_FACTOR = 0.5      # a metric whose exceedances never hold together: half the weight
 LATENCY_RATIO_FULL = 10.0   # a latency rise of this factor counts in full, 1.0 for half
 # What an error line says about the fault, in generic operator vocabulary.
-_LOG_FAULTS = [
+_LOG_FAULTS: list[tuple[re.Pattern[str], FaultKind]] = [
     (re.compile(r"pool|connection is not available|too many connections|exhausted", re.I), "resource_exhaustion"),
     (re.compile(r"out ?of ?memory|\boom|memoryerror|heap space", re.I), "memory_leak"),
     (re.compile(r"no space left|disk (is )?full|quota exceeded|enospc", re.I), "disk_pressure"),
@@ -94,7 +94,7 @@ def latency_size(ratio: float) -> float:
     return 0.5 + 0.5 * min(1.0, max(0.0, math.log(ratio)) / math.log(LATENCY_RATIO_FULL))
 
 
-def _fault_named(f: Finding) -> str:
+def _fault_named(f: Finding) -> FaultKind:
     tags = set(f.tags)
     if f.kind == "event" and "change" in tags:
         return "bad_deploy" if "deploy" in tags else "config_change"
@@ -124,7 +124,7 @@ def _names_a_cause(f: Finding) -> bool:
     return False
 
 
-def fault_of(weighted: Iterable[tuple[float, Finding]]) -> str:
+def fault_of(weighted: Iterable[tuple[float, Finding]]) -> FaultKind:
     """The fault the evidence points to: the strongest finding that names a cause, if it
     weighs at least 40 % of the strongest finding overall; else the strongest finding."""
     ranked = sorted(weighted, key=lambda wf: -wf[0])

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiops.telemetry.bundle import LoadedBundle, load_bundle
+from aiops.telemetry.reader import TelemetryReader
 
 
 def load_release_bundle(path: str | Path) -> LoadedBundle:
@@ -20,7 +21,7 @@ def load_release_bundle(path: str | Path) -> LoadedBundle:
     return load_bundle(Path(path))
 
 
-def deployed_at_from_events(store, release: str) -> float | None:
+def deployed_at_from_events(store: TelemetryReader, release: str) -> float | None:
     """When the latest deploy event that names `release` (in its message or any field:
     version, image, tag) happened, or None."""
     if not release:

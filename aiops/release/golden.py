@@ -22,6 +22,7 @@ import numpy as np
 from aiops.analytics.histograms import histogram_quantile, parse_le
 from aiops.analytics.signals import signal_class
 from aiops.release.model import ReleaseWindows
+from aiops.telemetry.reader import TelemetryReader
 
 BUCKETS_AFTER = 30        # the after window is cut into about this many buckets
 MIN_STEP_S = 15.0
@@ -214,7 +215,7 @@ def _signals_of(parts: dict[tuple[str, str], tuple[str, np.ndarray]]) -> dict[tu
     return out
 
 
-def golden_signals(store, windows: ReleaseWindows, services: tuple[str, ...] = (),
+def golden_signals(store: TelemetryReader, windows: ReleaseWindows, services: tuple[str, ...] = (),
                    history_days: list[int] | None = None) -> list[SignalSeries]:
     """Every golden signal with data on the release day, with the same hours of the given
     previous days (`history_days`, e.g. [1, 2]) aligned to it."""

@@ -18,12 +18,13 @@ import numpy as np
 from aiops.analytics.spantree import Spans, build_span_tree
 from aiops.release.golden import SignalSeries, bucket_step
 from aiops.release.model import DAY_S, ReleaseWindows
+from aiops.telemetry.reader import TelemetryReader
 
 REQUESTS_PER_BUCKET = 8
 MIN_STEP_S = 60.0
 
 
-def _requests(store, lo: float, hi: float, services: set[str] | None) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _requests(store: TelemetryReader, lo: float, hi: float, services: set[str] | None) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """service -> (start, duration s, failed) of its entry spans on [lo, hi)."""
     table = store.span_table(lo, hi, service=sorted(services) if services else None)
     if len(table["start"]) == 0:
@@ -62,7 +63,7 @@ def _latency(req: tuple[np.ndarray, np.ndarray, np.ndarray], lo: float, split: f
     return ts, d, int((ts < split).sum())
 
 
-def trace_signals(store, windows: ReleaseWindows, services: tuple[str, ...], days: list[int],
+def trace_signals(store: TelemetryReader, windows: ReleaseWindows, services: tuple[str, ...], days: list[int],
                   have: set[tuple[str, str]]) -> list[SignalSeries]:
     """Trace-derived golden signals of the services whose metrics lack that kind of signal
     (`have`: the (service, signal) pairs the metrics gave; any latency percentile from the

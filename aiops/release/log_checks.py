@@ -12,6 +12,7 @@ from aiops.config import ReleaseSettings
 from aiops.release.model import Chart, CheckResult, ReleaseWindows, worst
 from aiops.release.thresholds import log_gate
 from aiops.release.units import format_p
+from aiops.telemetry.reader import TelemetryReader
 from aiops.timeutil import to_rfc3339
 
 MAX_EVIDENCE = 6
@@ -43,7 +44,7 @@ def _describe_template(c: TemplateChange, status: str) -> str:
             f"{c.n_history} on previous days; first at {to_rfc3339(round(c.first_after))}; {format_p(c.p_value)})")
 
 
-def log_checks(store, windows: ReleaseWindows, services: tuple[str, ...], days: list[int],
+def log_checks(store: TelemetryReader, windows: ReleaseWindows, services: tuple[str, ...], days: list[int],
                cfg: ReleaseSettings) -> list[CheckResult]:
     before, after, history = _windows(windows, days)
     svc = list(services) or None
@@ -99,7 +100,7 @@ def _describe_path(e: ErrorPath, status: str) -> str:
             f"{format_p(e.p_value)})")
 
 
-def trace_checks(store, windows: ReleaseWindows, services: tuple[str, ...], days: list[int],
+def trace_checks(store: TelemetryReader, windows: ReleaseWindows, services: tuple[str, ...], days: list[int],
                  cfg: ReleaseSettings) -> list[CheckResult]:
     before, after, history = _windows(windows, days)
     spans = [(before[0], after[1])] + [(windows.days_back(d)[0][0], windows.days_back(d)[1][1]) for d in days]

@@ -29,6 +29,7 @@ from aiops.config import ReleaseSettings
 from aiops.release.golden import bucket_step
 from aiops.release.model import CheckResult, ReleaseWindows
 from aiops.release.units import format_p
+from aiops.telemetry.reader import TelemetryReader
 from aiops.timeutil import to_rfc3339
 
 _CRASH = re.compile(r"back-?off restarting|crashloopbackoff|oomkill", re.IGNORECASE)
@@ -36,7 +37,7 @@ _CRASH_REASONS = {"backoff", "oomkilled", "crashloopbackoff"}
 SOURCES = ("metrics", "restart events", "crash events")
 
 
-def _metric_counts(store, start: float, split: float | None, end: float, step: float, services: set[str] | None,
+def _metric_counts(store: TelemetryReader, start: float, split: float | None, end: float, step: float, services: set[str] | None,
                    into: dict[str, dict[str, list[float]]]) -> None:
     """Add restarts from restart-count metrics on [start, end) to into[service]["metrics"]:
     [baseline, after], the after part from `split` on (None: all baseline)."""
@@ -54,7 +55,7 @@ def _metric_counts(store, start: float, split: float | None, end: float, step: f
             counts[1] += counter_increase(row[max(cut - 1, 0):])[0]     # the step across the release counts after
 
 
-def _event_counts(store, start: float, split: float | None, end: float, services: set[str] | None,
+def _event_counts(store: TelemetryReader, start: float, split: float | None, end: float, services: set[str] | None,
                   into: dict[str, dict[str, list[float]]], examples: dict[str, list[str]]) -> None:
     for ev in store.events(start, end):
         svc = ev["service"]
@@ -73,7 +74,7 @@ def _event_counts(store, start: float, split: float | None, end: float, services
             examples[svc].append(f"{to_rfc3339(round(ev['ts']))} {ev['kind']}: {ev['message']}")
 
 
-def restart_checks(store, windows: ReleaseWindows, services: tuple[str, ...], days: list[int],
+def restart_checks(store: TelemetryReader, windows: ReleaseWindows, services: tuple[str, ...], days: list[int],
                    cfg: ReleaseSettings) -> list[CheckResult]:
     wanted = set(services) or None
     step = bucket_step(windows.after_s)

@@ -21,7 +21,7 @@ from aiops.domain import Finding, Incident
 from aiops.telemetry.reader import TelemetryReader
 
 if TYPE_CHECKING:       # the knowledge base (DuckDB) loads only when a run opens it
-    from aiops.kb.knowledge_base import Hit
+    from aiops.kb.knowledge_base import Hit, KnowledgeBase
 
 ToolStatus = Literal["ok", "no_data", "error", "denied"]
 STATUSES: tuple[str, ...] = get_args(ToolStatus)
@@ -103,7 +103,7 @@ class ToolContext:
     baseline_end: float
     onset: float | None = None
     services: list[str] = field(default_factory=list)
-    kb: Callable[[], Any] | None = None
+    kb: Callable[[], "KnowledgeBase | None"] | None = None
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     state: EvidenceView | None = None          # the run's evidence so far
 

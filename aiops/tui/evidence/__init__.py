@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from aiops.domain import Evidence, Finding, Incident, RunbookRef, TimeWindow
 from aiops.errors import one_line
+from aiops.telemetry.reader import TelemetryReader
 from aiops.tui.evidence.changes import ChangeView, change_events
 from aiops.tui.evidence.logs import LogTemplateCache, TemplateView, template_views
 from aiops.tui.evidence.metrics import SeriesChart, metric_charts, parse_series_ref
@@ -83,7 +84,7 @@ def onset_of(incident: Incident | None, findings: tuple[Finding, ...]) -> float 
     return min(onsets) if onsets else None
 
 
-def gather(store: object | None, target: EvidenceTarget, logs_cache: LogTemplateCache,
+def gather(store: TelemetryReader | None, target: EvidenceTarget, logs_cache: LogTemplateCache,
            mining_window: TimeWindow | None = None) -> EvidenceData:
     """Every part of the evidence; without a store only the runbooks (the rest needs data)."""
     data = EvidenceData()

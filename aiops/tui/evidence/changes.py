@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiops.domain import Finding, TimeWindow
+from aiops.telemetry.reader import TelemetryReader
 
 LOOKBACK_S = 3600.0      # changes up to an hour before the window may explain it
 
@@ -19,7 +20,7 @@ class ChangeView:
     flagged: float           # the investigation's score for it, 0 if it did not flag it
 
 
-def change_events(store: object, window: TimeWindow, service: str | None, findings: list[Finding],
+def change_events(store: TelemetryReader, window: TimeWindow, service: str | None, findings: list[Finding],
                   limit: int = 40) -> list[ChangeView]:
     """The service's events first, then the others', each group in time order."""
     flagged = {(f.service, f.signal, f.onset): f.score for f in findings if f.kind == "event"}

@@ -14,6 +14,7 @@ import numpy as np
 
 from aiops.analytics.logs import MinedMessages, is_error_text, mine_messages
 from aiops.domain import Finding, TimeWindow
+from aiops.telemetry.reader import TelemetryReader
 
 SPARK_BINS = 60
 
@@ -53,7 +54,7 @@ class LogTemplateCache:
         self._lock = threading.Lock()
         self._mined: dict[tuple[float, float], MinedLogs] = {}
 
-    def get(self, store: object, window: TimeWindow) -> MinedLogs:
+    def get(self, store: TelemetryReader, window: TimeWindow) -> MinedLogs:
         key = (window.start, window.end)
         with self._lock:
             cached = self._mined.get(key)

@@ -12,9 +12,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from aiops.tooling.scans.metrics import with_derived_latency
 from aiops.analytics.histograms import source_metrics
 from aiops.domain import Finding, TimeWindow
+from aiops.telemetry.reader import TelemetryReader
+from aiops.tooling.scans.metrics import with_derived_latency
 
 TARGET_POINTS = 240
 _REF = re.compile(r'^(?P<metric>[^{}\s]+)\{(?P<labels>.*)\}$')
@@ -54,7 +55,7 @@ def grid_step(window: TimeWindow) -> float:
     return max(1.0, float(np.ceil(window.seconds / TARGET_POINTS)))
 
 
-def metric_charts(store: object, window: TimeWindow, findings: list[Finding], limit: int = 6) -> list[SeriesChart]:
+def metric_charts(store: TelemetryReader, window: TimeWindow, findings: list[Finding], limit: int = 6) -> list[SeriesChart]:
     """Charts of the series behind the strongest metric findings (one per series)."""
     wanted: dict[tuple, Finding] = {}
     for f in sorted((f for f in findings if f.kind == "metric"), key=lambda f: -f.score):
@@ -100,7 +101,7 @@ def _mean_chart(grid: object, rows: list[int], service: str, summary: str, onset
                        score=score, is_rate=bool(grid.is_rate[rows[0]]))
 
 
-def metric_series(store: object, window: TimeWindow, metric: str, service: str | None = None,
+def metric_series(store: TelemetryReader, window: TimeWindow, metric: str, service: str | None = None,
                   onset: float | None = None, limit: int = 12) -> tuple[list[SeriesChart], int]:
     """Every series of `metric` (of one service if given), most varying first: (charts, total)."""
     names = source_metrics([metric])
