@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import sys
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))   # from inprocess_cli import run_aiops
 
 _real_getaddrinfo = socket.getaddrinfo
 _LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", "", None}

@@ -1,31 +1,26 @@
-"""The operator-facing contract of `aiops diagnose`, `aiops config`, `aiops eval`: run as a
-real subprocess (the installed console script), asserting on exit codes, stdout and stderr."""
+"""The operator-facing contract of `aiops diagnose`, `aiops config`, `aiops eval`, asserting on
+exit codes, stdout and stderr: in-process (tests/support/inprocess_cli.py), and once as the
+real console script."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from inprocess_cli import CliResult
+from inprocess_cli import run_aiops as run
 
 from aiops.resources import demo_bundle
-
-AIOPS = [sys.executable, "-m", "aiops"]
-
-
-def run(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([*AIOPS, *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=120)
 
 
 @pytest.fixture(scope="module")
 def demo_json() -> dict:
     proc = run("diagnose", "--demo", "--format", "json")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.stderr
     return json.loads(proc.stdout)   # stdout is exactly one JSON document
 
 
@@ -57,7 +52,7 @@ def test_demo_finds_the_culprit_not_the_loudest_symptom(demo_json):
 
 def test_demo_text_report_names_the_culprit():
     proc = run("diagnose", "--demo")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.stderr
     assert "Ranked root causes" in proc.stdout and "inventory" in proc.stdout
     assert "Evidence for inventory" in proc.stdout
 
@@ -65,14 +60,14 @@ def test_demo_text_report_names_the_culprit():
 def test_markdown_to_file_is_written_whole(tmp_path):
     out = tmp_path / "report.md"
     proc = run("diagnose", "--demo", "--format", "markdown", "--output", str(out))
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.stderr
     text = out.read_text()
     assert text.startswith("# Diagnosis:") and "## Ranked candidates" in text
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temp file left behind"
 
 
-def _bad(tmp_path: Path, proc: subprocess.CompletedProcess, *needles: str) -> None:
-    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+def _bad(tmp_path: Path, proc: CliResult, *needles: str) -> None:
+    assert proc.exit_code == 2, (proc.exit_code, proc.stderr)
     lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
     assert len(lines) == 1, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -124,16 +119,35 @@ def test_bad_config_key(tmp_path):
     _bad(tmp_path, run("--config", str(cfg), "config", "check"), str(cfg), "diagnose.max_root_cuases")
 
 
+def test_the_console_script_exits_2_with_one_line_and_writes_reports(tmp_path):
+    aiops = [sys.executable, "-m", "aiops"]
+    missing = tmp_path / "nope"
+    proc = subprocess.run([*aiops, "diagnose", "--bundle", str(missing)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("error: ") and str(missing) in proc.stderr and proc.stderr.count("\n") == 1
+    proc = subprocess.run([*aiops, "diagnose", "--demo", "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["root_causes"][0]["service"] == "inventory"
+
+
+def test_html_report_to_stdout_and_to_a_file(tmp_path):
+    proc = run("diagnose", "--demo", "--format", "html")
+    assert proc.exit_code == 0, proc.stderr
+    assert proc.stdout.startswith("<!DOCTYPE html>") and "inventory" in proc.stdout
+    out = tmp_path / "report.html"
+    assert run("diagnose", "--demo", "--format", "html", "--output", out).exit_code == 0
+    assert out.read_text().startswith("<!DOCTYPE html>") and "</html>" in out.read_text()
+
+
 def test_bad_flag_value_is_exit_2():
     proc = run("diagnose", "--demo", "--format", "yaml")
-    assert proc.returncode == 2 and "yaml" in proc.stderr
+    assert proc.exit_code == 2 and "yaml" in proc.stderr
 
 
 def test_config_check_ok_and_show(tmp_path):
     cfg = tmp_path / "config.toml"
     cfg.write_text("[diagnose]\nmax_root_causes = 7\n")
     ok = run("config", "check", env={"AIOPS_CONFIG": str(cfg)})
-    assert ok.returncode == 0 and str(cfg) in ok.stdout
+    assert ok.exit_code == 0 and str(cfg) in ok.stdout
     shown = run("config", "show", "--format", "json", env={"AIOPS_CONFIG": str(cfg), "AIOPS_DIAGNOSE_MAX_STEPS": "4"})
     data = json.loads(shown.stdout)
     assert data["diagnose"]["max_root_causes"] == 7 and data["diagnose"]["max_steps"] == 4
@@ -152,9 +166,9 @@ def test_eval_gate_on_a_tiny_corpus(tmp_path):
     shutil.copytree(demo_bundle(), case)
     (case / "truth.toml").write_text('[[root_cause]]\nservice = "inventory"\nkind = "connection_pool_exhaustion"\n')
     proc = run("eval", "--corpus", str(corpus), "--json", "--min-top1", "1.0")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["cases"] == 1 and report["top1"] == 1.0
     (case / "truth.toml").write_text('[[root_cause]]\nservice = "no-such-service"\nkind = "x"\n')
     proc = run("eval", "--corpus", str(corpus), "--json", "--min-top1", "0.5")
-    assert proc.returncode == 1 and "below" in proc.stderr
+    assert proc.exit_code == 1 and "below" in proc.stderr

@@ -1,21 +1,14 @@
-"""The operator contract of the live commands, run as the real console script: bad input is
-exit 2 with one line naming the flag, key or file; `aiops sources` lists what is configured."""
+"""The operator contract of the live commands (in-process, tests/support/inprocess_cli.py):
+bad input is exit 2 with one line naming the flag, key or file; `aiops sources` lists what is
+configured."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-AIOPS = [sys.executable, "-m", "aiops"]
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*AIOPS, *map(str, args)], capture_output=True, text=True, env=dict(os.environ), timeout=60)
+from inprocess_cli import run_aiops as run
 
 
 @pytest.fixture
@@ -50,7 +43,7 @@ def cfg(tmp_path: Path):
 ])
 def test_bad_live_input_is_exit_2_with_one_line(args, config_text, message, cfg):
     proc = run("-c", cfg(config_text), *args)
-    assert proc.returncode == 2, proc.stderr
+    assert proc.exit_code == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], proc.stderr
     assert proc.stdout == ""
@@ -61,7 +54,7 @@ def test_sources_lists_health_without_secrets(cfg, monkeypatch):
     text = ('[sources.prometheus.down]\nurl = "http://127.0.0.1:9"\nbearer_token_env = "PROM_TOKEN"\ntimeout_s = 0.5\n'
             'retries = 0\n[sources.files.none]\npaths = ["/nonexistent/*.log"]\n')
     proc = run("-c", cfg(text), "sources", "--format", "json")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.stderr
     doc = json.loads(proc.stdout)
     rows = {f"{r['kind']}.{r['name']}": r for r in doc["sources"]}
     assert not rows["prometheus.down"]["healthy"]
@@ -74,5 +67,5 @@ def test_sources_lists_health_without_secrets(cfg, monkeypatch):
 
 def test_sources_without_configuration_says_how_to_add_one(cfg):
     proc = run("-c", cfg(""), "sources")
-    assert proc.returncode == 0
+    assert proc.exit_code == 0
     assert "no live sources configured" in proc.stdout and "docs/live-sources.md" in proc.stdout

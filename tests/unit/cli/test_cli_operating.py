@@ -1,18 +1,15 @@
-"""Operating the agent from the command line, as real subprocesses: every diagnosis is in
-`aiops runs`, a wrong verdict becomes an evaluation case, and `aiops eval` counts it."""
+"""Operating the agent from the command line (in-process, tests/support/inprocess_cli.py):
+every diagnosis is in `aiops runs`, a wrong verdict becomes an evaluation case, and
+`aiops eval` counts it."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
-
-AIOPS = [sys.executable, "-m", "aiops"]
+from inprocess_cli import CliResult, run_aiops
 
 
 @pytest.fixture
@@ -22,21 +19,20 @@ def data_dir(tmp_path) -> Path:
 
 @pytest.fixture
 def run(data_dir):
-    def run(*args: str) -> subprocess.CompletedProcess:
-        env = {**os.environ, "AIOPS_GENERAL_DATA_DIR": str(data_dir)}
-        return subprocess.run([*AIOPS, *args], capture_output=True, text=True, env=env, timeout=180)
+    def run(*args: str, **env: str) -> CliResult:
+        return run_aiops(*args, env={"AIOPS_GENERAL_DATA_DIR": str(data_dir), **env})
 
     return run
 
 
 def _diagnose(run) -> dict:
     proc = run("diagnose", "--demo", "--format", "json")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.stderr
     return json.loads(proc.stdout)
 
 
-def _one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
-    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+def _one_line_error(proc: CliResult, *needles: str) -> None:
+    assert proc.exit_code == 2, (proc.exit_code, proc.stderr)
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and all(n in lines[0] for n in needles), proc.stderr
 
@@ -47,7 +43,7 @@ def test_feedback_round_trip_wrong_verdict_becomes_an_eval_case_that_eval_counts
     # the operator knows better: the true cause was checkout's own latency
     proc = run("feedback", report["run_id"][:8], "--verdict", "wrong", "--root-cause", "checkout", "--kind", "latency",
                "--note", "postmortem INC-42")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.stderr
     assert f"run {report['run_id']} is wrong" in proc.stdout and "new evaluation case:" in proc.stdout
     [case] = [p for p in (data_dir / "eval-suite").iterdir()]
     truth = tomllib.loads((case / "truth.toml").read_text())
@@ -58,7 +54,7 @@ def test_feedback_round_trip_wrong_verdict_becomes_an_eval_case_that_eval_counts
 
     # `aiops eval` (default suite: the feedback cases) now scores the agent on it
     proc = run("eval", "--json")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.stderr
     scored = json.loads(proc.stdout)
     assert scored["cases"] == 1 and scored["by_tag"]["feedback"]["cases"] == 1
     assert scored["by_kind"]["latency"]["cases"] == 1
@@ -69,7 +65,7 @@ def test_feedback_round_trip_wrong_verdict_becomes_an_eval_case_that_eval_counts
     assert scored["top1"] == 0.0
     # and gates on it: the agent still ranks inventory first
     proc = run("eval", "--min-top1", "1.0")
-    assert proc.returncode == 1 and "below --min-top1" in proc.stderr
+    assert proc.exit_code == 1 and "below --min-top1" in proc.stderr
     assert "by tag" in proc.stdout and "feedback" in proc.stdout
 
     # the verdict is part of the run's history
@@ -85,10 +81,10 @@ def test_runs_list_show_diff(run):
     assert all(r["state"] == "ok" and r["top_service"] == "inventory" for r in listed)
     assert {r["trace_id"] for r in listed} == {a["trace_id"], b["trace_id"]}
     shown = run("runs", "show", "last")
-    assert shown.returncode == 0 and f"run {b['run_id']}" in shown.stdout
+    assert shown.exit_code == 0 and f"run {b['run_id']}" in shown.stdout
     assert f"trace      {b['trace_id']}" in shown.stdout and "metrics.scan" in shown.stdout
     diff = run("runs", "diff", a["run_id"], b["run_id"])
-    assert diff.returncode == 0, diff.stderr
+    assert diff.exit_code == 0, diff.stderr
     assert "top cause: inventory -> inventory  (same)" in diff.stdout
     table = run("runs", "list")
     assert b["run_id"] in table.stdout
@@ -103,8 +99,6 @@ def test_bad_feedback_is_exit_2_with_one_line(run):
 
 
 def test_history_can_be_turned_off(run, data_dir):
-    env_run = subprocess.run([*AIOPS, "diagnose", "--demo", "--format", "json"], capture_output=True, text=True,
-                             env={**os.environ, "AIOPS_GENERAL_DATA_DIR": str(data_dir), "AIOPS_HISTORY_ENABLED": "false"},
-                             timeout=180)
-    assert env_run.returncode == 0, env_run.stderr
+    env_run = run("diagnose", "--demo", "--format", "json", AIOPS_HISTORY_ENABLED="false")
+    assert env_run.exit_code == 0, env_run.stderr
     assert "no runs recorded yet" in run("runs", "list").stdout

@@ -1,25 +1,20 @@
-"""`aiops report` as a CI step runs it: a real subprocess over simulated release bundles,
-asserting on exit codes, standard output, the files it writes and the step summary."""
+"""`aiops report` as a CI step runs it (in-process, tests/support/inprocess_cli.py) over
+simulated release bundles, asserting on exit codes, standard output, the files it writes and
+the step summary."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
+from inprocess_cli import CliResult, run_aiops
 
 from aiops.timeutil import to_rfc3339
 
-AIOPS = [sys.executable, "-m", "aiops"]
 
-
-def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"} | (env or {})
-    return subprocess.run([*AIOPS, "report", *args], capture_output=True, text=True, env=full_env, timeout=300)
+def run(*args: str, env: dict | None = None) -> CliResult:
+    return run_aiops("report", *args, env={"GITHUB_STEP_SUMMARY": None} | (env or {}))
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +30,7 @@ def failed_run(errors_release, tmp_path_factory):
 
 def test_a_regression_fails_the_step_with_the_right_evidence(failed_run):
     proc, out, _, plan = failed_run
-    assert proc.returncode == 1, proc.stderr
+    assert proc.exit_code == 1, proc.stderr
     assert f"Release `{plan.version}`: **FAIL**" in proc.stdout
     doc = json.loads((out / "release-report.json").read_text())
     assert doc["verdict"] == "fail" and doc["release"] == plan.version
@@ -75,7 +70,7 @@ def test_a_clean_release_passes(clean_release, tmp_path):
     bundle, plan = clean_release
     proc = run("--release", plan.version, "--bundle", str(bundle), "--format", "json", "--junit",
                str(tmp_path / "junit.xml"))
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["verdict"] in ("pass", "warn") and doc["diagnosis"] is None
     assert not [c for c in doc["checks"] if c["status"] == "fail"]
@@ -87,10 +82,10 @@ def test_an_explicit_deploy_time_and_service_narrow_the_check(clean_release):
     bundle, plan = clean_release
     proc = run("--release", plan.version, "--deployed-at", to_rfc3339(plan.deployed_at), "--service", plan.service,
                "--baseline", "45m", "--after", "10m", "--format", "json", "--quiet")
-    assert proc.returncode == 2 and "--bundle" in proc.stderr       # the bundle is still needed
+    assert proc.exit_code == 2 and "--bundle" in proc.stderr       # the bundle is still needed
     proc = run("--release", plan.version, "--deployed-at", str(plan.deployed_at), "--service", plan.service,
                "--baseline", "45m", "--after", "10m", "--format", "json", "--quiet", "--bundle", str(bundle))
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert {c["service"] for c in doc["checks"]} == {plan.service}
     assert doc["windows"]["baseline"]["start"] == to_rfc3339(plan.deployed_at - 2700)
@@ -110,7 +105,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(clean_release, tmp_p
     bundle, plan = clean_release
     out = tmp_path / "reports"
     proc = run("--release", plan.version, "--bundle", str(bundle), "--out-dir", str(out), "--quiet", *args)
-    assert proc.returncode == 2, proc.stderr
+    assert proc.exit_code == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and names in lines[0], proc.stderr
     assert not out.exists() and proc.stdout == ""
@@ -118,11 +113,11 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(clean_release, tmp_p
 
 def test_a_missing_bundle_or_release_is_bad_input(tmp_path, clean_release):
     proc = run("--bundle", str(tmp_path))
-    assert proc.returncode == 2 and "Missing option '--release'" in proc.stderr and "internal error" not in proc.stderr
+    assert proc.exit_code == 2 and "Missing option '--release'" in proc.stderr and "internal error" not in proc.stderr
     proc = run("--release", "v1", "--bundle", str(tmp_path / "nope"))
-    assert proc.returncode == 2 and str(tmp_path / "nope") in proc.stderr
+    assert proc.exit_code == 2 and str(tmp_path / "nope") in proc.stderr
     bundle, _ = clean_release
     proc = run("--release", "v9.9.9-unknown", "--bundle", str(bundle), "--quiet")
-    assert proc.returncode == 2 and "--deployed-at" in proc.stderr and "v9.9.9-unknown" in proc.stderr
+    assert proc.exit_code == 2 and "--deployed-at" in proc.stderr and "v9.9.9-unknown" in proc.stderr
     proc = run("--release", "v1", "--bundle", str(bundle), "--html", str(tmp_path / "no" / "dir" / "r.html"))
-    assert proc.returncode == 2 and "--html" in proc.stderr
+    assert proc.exit_code == 2 and "--html" in proc.stderr

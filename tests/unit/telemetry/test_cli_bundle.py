@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
 
-import pytest
+from inprocess_cli import run_aiops
 
 T0 = 1674981000  # 2023-01-29T08:30:00Z, as in conftest.INCIDENT
 
@@ -13,18 +12,13 @@ FILES = {"metrics.csv": f"timestamp,metric,value,pod\n{T0},cpu,1,cart-7d4f9c8b6-
          "logs/db.log": "2023-01-29T08:31:00Z ERROR down\n"}
 
 
-def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    from aiops.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["aiops", "bundle", "validate", *args])
-    with pytest.raises(SystemExit) as info:
-        main()
-    out, err = capsys.readouterr()
-    return info.value.code, out, err
+def run(*args: str) -> tuple[int, str, str]:
+    result = run_aiops("bundle", "validate", *args)
+    return result.exit_code, result.stdout, result.stderr
 
 
-def test_validate_json_reports_files_window_and_services(make_bundle, monkeypatch, capsys):
-    code, out, err = run(monkeypatch, capsys, str(make_bundle(FILES)), "--format", "json")
+def test_validate_json_reports_files_window_and_services(make_bundle):
+    code, out, err = run(str(make_bundle(FILES)), "--format", "json")
     assert code == 0 and err == ""
     report = json.loads(out)
     assert report["files"] == [{"path": "metrics.csv", "table": "metrics", "rows": 1},
@@ -34,14 +28,14 @@ def test_validate_json_reports_files_window_and_services(make_bundle, monkeypatc
     assert report["data_range"] == {"start": "2023-01-29T08:30:00Z", "end": "2023-01-29T08:31:00Z"}
 
 
-def test_validate_text(make_bundle, monkeypatch, capsys):
-    code, out, _ = run(monkeypatch, capsys, str(make_bundle(FILES)))
+def test_validate_text(make_bundle):
+    code, out, _ = run(str(make_bundle(FILES)))
     assert code == 0
     assert "window   2023-01-29T08:30:00Z .. 2023-01-29T08:50:00Z" in out
     assert "logs/db.log" in out and "services (2) cart, db" in out
 
 
-def test_validate_bad_bundle_exits_2_with_one_line(make_bundle, monkeypatch, capsys):
-    code, out, err = run(monkeypatch, capsys, str(make_bundle({"logs.csv": "timestamp,service,message\nx,a,b\n"})))
+def test_validate_bad_bundle_exits_2_with_one_line(make_bundle):
+    code, out, err = run(str(make_bundle({"logs.csv": "timestamp,service,message\nx,a,b\n"})))
     assert code == 2 and out == ""
-    assert err == "error: logs.csv line 2: column 'timestamp': unknown timestamp format: 'x'\n"
+    assert err == "error: logs.csv line 2: column 'timestamp': unknown timestamp format: 'x'"

@@ -1,20 +1,13 @@
 """`aiops tui` at the command line: bad input is a one-line exit 2 before any screen appears,
-and textual stays out of `aiops --help`."""
+and textual stays out of `aiops --help` (checked in a fresh interpreter)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import pytest
-
-AIOPS = [sys.executable, "-m", "aiops"]
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*AIOPS, *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "TERM": "dumb"}, stdin=subprocess.DEVNULL)
+from inprocess_cli import run_aiops as run
 
 
 @pytest.mark.parametrize("args, message", [
@@ -26,7 +19,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
     proc = run("tui", *args)
-    assert proc.returncode == 2, proc.stderr
+    assert proc.exit_code == 2, proc.stderr
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert proc.stdout == ""
 
