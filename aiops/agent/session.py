@@ -105,14 +105,16 @@ class Session:
         self.reasoner = reasoner
         self.record = record
         self._gateway = gateway
+        self._lock = threading.Lock()
 
     def gateway(self) -> "Gateway":
-        """The model gateway, made from the settings on first use."""
-        if self._gateway is None:
-            from aiops.gateway import Gateway
+        """The model gateway, made from the settings on first use (from any worker thread)."""
+        with self._lock:
+            if self._gateway is None:
+                from aiops.gateway import Gateway
 
-            self._gateway = Gateway.from_settings(self.settings, tracer_provider=self.tracer_provider)
-        return self._gateway
+                self._gateway = Gateway.from_settings(self.settings, tracer_provider=self.tracer_provider)
+            return self._gateway
 
     # -- inputs ------------------------------------------------------------------------------
 

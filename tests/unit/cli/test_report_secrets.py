@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import shutil
 
-from aiops.resources import demo_bundle
+from inprocess_cli import run_aiops as run
 
-from .test_cli_diagnose import run
+from aiops.resources import demo_bundle
 
 PASSWORD = "Xq9vLr2pTsecret"
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -30,14 +30,14 @@ def _leaky_bundle(tmp_path):
 
 def test_no_report_format_carries_a_secret_from_the_data(tmp_path):
     bundle = _leaky_bundle(tmp_path)
-    for fmt in ("json", "markdown", "text"):
+    for fmt in ("json", "markdown", "text", "html"):
         proc = run("diagnose", "--bundle", str(bundle), "--format", fmt, "-q")
-        assert proc.returncode == 0, proc.stderr
+        assert proc.exit_code == 0, proc.stderr
         assert PASSWORD not in proc.stdout and AWS_SECRET not in proc.stdout, fmt
         assert "[REDACTED_" in proc.stdout, fmt     # the change is still cited, with placeholders
 
 
 def test_reveal_secrets_restores_them_for_a_local_look(tmp_path):
     proc = run("diagnose", "--bundle", str(_leaky_bundle(tmp_path)), "--format", "json", "--reveal-secrets")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.stderr
     assert PASSWORD in proc.stdout
