@@ -12,9 +12,14 @@ Consumers must ignore event types they do not know (more may be added).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from aiops.domain import Diagnosis, Finding, Hypothesis
+
+if TYPE_CHECKING:      # the faces import events at start-up: no numpy before a run
+    from aiops.tooling.base import ToolStatus
+
+Decision = Literal["answer", "replan", "budget"]    # answer now | look again | a budget forced the answer
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ class StepStarted:
 @dataclass(frozen=True)
 class ToolResultEvent:
     step: PlannedStep
-    status: str                    # ok | no_data | error | denied
+    status: ToolStatus
     summary: str
     query: str = ""                # what ran (SQL, PromQL, API path ...)
     duration_s: float = 0.0
@@ -73,7 +78,7 @@ class Reflection:
     round: int
     summary: str
     confident: bool
-    decision: str                  # "answer" | "replan" | "budget"
+    decision: Decision
     hypotheses: tuple[Hypothesis, ...] = ()
 
     @property

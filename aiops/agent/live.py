@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Optional
 
-from aiops.agent.events import Event
-from aiops.config import Settings
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:      # `aiops --help` imports this module (the CLI's live flags): nothing heavy
+    from aiops.agent.events import Event
+    from aiops.config import Settings
     from aiops.telemetry.live.base import FetchScope, LiveSource
     from aiops.telemetry.live.live_incident import LiveIncident
     from aiops.telemetry.store import TelemetryStore

@@ -28,18 +28,13 @@ def default_path(diagnosis: Diagnosis, fmt: str, directory: Path | None = None) 
     return (directory or Path(".")) / name
 
 
-def render_report(diagnosis: Diagnosis, fmt: str, max_causes: int = 10) -> str:
-    from aiops.report import render
-
-    return render(diagnosis, fmt, max_causes)
-
-
 def export_report(diagnosis: Diagnosis, fmt: str, path: Path, max_causes: int = 10) -> Path:
     """Write the report; BadInputError (one line) when the directory does not exist."""
+    from aiops.report import render
     from aiops.report.files import write_atomic
 
     path = Path(path).expanduser()
     if path.is_dir():
         raise BadInputError(f"{path}: is a directory; give a file name")
-    write_atomic(path, render_report(diagnosis, parse_format(fmt), max_causes))
+    write_atomic(path, render(diagnosis, parse_format(fmt), max_causes))
     return path

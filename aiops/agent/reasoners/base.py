@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from aiops.agent.events import PlannedStep
+from aiops.agent.events import Decision, PlannedStep
 from aiops.agent.state import RunState
 from aiops.domain import Hypothesis, Usage
 
 if TYPE_CHECKING:
     from aiops.gateway import Gateway
-
-Decision = Literal["answer", "replan", "budget"]    # answer now | look again | a budget forced the answer
 
 
 @dataclass
