@@ -59,8 +59,8 @@ _TIME = (
     rf"|\d{{1,2}}[-/.]\d{{1,2}}(?:[-/.]\d{{2,4}})?(?:\s+|[T_-]){_CLOCK}{_AMPM}{_ZONE}{_END}"
     # yyMMdd HHmmss
     r"|\d{6}\s\d{6}(?=\s|$)"
-    # unix seconds (2001-2033) or milliseconds, optional fraction
-    rf"|1\d{{9}}(?:\.\d{{1,9}})?{_END}|1\d{{12}}{_END}"
+    # unix seconds or milliseconds (10 or 13 digits), optional fraction
+    rf"|\d{{10}}(?:\.\d{{1,9}})?{_END}|\d{{13}}{_END}"
     # a bare clock time
     rf"|{_CLOCK}{_AMPM}{_ZONE}(?=[\s\]|,;)>]|$)"
 )
@@ -94,9 +94,14 @@ _FIELD = re.compile(
 _SPACE = re.compile(r"[\s|]*")
 _ID_LIKE = re.compile(r"(?=.*\d)[\w.@/:-]*\w|[\w-]+(?:[.@/:][\w-]+)+")
 _BRACKET_INNER = re.compile(rf"\[\s*(?:(?P<time>{_TIME})|(?P<num>\d+)|(?P<level>{_WORD_LEVELS}))\s*\]:?", re.IGNORECASE)
+_EXCEPTION = re.compile(r"(?:Exception|Error|Throwable|Fault)\b")
 _PID_SUFFIX = re.compile(r"\[(\d+)\]:?$")
 _SYSLOG_TIME = re.compile(rf"(?:{_DOW}\s+)?{_MON}\s+\d{{1,2}}\s+\d")
 _MAX_FIELDS = 14
+_SAMPLE = 400
+_MEMO_PREFIX = 120
+_MEMO_SIZE = 100_000
+_SQUASH = str.maketrans("123456789", "000000000")
 _ANCHOR_SHARE = 0.5
 _MAX_LEAD = 10        # fields before the last anchor that a learned layout may claim
 
@@ -165,6 +170,7 @@ class Layout:
 
     anchors: tuple[int, ...] = ()
     kinds: tuple[str, ...] = ()
+    logfmt: bool = False
 
     @property
     def last(self) -> int:
@@ -173,9 +179,10 @@ class Layout:
 
 def learn_layout(lines: Iterable[str], sample: int = 400) -> Layout:
     """Field positions holding a time or a level in at least half of the (non-blank,
-    non-JSON) sample lines; positions past `_MAX_LEAD` are not considered."""
+    non-JSON, non-logfmt) sample lines; positions past `_MAX_LEAD` are not considered.
+    `logfmt` is set when at least a tenth of the sample lines are logfmt."""
     counts: dict[tuple[int, str], int] = {}
-    total = 0
+    total = logfmt = 0
     for line in lines:
         if total >= sample:
             break
@@ -183,48 +190,94 @@ def learn_layout(lines: Iterable[str], sample: int = 400) -> Layout:
         if not stripped or stripped.startswith("{"):
             continue
         total += 1
+        if "=" in line and _split_logfmt(line) is not None:
+            logfmt += 1
+            continue
         for i, (kind, _, _) in enumerate(scan_fields(line, _MAX_LEAD + 1)):
             if kind in ("time", "level", "glog"):
                 key = (i, "level" if kind == "level" else "time")
                 counts[key] = counts.get(key, 0) + 1
     if not total:
         return Layout()
-    chosen = sorted(k for k, c in counts.items() if c >= _ANCHOR_SHARE * total)
-    return Layout(tuple(i for i, _ in chosen), tuple(k for _, k in chosen))
+    chosen = sorted(k for k, c in counts.items() if c >= _ANCHOR_SHARE * (total - logfmt) and c >= 2)
+    return Layout(tuple(i for i, _ in chosen), tuple(k for _, k in chosen), logfmt=10 * logfmt >= total)
 
 
 class HeaderParser:
     """Splits raw lines into header fields and message (see the module doc)."""
 
-    def __init__(self, layout: Layout | None = None) -> None:
+    def __init__(self, layout: Layout | None = None, sample: Iterable[str] = ()) -> None:
         self.layout = layout or Layout()
+        self._memo: dict[str, tuple[list[tuple[str, int, int]], str, int, int]] = {}
+        self._prefixes: tuple[int, ...] = ()
+        reach = sorted(self._parse(line)[3] for line in sample)
+        if reach:   # memo keys: as many characters as the parse of most lines looks at
+            self._prefixes = tuple(sorted({min(_MEMO_PREFIX, reach[(len(reach) * q) // 100])
+                                           for q in (50, 75, 90, 97)}))
 
     @classmethod
     def learn(cls, sample: Iterable[str]) -> "HeaderParser":
-        return cls(learn_layout(sample))
+        lines = [line for line, _ in zip(sample, range(_SAMPLE))]
+        return cls(learn_layout(lines), lines)
 
     def split(self, line: str) -> tuple[Header, str]:
         """(header, message) of one line; a line without a recognised header is all message."""
+        structured = self._structured(line)
+        if structured is not None:
+            return structured
+        fields, level, start, _ = self._parse(line)
+        if not fields:
+            return NO_HEADER, line.strip()
+        return _header(line, fields, level), line[start:].strip(" \t|")
+
+    def level_and_message(self, line: str) -> tuple[str, str]:
+        """(normalised level, message) of one line: `split` without building the fields."""
+        structured = self._structured(line)
+        if structured is not None:
+            return structured[0].level, structured[1]
+        _, level, start, _ = self._parse(line)
+        return level, line[start:].strip(" \t|") if start else line.strip()
+
+    def _structured(self, line: str) -> tuple[Header, str] | None:
         first = line[:1] if line[:1] not in (" ", "\t") else line.lstrip()[:1]
         if first == "{":
-            parsed = _split_json(line)
-            if parsed is not None:
-                return parsed
-        elif "=" in line[:40]:
-            parsed = _split_logfmt(line)
-            if parsed is not None:
-                return parsed
+            return _split_json(line)
+        if self.layout.logfmt and "=" in line:
+            return _split_logfmt(line)
+        return None
+
+    def _parse(self, line: str) -> tuple[list[tuple[str, int, int]], str, int, int]:
+        """(header fields, normalised level, message start, characters looked at) of a
+        plain line. Memoised on the line's first characters with digits squashed (the parse
+        looks at the digits' places, not their values), tried at a few learned lengths: a
+        parse is stored under the shortest one that covers what it looked at."""
+        squashed = line[: self._prefixes[-1]].translate(_SQUASH) if self._prefixes else ""
+        memo = self._memo
+        for p in self._prefixes:
+            hit = memo.get(squashed[:p])
+            if hit is not None:
+                return hit
         layout = self.layout
         fields = scan_fields(line, max(layout.last + 6, 8))
         start = self._fitted_start(fields)
         if start < 0:
             start = _generic_start(fields)
-            if start < 0:
-                return NO_HEADER, line.strip()
-        end = _extend(fields, start, line)
+        n = len(fields)
+        end, looked = _extend(fields, start, line) if start >= 0 else (-1, min(n, max(4, layout.last + 2)) - 1)
+        seen = fields[looked][2] + 2 if n else 0
         if end < 0:
-            return NO_HEADER, line.strip()
-        return _header(line, fields[: end + 1]), line[fields[end][2]:].strip(" \t|")
+            result: tuple[list[tuple[str, int, int]], str, int, int] = ([], "", 0, seen)
+        else:
+            level = next((line[a:b] if kind == "level" else line[a] for kind, a, b in fields[: end + 1]
+                          if kind in ("level", "glog")), "")
+            result = (fields[: end + 1], normalise_level(level), fields[end][2], seen)
+        for p in self._prefixes:
+            if seen <= p or len(line) < p:
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                memo[squashed[:p]] = result
+                break
+        return result
 
     def _fitted_start(self, fields: list[tuple[str, int, int]]) -> int:
         """Index of the last learned anchor when this line has the learned anchors, else -1."""
@@ -255,14 +308,15 @@ def _generic_start(fields: list[tuple[str, int, int]]) -> int:
 _AFTER_ANCHOR = frozenset(("time", "glog", "level", "num", "bracket", "sep", "component"))
 
 
-def _extend(fields: list[tuple[str, int, int]], start: int, line: str) -> int:
-    """Index of the last header field: from `start` on, header fields are taken while they
-    look like header fields; a component ends the header, a plain word stops it."""
-    if fields[start][0] in ("word",):
-        return -1
+def _extend(fields: list[tuple[str, int, int]], start: int, line: str) -> tuple[int, int]:
+    """(index of the last header field, index of the last field looked at): from `start`
+    on, fields are taken while they look like header fields; a component ends the header,
+    a plain word (or an exception's class name) stops it."""
+    if fields[start][0] == "word":
+        return -1, start
     end = start
     seen_level = any(k == "level" or k == "glog" for k, _, _ in fields[: start + 1])
-    after_syslog = _SYSLOG_TIME.match(line, fields[start][1]) is not None and fields[start][0] == "time"
+    after_syslog = fields[start][0] == "time" and _SYSLOG_TIME.match(line, fields[start][1]) is not None
     i = start + 1
     n = len(fields)
     while i < n:
@@ -273,27 +327,29 @@ def _extend(fields: list[tuple[str, int, int]], start: int, line: str) -> int:
             continue
         after_syslog = False
         if kind == "component":
+            if _EXCEPTION.search(line, a, b):
+                return end, i                     # `java.io.IOException: ...` is the message
             if line[b - 1] != ":" and i + 1 < n and fields[i + 1][0] == "sep":
-                return i + 1                      # logger name then its separator
-            return i
+                return i + 1, i + 1               # logger name then its separator
+            return i, i
         if kind == "word":
-            if not seen_level and _ID_LIKE.fullmatch(line, a, b) and i + 1 < n and fields[i + 1][0] != "word":
-                end = i                           # a host or node name before the level
-                i += 1
-                continue
-            break
+            if not seen_level and _ID_LIKE.fullmatch(line, a, b) and i + 1 < n:
+                if fields[i + 1][0] != "word":
+                    end = i                       # a host or node name before the level
+                    i += 1
+                    continue
+                return end, i + 1
+            return end, i
         if kind not in _AFTER_ANCHOR:
-            break
+            return end, i
         if kind == "level":
             seen_level = True
         end = i
         i += 1
-    while end > start and fields[end][0] == "sep" and end == n - 1:
-        end -= 1
-    return end
+    return end, n - 1
 
 
-def _header(line: str, fields: list[tuple[str, int, int]]) -> Header:
+def _header(line: str, fields: list[tuple[str, int, int]], normalised: str) -> Header:
     times, level, host, pid, thread, component = [], "", "", "", "", ""
     for kind, a, b in fields:
         text = line[a:b]
@@ -316,7 +372,7 @@ def _header(line: str, fields: list[tuple[str, int, int]]) -> Header:
             component = name
         elif kind == "word":
             host = host or text
-    return Header(time=" ".join(times), level=normalise_level(level), level_text=level, host=host, pid=pid,
+    return Header(time=" ".join(times), level=normalised, level_text=level, host=host, pid=pid,
                   thread=thread, component=component)
 
 

@@ -26,6 +26,7 @@ join tokens with single spaces; a blank message has the template "" (or just its
 from __future__ import annotations
 
 import hashlib
+import re
 from array import array
 from dataclasses import dataclass
 from typing import Iterable
@@ -33,6 +34,8 @@ from typing import Iterable
 from aiops.analytics.logmasking import WILDCARD, TokenMasker
 
 DEFAULT_SIM_THRESHOLD = 0.5
+_SQUASH = str.maketrans("123456789", "000000000")
+_DIGIT = re.compile(r"\d")
 MAX_SCAN = 1000          # groups compared per new shape: keeps unmergeable input (random text) linear
 MAX_CONSTANT_VALUES = 3  # a position with more distinct words than this is a parameter
 
@@ -61,6 +64,8 @@ class TemplateMiner:
         self.sim_threshold = sim_threshold
         self._mask = TokenMasker(memo_size)
         self._shape_of: dict[str, int] = {}
+        self._memo: dict[str, int] = {}
+        self._memo_size = memo_size
         self._tokens: list[tuple[str, ...]] = []
         self._keys: list[str] = []
         self._counts: list[int] = []
@@ -81,11 +86,13 @@ class TemplateMiner:
     def add(self, message: str, key: str = "") -> int:
         """Count one message (without its newline) under `key` and return its shape number."""
         self._lines += 1
-        memo_key = key + "\x00" + message
-        shape = self._shape_of.get(memo_key)
+        # memo on the message with its digits squashed: masking looks at where digits are,
+        # not at their values (stored only when no digit survives masking)
+        squashed = key + "\x00" + message.translate(_SQUASH)
+        shape = self._memo.get(squashed)
         if shape is None:
             tokens = tuple(self._mask(message))
-            canonical = key + "\x00" + " ".join(tokens)
+            canonical = key + "\x01" + " ".join(tokens)
             shape = self._shape_of.get(canonical)
             if shape is None:
                 shape = len(self._tokens)
@@ -95,8 +102,10 @@ class TemplateMiner:
                 self._counts.append(0)
                 self._first_line.append(self._lines)
                 self._final = None
-            if len(message) < 400:
-                self._shape_of[memo_key] = shape
+            if len(message) < 400 and not _DIGIT.search(canonical):
+                if len(self._memo) >= self._memo_size:
+                    self._memo.clear()          # bounded; hot messages come back at once
+                self._memo[squashed] = shape
         self._counts[shape] += 1
         return shape
 
@@ -290,12 +299,3 @@ def _match(pattern: list[str], i: int, tokens: list[str], j: int, memo: dict) ->
         result = j < len(tokens) and pattern[i] == tokens[j] and _match(pattern, i + 1, tokens, j + 1, memo)
     memo[i, j] = result
     return result
-
-
-def mine_templates(lines: Iterable[str], sim_threshold: float = DEFAULT_SIM_THRESHOLD) -> tuple[list[str], list[str]]:
-    """Convenience for small inputs: (template id per line, template text per line)."""
-    miner = TemplateMiner(sim_threshold)
-    shapes = miner.add_all(lines)
-    ids = miner.template_ids()
-    texts = [miner.template_of(s) for s in range(miner.cluster_count)]
-    return [ids[s] for s in shapes], [texts[s] for s in shapes]

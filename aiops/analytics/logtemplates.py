@@ -23,13 +23,13 @@ class LogTemplater:
     """Header recognition and template mining over one stream of raw lines."""
 
     def __init__(self, sample: Iterable[str] = (), sim_threshold: float = DEFAULT_SIM_THRESHOLD) -> None:
-        self.parser = HeaderParser.learn(islice(sample, SAMPLE_LINES * 4))
+        self.parser = HeaderParser.learn(islice(sample, SAMPLE_LINES))
         self.miner = TemplateMiner(sim_threshold)
 
     def add(self, line: str) -> int:
         """Count one raw line (without its newline); returns its shape number."""
-        header, message = self.parser.split(line)
-        return self.miner.add(message, header.level.upper())
+        level, message = self.parser.level_and_message(line)
+        return self.miner.add(message, level.upper())
 
     def add_with_header(self, line: str) -> tuple[int, Header]:
         header, message = self.parser.split(line)
@@ -42,3 +42,13 @@ def spread_sample(lines: Sequence[str], size: int = SAMPLE_LINES) -> list[str]:
         return list(lines)
     step = len(lines) / size
     return [lines[int(i * step)] for i in range(size)]
+
+
+def mine_templates(lines: Sequence[str], sim_threshold: float = DEFAULT_SIM_THRESHOLD) -> tuple[list[str], list[str]]:
+    """Convenience for small inputs: (template id per line, template text per line)."""
+    lines = list(lines)
+    templater = LogTemplater(spread_sample(lines), sim_threshold)
+    shapes = [templater.add(line) for line in lines]
+    miner = templater.miner
+    ids = miner.template_ids()
+    return [ids[s] for s in shapes], [miner.template_of(s) for s in shapes]
