@@ -1,7 +1,7 @@
 """Raw log lines -> header fields + message template: the one path every log input takes.
 
 `LogTemplater` learns the header layout from a sample of the lines
-(`aiops.analytics.logheader`), splits each line into header and message, and mines the
+(`aiops.logheader`), splits each line into header and message, and mines the
 message (`aiops.analytics.logminer`) under the statement's level: a level belongs to the
 logging statement, so `ERROR payment failed` and `INFO payment failed` are two templates,
 and templates read `<LEVEL> <message template>`. Time, host, pid, thread and component are
@@ -13,7 +13,7 @@ from __future__ import annotations
 from itertools import islice
 from typing import Iterable, Sequence
 
-from aiops.analytics.logheader import Header, HeaderParser
+from aiops.logheader import Header, HeaderParser
 from aiops.analytics.logminer import DEFAULT_SIM_THRESHOLD, TemplateMiner
 
 SAMPLE_LINES = 400

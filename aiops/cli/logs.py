@@ -1,7 +1,7 @@
 """`aiops logs templates`: mine log templates from one plain log file of raw lines.
 
 The header of each line (time, level, host, pid, thread, component; JSON and logfmt
-keys) is recognised without configuration (`aiops.analytics.logheader`, its layout
+keys) is recognised without configuration (`aiops.logheader`, its layout
 learned from the first lines) and only the message is mined; a template reads
 `<LEVEL> <message template>`. The file is streamed once (split on `\\n` only, decoded
 as UTF-8 with undecodable bytes replaced by U+FFFD, a trailing `\\r` dropped) and only

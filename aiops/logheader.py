@@ -436,3 +436,65 @@ def _scalar(value: object) -> str:
     if isinstance(value, dict) and len(value) == 1:
         value = next(iter(value.values()))     # {"$date": "..."}
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+_ISO_LIKE = re.compile(
+    r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:(?:[T_-]|\s+)(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:[.,:](\d{1,9}))?"
+    r"\s?(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?")
+_COMPACT = re.compile(r"(\d{2})(\d{2})(\d{2})\s(\d{2})(\d{2})(\d{2})|(\d{4})(\d{2})(\d{2})[-T_ ]?(\d{1,2}):(\d{2}):(\d{2})(?:[.,:](\d{1,9}))?")
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_WORDY = re.compile(
+    r"(?:[A-Za-z]{3,9},?\s+)?(?:(\d{1,2})[-/ ]([A-Za-z]{3})[a-z]*[-/ ](\d{4})[: ]|([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})?\s*)"
+    r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,](\d{1,9}))?(?:\s+(\d{4}))?(?:\s?([AaPp][Mm]))?(?:\s([+-]\d{4}))?")
+
+
+def leading_time(line: str) -> tuple[str, int] | None:
+    """(text, end) of a time field at the very start of a line (optionally in brackets)."""
+    fields = scan_fields(line, 1)
+    if not fields or fields[0][0] not in ("time", "glog"):
+        return None
+    kind, a, b = fields[0]
+    return line[a:b].strip("[]")[1 if kind == "glog" else 0:], b
+
+
+def iso_time(text: str) -> str | None:
+    """A header time as RFC 3339 text ('YYYY-MM-DD HH:MM:SS[.f][zone]'), or None when it
+    has no year (syslog) or no date; unix times are returned as they are."""
+    text = text.strip("[] ")
+    if text.replace(".", "", 1).isdigit():
+        return text
+    m = _ISO_LIKE.fullmatch(text)
+    if m is not None:
+        y, mo, d, h, mi, s, frac, zone = m.groups()
+        return _iso(y, mo, d, h, mi, s, frac, zone)
+    m = _COMPACT.fullmatch(text)
+    if m is not None:
+        g = m.groups()
+        if g[0] is not None:
+            return _iso("20" + g[0], g[1], g[2], g[3], g[4], g[5], None, None)
+        return _iso(g[6], g[7], g[8], g[9], g[10], g[11], g[12], None)
+    m = _WORDY.fullmatch(text)
+    if m is not None:
+        d1, mon1, y1, mon2, d2, y2, h, mi, s, frac, y3, ampm, zone = m.groups()
+        year, month, day = y1 or y2 or y3, _MONTHS.get((mon1 or mon2 or "").lower()), d1 or d2
+        if year is None or month is None:
+            return None
+        hour = int(h)
+        if ampm:
+            hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
+        return _iso(year, str(month), day, str(hour), mi, s, frac, zone)
+    return None
+
+
+def _iso(y: str, mo: str, d: str, h: str | None, mi: str | None, s: str | None, frac: str | None,
+         zone: str | None) -> str | None:
+    if not (1 <= int(mo) <= 12 and 1 <= int(d) <= 31) or (h is not None and int(h) > 23):
+        return None
+    out = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
+    if h is not None:
+        out += f" {int(h):02d}:{mi}:{s or '00'}" + (f".{frac}" if frac else "")
+    if zone in ("UTC", "GMT", "Z"):
+        zone = "+00:00"
+    elif zone and ":" not in zone:
+        zone = zone[:3] + ":" + zone[3:]
+    return out + (zone or "")
