@@ -81,6 +81,7 @@ _LEVEL = (
     rf"(?:{_WORD_LEVELS.upper()}|{'|'.join(w.title() for w in _WORD_LEVELS.split('|'))})(?::)?(?=\s|$)"
     rf"|(?i:\[\s*(?:{_WORD_LEVELS})\s*\]|<(?:{_WORD_LEVELS})>|\((?:{_WORD_LEVELS})\))(?=\s|$|:)"
     rf"|(?:{_WORD_LEVELS}):(?=\s)"
+    r"|[VDIWEF](?=\s+\S)"                       # logcat's letter
 )
 _BRACKET = r"\[[^\[\]]*(?:\[[^\[\]]*\][^\[\]]*)*\]:?|\([^()]*\)(?=\s|$)|<[^<>\s]*>(?=\s|$)"
 _COMPONENT = (
@@ -111,6 +112,7 @@ _JSON_MESSAGE = ("msg", "message", "log", "body", "text", "@message")
 _JSON_COMPONENT = ("logger", "logger_name", "name", "component", "c", "module", "caller", "source", "category")
 _JSON_HEADER = frozenset(("pid", "hostname", "host", "thread", "thread_name", "threadName", "tid", "v",
                           "ctx", "id", "stream", "time_ms", "process", "file", "line", "func", "function"))
+_KEY_FIRST = re.compile(r"\s*[\w.@-]+=")
 _LOGFMT = re.compile(r'([\w.@-]+)=("(?:[^"\\]|\\.)*"|\S*)')
 
 
@@ -242,7 +244,7 @@ class HeaderParser:
         first = line[:1] if line[:1] not in (" ", "\t") else line.lstrip()[:1]
         if first == "{":
             return _split_json(line)
-        if self.layout.logfmt and "=" in line:
+        if (self.layout.logfmt and "=" in line) or _KEY_FIRST.match(line):
             return _split_logfmt(line)
         return None
 
