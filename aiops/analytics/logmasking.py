@@ -60,10 +60,56 @@ _RULES: tuple[tuple[str, str], ...] = (
 _MASK = re.compile("|".join(f"(?:{pattern})" for _, pattern in _RULES))
 # a token that is entirely one variable value (tried first: anchored, so much cheaper)
 _WHOLE_TOKEN = re.compile("|".join(f"(?:{pattern})" for name, pattern in _RULES if name != "kv_value"))
+_MASK_VALUES = re.compile("|".join(f"(?:{pattern})" for name, pattern in _RULES if name != "kv_value"))
 _KV_TOKEN = re.compile(r"([\w.-]+=)(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s,;&)\]}\"'=]+)")
 # logfmt's level (`level=warning`) is a constant of the statement, not a value: kept
 _KV_LEVEL = re.compile(r"(?i)(?:level|lvl|severity|loglevel|log\.level)=([\"']?)"
                        r"(?:trace|debug|dbg|info|notice|warn|warning|error|err|fatal|crit|critical|panic|alert|emerg)\1")
+
+
+_CALENDAR = frozenset(
+    m + suffix for m in "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec Mon Tue Wed Thu Fri Sat Sun".split()
+    for suffix in ("", ",", "."))
+
+
+def _mask_value(value: str) -> str:
+    """The value of a `key=value` token: a value by the rules above (a number, address,
+    id, ...) or quoted becomes `<*>`; a word stays (`state=open` and `state=closed` may be
+    two statements; the miner decides)."""
+    if not value or value.isalpha():
+        return value
+    if value[0] in "\"'" or value.isdigit() or _WHOLE_TOKEN.fullmatch(value):
+        return WILDCARD
+    return _MASK_VALUES.sub(WILDCARD, value)
+
+
+_UNITS = frozenset(
+    unit + suffix
+    for unit in ("B b KB kB K KiB MB M MiB GB G GiB TB TiB bytes ns us µs ms s sec secs seconds min mins minutes "
+                 "h hours d days %").split()
+    for suffix in ("", ",", ";", ")", ".", "]"))
+
+
+def _units_masked(tokens: list[str]) -> list[str]:
+    """A unit after a masked number is part of the value (`9.2 KB,` -> `<*> <*>,`), so
+    sizes and durations written in different units never differ by a word."""
+    out = list(tokens)
+    for i in range(1, len(out)):
+        if out[i] in _UNITS and out[i - 1] == WILDCARD:
+            unit = out[i]
+            out[i] = WILDCARD + unit[-1] if unit[-1] in ",;).]" and len(unit) > 1 else WILDCARD
+    return out
+
+
+def _calendar_words_masked(tokens: list[str]) -> list[str]:
+    """Month and weekday names next to a masked value are part of a date (`at Sat Jul 9
+    12:16:49 2005`): they become `<*>` too, so two dates never differ by a word."""
+    out = list(tokens)
+    for _ in range(2):                     # `Sat Jul <*>`: the weekday is two steps away
+        for i, token in enumerate(out):
+            if token in _CALENDAR and ((i and out[i - 1] == WILDCARD) or (i + 1 < len(out) and out[i + 1] == WILDCARD)):
+                out[i] = WILDCARD
+    return out
 
 
 def mask_line(line: str) -> str:
@@ -86,7 +132,13 @@ class TokenMasker:
 
     def __call__(self, line: str) -> list[str]:
         get, miss = self._memo.get, self._mask_token
-        return [get(token) or miss(token) for token in line.split()]
+        tokens = [get(token) or miss(token) for token in line.split()]
+        if WILDCARD in tokens:
+            if not _UNITS.isdisjoint(tokens):
+                tokens = _units_masked(tokens)
+            if not _CALENDAR.isdisjoint(tokens):
+                tokens = _calendar_words_masked(tokens)
+        return tokens
 
     def _mask_token(self, token: str) -> str:
         if token.isalpha():
@@ -96,7 +148,7 @@ class TokenMasker:
         elif _KV_LEVEL.fullmatch(token):
             masked = token
         elif (kv := _KV_TOKEN.fullmatch(token)) is not None:
-            masked = kv.group(1) + WILDCARD
+            masked = kv.group(1) + _mask_value(token[kv.end(1):])
         else:
             masked = _MASK.sub(WILDCARD, token)
         if len(self._memo) >= self._memo_size:

@@ -1,6 +1,7 @@
 """Log analytics for the diagnosis engine: which log templates changed after the onset.
 
-Messages are mined into templates (`aiops.analytics.logminer`), then every (service,
+Messages are mined into templates (`aiops.analytics.logtemplates`: header fields
+recognised, the message mined under its level), then every (service,
 template) pair is compared between the baseline `[window_start, baseline_end)` and the
 incident `[baseline_end, window_end]`:
 
@@ -30,7 +31,8 @@ import numpy as np
 
 from aiops.analytics.blame import ErrorOrigin
 from aiops.analytics.categorical import factorize
-from aiops.analytics.logminer import DEFAULT_SIM_THRESHOLD, TemplateMiner
+from aiops.analytics.logminer import DEFAULT_SIM_THRESHOLD
+from aiops.analytics.logtemplates import LogTemplater, spread_sample
 from aiops.domain import Finding
 
 ERROR_LEVELS = frozenset(
@@ -74,21 +76,25 @@ class TemplateRates:
 
 
 def mine_messages(messages: Sequence[str], sim_threshold: float = DEFAULT_SIM_THRESHOLD) -> MinedMessages:
-    """Mine templates over all messages; clusters sharing a final template share a code."""
-    miner = TemplateMiner(sim_threshold)
-    clusters = np.frombuffer(miner.add_all("" if m is None else str(m) for m in messages), dtype=np.int32)
-    cluster_ids = miner.template_ids()
+    """Mine templates over all messages (headers recognised as in `aiops logs templates`,
+    `aiops.analytics.logtemplates`); shapes sharing a final template share a code."""
+    texts_in = ["" if m is None else str(m) for m in messages]
+    templater = LogTemplater(spread_sample(texts_in), sim_threshold)
+    add = templater.add
+    shapes = np.fromiter((add(m) for m in texts_in), dtype=np.int64, count=len(texts_in))
+    miner = templater.miner
+    shape_ids = miner.template_ids()
     code_of: dict[str, int] = {}
     ids: list[str] = []
     texts: list[str] = []
-    remap = np.empty(max(len(cluster_ids), 1), dtype=np.int64)
-    for c, tid in enumerate(cluster_ids):
+    remap = np.empty(max(len(shape_ids), 1), dtype=np.int64)
+    for c, tid in enumerate(shape_ids):
         if tid not in code_of:
             code_of[tid] = len(ids)
             ids.append(tid)
             texts.append(miner.template_of(c))
         remap[c] = code_of[tid]
-    return MinedMessages(remap[clusters] if len(clusters) else np.zeros(0, np.int64), tuple(ids), tuple(texts))
+    return MinedMessages(remap[shapes] if len(shapes) else np.zeros(0, np.int64), tuple(ids), tuple(texts))
 
 
 def template_rates(template_ids: Sequence[object], ts: Sequence[float], services: Sequence[str], bins: int | Sequence[float]) -> TemplateRates:

@@ -1,13 +1,17 @@
-"""`aiops logs templates`: mine log templates from one plain log file.
+"""`aiops logs templates`: mine log templates from one plain log file of raw lines.
 
-The file is streamed once (split on `\\n` only, decoded as UTF-8 with undecodable
-bytes replaced by U+FFFD, a trailing `\\r` dropped) and only the cluster number of each
-line is kept, so memory is 4 bytes a line plus the templates. Output formats:
+The header of each line (time, level, host, pid, thread, component; JSON and logfmt
+keys) is recognised without configuration (`aiops.logheader`, its layout
+learned from the first lines) and only the message is mined; a template reads
+`<LEVEL> <message template>`. The file is streamed once (split on `\\n` only, decoded
+as UTF-8 with undecodable bytes replaced by U+FFFD, a trailing `\\r` dropped) and only
+the shape number of each line is kept, so memory is 4 bytes a line plus the distinct
+shapes. Output formats:
 
 - `csv` (default, the fixed contract): header `line,template_id,template`, one row per
   input line, line numbers from 1, the *final* template of each line;
-- `json`: one document summarising the templates (id, template, count, first line),
-  most frequent first;
+- `json`: one document: the templates (id, template, count, first line), most frequent
+  first, and `records`, one per line with its template id and header fields;
 - `text`: a table of the `--top` most frequent templates with counts.
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import io
 import sys
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Iterator, Optional
 
@@ -35,7 +40,7 @@ def templates_command(
     sim_threshold: float = typer.Option(0.5, "--sim-threshold", help="Token similarity (0-1] for a line to join a template."),
     top: int = typer.Option(20, "--top", help="Templates shown by --format text."),
 ) -> None:
-    """Group the lines of a log file by logging statement (Drain-style templates, variable parts as <*>)."""
+    """Group the lines of a log file by logging statement (headers recognised, variable parts as <*>)."""
     if fmt not in _FORMATS:
         raise BadInputError(f"--format {fmt!r}: use one of {', '.join(_FORMATS)}")
     if not 0.0 < sim_threshold <= 1.0:
@@ -43,19 +48,33 @@ def templates_command(
     if top < 1:
         raise BadInputError(f"--top {top!r}: must be at least 1")
 
-    from aiops.analytics.logminer import TemplateMiner
+    from array import array
 
-    miner = TemplateMiner(sim_threshold)
+    from aiops.analytics.logtemplates import SAMPLE_LINES, LogTemplater
+
+    headers: list[dict[str, str]] = []
     with _Input(input_path) as stream:
         try:
-            clusters = miner.add_all(_lines(stream))
+            lines = _lines(stream)
+            head = list(islice(lines, SAMPLE_LINES))
+            templater = LogTemplater(head, sim_threshold)
+            if fmt == "json":
+                clusters = array("i")
+                for line in chain(head, lines):
+                    shape, header = templater.add_with_header(line)
+                    clusters.append(shape)
+                    headers.append(header.as_dict())
+            else:
+                add = templater.add
+                clusters = array("i", (add(line) for line in chain(head, lines)))
         except OSError as exc:
             raise BadInputError(f"{input_path}: cannot read: {exc.strerror or exc}") from None
+    miner = templater.miner
     with _Output(output) as out:
         if fmt == "csv":
             _write_csv(out, miner, clusters)
         elif fmt == "json":
-            _write_json(out, miner)
+            _write_json(out, miner, clusters, headers)
         else:
             _write_text(out, miner, top)
 
@@ -123,7 +142,7 @@ def _write_csv(out: IO[str], miner, clusters) -> None:  # noqa: ANN001
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     tails = []
-    for c in range(miner.cluster_count):
+    for c in range(miner.cluster_count):   # one per shape
         buffer.seek(0)
         buffer.truncate()
         writer.writerow((ids[c], miner.template_of(c)))
@@ -134,11 +153,13 @@ def _write_csv(out: IO[str], miner, clusters) -> None:  # noqa: ANN001
         out.write("".join([f"{n},{tails[c]}" for n, c in enumerate(clusters[first:first + step], first + 1)]))
 
 
-def _write_json(out: IO[str], miner) -> None:  # noqa: ANN001
+def _write_json(out: IO[str], miner, clusters, headers: list[dict[str, str]]) -> None:  # noqa: ANN001
+    """The template summary, then one record a line: its template id and header fields."""
     import json
 
     templates = miner.templates()
-    doc = {
+    ids = miner.template_ids()
+    summary = {
         "lines": miner.lines,
         "template_count": len(templates),
         "templates": [
@@ -146,7 +167,12 @@ def _write_json(out: IO[str], miner) -> None:  # noqa: ANN001
             for t in templates
         ],
     }
-    out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(summary, indent=2, ensure_ascii=False)
+    out.write(text[: text.rstrip().rfind("}")].rstrip() + ',\n  "records": [')
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    for n, (shape, header) in enumerate(zip(clusters, headers), 1):
+        out.write(("\n    " if n == 1 else ",\n    ") + dumps({"line": n, "template_id": ids[shape], **header}))
+    out.write("\n  ]\n}\n")
 
 
 def _write_text(out: IO[str], miner, top: int) -> None:  # noqa: ANN001

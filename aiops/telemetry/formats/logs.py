@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from aiops.errors import BundleError
+from aiops.logheader import iso_time, leading_time
 from aiops.telemetry.formats.sources import (
     Check, LoadResult, QuerySource, Source, StagedInsert, insert_staged, open_csv, open_jsonl, pick,
 )
@@ -115,20 +116,30 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 def _records(path: Path) -> Iterator[tuple[int, str | None, str]]:
     """(first line, timestamp text or None, message) of each record: a line that starts with
     a time, and the lines without one that follow it (stack traces). Lines before the first
-    timestamped line make one record without a time."""
+    timestamped line make one record without a time.
+
+    A time is RFC 3339 / 'YYYY-MM-DD HH:MM:SS' / unix time, or any other header time shape
+    with a year that `aiops.logheader` recognises ('2023/01/29 08:43:04', '230129 084304',
+    '29/Jan/2023:08:43:04 +0000', 'Jan 29, 2023 8:43:04 AM', ...)."""
     first = ts = None
     parts: list[str] = []
     for n, line in _lines(path):
         m = _PLAIN_TS_RE.match(line)
-        if m is None:
+        if m is not None:
+            stamp, rest = m.group("ts").replace(",", "."), line[m.end("prefix"):]
+        else:
+            lead = leading_time(line) if line[:1] not in (" ", "\t") else None
+            stamp = iso_time(lead[0]) if lead is not None else None
+            rest = line[lead[1]:] if lead is not None else line
+        if stamp is None:
             if first is None:
                 first = n
             parts.append(line)
             continue
         if first is not None:
             yield first, ts, "\n".join(parts)
-        first, ts = n, m.group("ts").replace(",", ".")
-        parts = [line[m.end("prefix"):].lstrip(" ]|-:\t")]
+        first, ts = n, stamp
+        parts = [rest.lstrip(" ]|-:\t")]
     if first is not None:
         yield first, ts, "\n".join(parts)
 
@@ -206,7 +217,7 @@ def load_plain_log(con, path: Path, name: str) -> LoadResult:
     if rows == 0 and first_line is not None:
         no, first = first_line
         raise BundleError(f"{name} line {no}: unknown timestamp format: no timestamp at the start of "
-                          f"{first[:80]!r} (expected RFC 3339, 'YYYY-MM-DD HH:MM:SS' or unix time)")
+                          f"{first[:80]!r} (expected RFC 3339, 'YYYY-MM-DD HH:MM:SS', unix time or another dated time)")
     warnings = []
     if untimed:
         warnings.append(f"{name}: skipped {untimed} of {records + untimed} lines before the first timestamped line")
