@@ -13,7 +13,7 @@ from pathlib import Path
 from aiops.simulator import naming
 from aiops.simulator.realistic.metrics import Sampled
 from aiops.simulator.realistic.timeline import CasePlan
-from aiops.simulator.writer import ExportOptions, _write
+from aiops.simulator.writer import ExportOptions, write_file
 from aiops.timeutil import to_rfc3339
 
 
@@ -47,7 +47,7 @@ def write_metric_rows(path: Path, series: list[Sampled], namespace: str, plan: C
         for t, v in zip(stamps, vals.tolist()):
             val = "%.10g" % v if math.isfinite(v) else ""
             lines.append(t + head + val + tail)
-    _write(path, "\n".join(lines) + "\n", compress)
+    write_file(path, "\n".join(lines) + "\n", compress)
 
 
 def _csv_field(text: str) -> str:

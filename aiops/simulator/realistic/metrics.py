@@ -156,14 +156,15 @@ def cloudwatch_series(world: World, traffic: Traffic, plan: CasePlan,
                       display: dict[str, str]) -> list[Sampled]:
     """Per-node aggregates every period: latency average and percentiles, request count,
     availability (the petshop-like export: no pods, no resources). Besides each service's own
-    node, every callee has a client-side node (`<name>_client`, `<name>_remote` for stores) with
-    what its callers saw, as tracing service maps record them; noise and cold-start spikes on top."""
+    node, every callee has client-side nodes (`<name>_client` and a load balancer's `<name>-lb_remote`,
+    `<name>_remote` for stores) with what its callers saw, as tracing service maps record them; noise, spikes and cold starts on top,
+    and a quarter of the service nodes report no latency at all."""
     rng = naming.stream(world.seed, "realistic:cloudwatch")
     clock = world.clock
     unit, scale = ("seconds", 1.0) if plan.latency_vocab == "seconds" else ("ms", 1000.0)
     names = {"req": str(rng.choice(["requests_sum_total", "request_count"])),
              "avail": "availability_average_percent" if rng.random() < 0.5 else "availability_average_ratio"}
-    sigma = rng.uniform(0.03, 0.12)
+    sigma = rng.uniform(0.06, 0.2)
     out: list[Sampled] = []
     for name, st in world.services.items():
         rps = traffic.rps[name].sum(axis=0)
@@ -175,6 +176,8 @@ def cloudwatch_series(world: World, traffic: Traffic, plan: CasePlan,
             "node", "python") else np.zeros(clock.n)
         quantiles = {label: histogram_quantile(q, hist, BUCKETS_S) * (1 + cold * q)
                      for q, label in ((0.5, "p50"), (0.9, "p90"), (0.95, "p95"), (0.99, "p99"))}
+        if rng.random() < 0.25:      # some nodes report requests and availability only
+            avg, quantiles = np.full(clock.n, np.nan), {}
         out += _node(display.get(name, name), clock.times(), rps, traffic.errors[name].sum(axis=0),
                      avg * (1 + 0.3 * cold), quantiles, unit, scale, sigma, names, clock.step, rng)
     for callee in world.services:
@@ -184,9 +187,11 @@ def cloudwatch_series(world: World, traffic: Traffic, plan: CasePlan,
         rate = sum(e.rate.sum(axis=0) for e in edges)
         avg = sum(e.latency_sum.sum(axis=0) for e in edges) / np.maximum(rate, 1e-12)
         base = re.sub(r"_(AWS|Database)::.*$", "", display.get(callee, callee))
-        suffix = "_remote" if world.services[callee].spec.is_store else "_client"
-        out += _node(base + suffix, clock.times(), rate, sum(e.errors.sum(axis=0) for e in edges), avg, {},
-                     unit, scale, sigma, names, clock.step, rng)
+        store = world.services[callee].spec.is_store
+        errors = sum(e.errors.sum(axis=0) for e in edges)
+        views = [base + ("_remote" if store else "_client")] + ([] if store else [f"{base.lower()[:5]}-lb_remote"])
+        for view in views:          # the SDK's view, and the load balancer's in front of a service
+            out += _node(view, clock.times(), rate, errors, avg, {}, unit, scale, sigma, names, clock.step, rng)
     return out
 
 
@@ -194,7 +199,8 @@ def _node(node: str, ts: np.ndarray, rps: np.ndarray, err: np.ndarray, avg: np.n
           quantiles: dict[str, np.ndarray], unit: str, scale: float, sigma: float, names: dict[str, str],
           period: float, rng: np.random.Generator) -> list[Sampled]:
     served = rps > 0
-    noisy = np.exp(rng.normal(0.0, sigma, ts.size))
+    spikes = (rng.random(ts.size) < rng.uniform(0.005, 0.03)) * rng.uniform(0.5, 3.0, ts.size)
+    noisy = np.exp(rng.normal(0.0, sigma, ts.size)) * (1.0 + spikes)
     series = {f"latency_average_{unit}": avg * noisy * scale}
     series |= {f"latency_{label}_{unit}": q * noisy * scale for label, q in quantiles.items()}
     series[names["req"]] = np.round(rps * period)
@@ -205,3 +211,14 @@ def _node(node: str, ts: np.ndarray, rps: np.ndarray, err: np.ndarray, avg: np.n
         keep = np.isfinite(v) & served
         out.append(Sampled(metric, node, "", "", ts[keep], v[keep]))
     return out
+
+
+def shift_latency(series: list[Sampled], node: str, from_ts: float, factor: float) -> int:
+    """Multiply a node's latency series by `factor` from `from_ts` on (a shift that explains
+    nothing: the node is not on the symptom's path); returns how many series moved."""
+    moved = 0
+    for s in series:
+        if s.service == node and s.metric.startswith("latency_"):
+            s.values = np.where(s.ts >= from_ts, s.values * factor, s.values)
+            moved += 1
+    return moved

@@ -24,7 +24,7 @@ from aiops.simulator.faults import FaultPlan
 from aiops.simulator.logs import LogRecord, build_logs
 from aiops.simulator.realistic.export import export_options, write_metric_rows
 from aiops.simulator.realistic.faults import REALISTIC_FAULTS, REALISTIC_KINDS, FaultContext, direct_entry
-from aiops.simulator.realistic.metrics import BUCKETS_S, Sampled, cloudwatch_series, k8s_series
+from aiops.simulator.realistic.metrics import BUCKETS_S, Sampled, cloudwatch_series, k8s_series, shift_latency
 from aiops.simulator.realistic.noise import add_herrings, add_noise, shape_rates
 from aiops.simulator.realistic.systems import RAW_SYSTEMS, aws_display_names, name_style, rename_raw
 from aiops.simulator.realistic.timeline import STYLES, CasePlan, draw_plan
@@ -40,7 +40,9 @@ from aiops.timeutil import to_rfc3339
 
 _NEEDS_SPANS_OR_LOGS = ("code_exception", "return_value", "misconfiguration")
 _LATENCY_ONLY = ("cpu_contention", "network_delay")
-_SEVERITIES = ("mild", "moderate", "moderate", "severe", "severe")
+_SEVERITIES = {"system-a-like": ("mild", "moderate", "moderate", "severe", "severe"),
+               "system-b-like": ("mild", "moderate", "moderate", "severe", "severe"),
+               "petshop-like": ("mild", "mild", "moderate", "moderate", "severe")}   # performance issues
 
 
 @dataclass
@@ -101,7 +103,7 @@ def simulate_realistic(kind: str, seed: int, style: str | None = None, severity:
     slots = tuple(range(spec.replicas)) if whole or spec.replicas == 1 or rng.random() < 0.5 else (
         int(rng.integers(0, spec.replicas)),)
     fplan = FaultPlan(kind, target, slots, max(1, clock.index(plan.onset_ts)),
-                      severity or str(_SEVERITIES[int(rng.integers(0, len(_SEVERITIES)))]), float(rng.random()))
+                      severity or str(_SEVERITIES[style][int(rng.integers(0, len(_SEVERITIES[style])))]), float(rng.random()))
     ctx = FaultContext(rates)
     fault.apply(world, fplan, ctx, naming.stream(seed, "realistic:fault"))
     load = nominal_load(world, rates)
@@ -115,6 +117,7 @@ def simulate_realistic(kind: str, seed: int, style: str | None = None, severity:
     signals = compute_signals(world, traffic)
     if style == "petshop-like":
         metrics = cloudwatch_series(world, traffic, plan, display)
+        herrings += _unrelated_latency_shift(metrics, world, fplan, display, naming.stream(seed, "realistic:shift"))
     else:
         metrics = k8s_series(world, signals, traffic, plan)
     spans = build_traces(world, traffic, plan.span_target, plan.spans, client_spans=True) if plan.spans else []
@@ -132,6 +135,22 @@ def simulate_realistic(kind: str, seed: int, style: str | None = None, severity:
     truth = {"root_cause": [cause]}
     return RealisticIncident(world, plan, fplan, metrics, logs, spans, incident, truth, tags, herrings,
                              export_options(seed, plan))
+
+
+def _unrelated_latency_shift(metrics: list[Sampled], world: World, fplan: FaultPlan, display: dict[str, str],
+                             rng: np.random.Generator) -> list[str]:
+    """Half the time, a node off the fault's path reports higher latency from around the onset."""
+    topo = world.topology
+    on_path = {fplan.service, topo.entry_service, *topo.callers_of(fplan.service)}
+    innocent = sorted(display[s] for s in topo.apps() if s not in on_path)
+    if not innocent or rng.random() >= 0.5:
+        return []
+    node = str(rng.choice(innocent))
+    factor = rng.uniform(1.4, 2.5)
+    when = world.clock.start + world.clock.step * (fplan.onset_step + int(rng.integers(-3, 3)))
+    if not shift_latency(metrics, node, when, factor):
+        return []
+    return [f"unrelated_latency_shift: {node} latency x{factor:.1f} from {to_rfc3339(round(when))} (harmless)"]
 
 
 _TITLES = {
