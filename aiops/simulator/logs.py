@@ -76,6 +76,8 @@ def build_logs(world: World, traffic: Traffic, signals: dict[str, PodSignals], s
                 n_bg = rng.poisson(0.25, clock.n) * up
                 n_slow = np.zeros(clock.n, dtype=int)
             n_own = np.minimum(rng.poisson(traffic.own_errors[name][j] * clock.step), _ERROR_CAP) * up
+            if not st.logs_own_errors:
+                n_own = n_own * 0
             n_down = [(callee, _downstream_counts(world, name, callee, e, j, rng) * up) for callee, e in edges]
             warn = _warning_steps(world, name, sig, j, base_p99) & up
             busy = (n_info + n_bg + n_slow + n_own + warn + sum(c.sum(axis=0) for _, c in n_down)) > 0
@@ -217,7 +219,7 @@ def _traced_lines(world: World, spans: list[Span], rng: np.random.Generator) -> 
         st = world.services[sp.service]
         if sp.kind != "server" or st.spec.runtime == "nginx":
             continue
-        if sp.own_error:
+        if sp.own_error and st.logs_own_errors:
             level, text = "error", own_error(st.spec.runtime, st.error_kind, sp.service, sp.operation, rng)
         elif rng.random() < 0.12:
             level, text = "info", f"{sp.operation} handled in {sp.duration_s * 1000:.1f}ms"

@@ -81,7 +81,8 @@ class _Walker:
                                                                          else "error")
                 cause_peer = ch.node.service
         failed = bool(ns.err[t, n])
-        code = 200 if not failed else {"own": st.error_code, "timeout": 504, "refused": 503, "error": 500}.get(cause, 500)
+        code = 200 if not failed else {"own": st.error_code, "timeout": 504, "refused": 503,
+                                       "error": 500}.get(cause, 500)
         self.spans.append(Span(trace_id, sid, parent, svc, pod, slot, node.operation, start + st.clock_skew,
                                float(ns.total[t, n]), "ERROR" if failed else "OK", code, "server", "",
                                bool(ns.own_err[t, n]), cause if failed else "", cause_peer if failed else ""))

@@ -7,7 +7,8 @@ a latency injection, `memory_leak` the same leak); the others are new:
   the victim's own CPU does not move (the rise is on the neighbour).
 - `code_exception` / `return_value`: the code throws, or answers with a wrong status code,
   on a share of requests. The work is done all the same, so resource metrics and latency
-  stay flat; only spans (error status) and logs (exceptions) show it.
+  stay flat; only spans (error status) and logs show it, and half the time the service does
+  not log it itself (its callers do).
 - `overload`: a traffic surge at the entry, or straight at one service.
 - `misconfiguration`: a changed setting makes requests fail, or queue behind a too-small
   pool, usually right after a config change and a restart.
@@ -105,6 +106,7 @@ def _failing_code(world: World, plan: FaultPlan, rng: np.random.Generator, kind:
     if rng.random() < 0.3:    # the failing code path comes and goes with the requests that reach it
         profile = profile * np.maximum((rng.random(n) < 0.7).astype(float), 0.3)
     st.error_kind, st.err_latency = kind, 1.0
+    st.logs_own_errors = rng.random() < 0.5   # often only the callers log the failure
     for j in plan.slots:
         st.err[j] = np.maximum(st.err[j], p * profile)
 

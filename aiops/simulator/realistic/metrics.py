@@ -157,8 +157,8 @@ def cloudwatch_series(world: World, traffic: Traffic, plan: CasePlan,
     """Per-node aggregates every period: latency average and percentiles, request count,
     availability (the petshop-like export: no pods, no resources). Besides each service's own
     node, every callee has client-side nodes (`<name>_client` and a load balancer's `<name>-lb_remote`,
-    `<name>_remote` for stores) with what its callers saw, as tracing service maps record them; noise, spikes and cold starts on top,
-    and a quarter of the service nodes report no latency at all."""
+    `<name>_remote` for stores) with what its callers saw, as tracing service maps record them;
+    noise, spikes and cold starts on top, and a quarter of the service nodes report no latency."""
     rng = naming.stream(world.seed, "realistic:cloudwatch")
     clock = world.clock
     unit, scale = ("seconds", 1.0) if plan.latency_vocab == "seconds" else ("ms", 1000.0)

@@ -115,7 +115,7 @@ def error_template(world: World, service: str, plan: FaultPlan, rng: np.random.G
 
 _HERRINGS = {"noisy_neighbour": (noisy_neighbour, 0.55), "harmless_shift": (harmless_shift, 0.5),
              "routine_deploy": (routine_deploy, 0.35), "error_template": (error_template, 0.7),
-             "noisy_errors": (noisy_errors, 0.25)}
+             "noisy_errors": (noisy_errors, 0.5)}
 
 
 def add_herrings(world: World, plan: FaultPlan, rng: np.random.Generator, deferred: list[Callable[[], None]],

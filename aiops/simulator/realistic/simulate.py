@@ -102,8 +102,9 @@ def simulate_realistic(kind: str, seed: int, style: str | None = None, severity:
     whole = kind in ("overload", "misconfiguration", "code_exception", "return_value")
     slots = tuple(range(spec.replicas)) if whole or spec.replicas == 1 or rng.random() < 0.5 else (
         int(rng.integers(0, spec.replicas)),)
+    severities = _SEVERITIES[style]
     fplan = FaultPlan(kind, target, slots, max(1, clock.index(plan.onset_ts)),
-                      severity or str(_SEVERITIES[style][int(rng.integers(0, len(_SEVERITIES[style])))]), float(rng.random()))
+                      severity or str(severities[int(rng.integers(0, len(severities)))]), float(rng.random()))
     ctx = FaultContext(rates)
     fault.apply(world, fplan, ctx, naming.stream(seed, "realistic:fault"))
     load = nominal_load(world, rates)
@@ -179,7 +180,8 @@ def _incident(world: World, fplan: FaultPlan, symptom: str, ctx: FaultContext, p
              "kpi": "latency_p99" if symptom == "latency" else "error_ratio"}
     first, last = world.clock.start, world.clock.end
     return {"title": title.format(svc=name), "started_at": to_rfc3339(round(plan.alert_ts)),
-            "window": {"start": to_rfc3339(round(first - plan.widen[0])), "end": to_rfc3339(round(last + 2 + plan.widen[1]))},
+            "window": {"start": to_rfc3339(round(first - plan.widen[0])),
+                       "end": to_rfc3339(round(last + 2 + plan.widen[1]))},
             "alert": alert}
 
 

@@ -47,7 +47,8 @@ _A_EXTRA_CALLS = {
     "ts-ui-dashboard:POST /api/v1/fooddeliveryservice/orders": ["ts-food-delivery-service:createFoodDeliveryOrder"],
     "ts-ui-dashboard:POST /api/v1/preserveotherservice/preserveOther": ["ts-preserve-other-service:preserve"],
     "ts-admin-basic-info-service:getAllStations": ["ts-station-service:queryForNameBatch"],
-    "ts-admin-order-service:getAllOrders": ["ts-order-service:getById", "ts-order-other-service:getOrderInfoForSecurity"],
+    "ts-admin-order-service:getAllOrders": ["ts-order-service:getById",
+                                            "ts-order-other-service:getOrderInfoForSecurity"],
     "ts-admin-route-service:getAllRoutes": ["ts-route-service:queryById"],
     "ts-admin-travel-service:getAllTravels": ["ts-travel-service:getRouteByTripId"],
     "ts-admin-user-service:getAllUsers": ["ts-user-service:findById"],
@@ -166,9 +167,9 @@ PETSHOP = {
 RAW_SYSTEMS = {"system-a-like": _system_a, "system-b-like": lambda: copy.deepcopy(SYSTEM_B),
                "petshop-like": lambda: copy.deepcopy(PETSHOP)}
 
-_AWS_SUFFIX = {"dotnet": "", "java": "_AWS::ECS::Fargate", "go": "_AWS::ECS::Container", "node": "_AWS::Lambda::Function",
-               "python": "_AWS::Lambda", "dynamodb": "_AWS::DynamoDB::Table", "postgres": "_Database::SQL",
-               "s3": "_AWS::S3", "sqs": "_AWS::SQS::Queue"}
+_AWS_SUFFIX = {"dotnet": "", "java": "_AWS::ECS::Fargate", "go": "_AWS::ECS::Container",
+               "node": "_AWS::Lambda::Function", "python": "_AWS::Lambda", "dynamodb": "_AWS::DynamoDB::Table",
+               "postgres": "_Database::SQL", "s3": "_AWS::S3", "sqs": "_AWS::SQS::Queue"}
 
 
 def _core(name: str) -> str:
