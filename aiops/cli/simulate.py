@@ -3,6 +3,8 @@
     aiops simulate --list
     aiops simulate --scenario memory_leak --seed 7 --out out/leak [--topology trainticket] [--compress]
     aiops simulate --corpus out/corpus --cases 60 --seed 1 [--compress]
+    aiops simulate --profile realistic --corpus out/real --cases 60 --seed 101
+    aiops simulate --profile realistic --scenario cpu_contention --seed 7 --out out/one
     aiops simulate --release clean|regression --seed 3 --out out/rel [--regression latency] [--history-days 1]
     aiops simulate --releases out/releases --clean 50 --regressions 20 --seed 1
 
@@ -37,6 +39,10 @@ def simulate_command(
                                           "miss traces or logs)."),
     force: bool = typer.Option(False, "--force", help="Replace a non-empty --out/--corpus directory."),
     list_scenarios: bool = typer.Option(False, "--list", help="List scenarios with a one-line description and exit."),
+    profile: str = typer.Option("classic", "--profile",
+                                help="classic (the regression corpora) or realistic (shaped like public "
+                                     "fault-injection data, only harder: minute scrapes, short pre-alert data, "
+                                     "late alerts, missing modalities, one-modality faults)."),
     release: Optional[str] = typer.Option(None, "--release", help="Simulate a release instead of an incident: clean "
                                                                   "or regression (with --out)."),
     regression: Optional[str] = typer.Option(None, "--regression", help="The regression a release brings: latency, "
@@ -52,6 +58,13 @@ def simulate_command(
     """Simulate incidents (or releases) on a microservice topology and write them as bundles."""
     from aiops import simulator
 
+    if profile not in ("classic", "realistic"):
+        raise BadInputError(f"--profile {profile!r}: choose classic or realistic")
+    if profile == "realistic":
+        _realistic(scenario, seed, out, corpus, cases, compress, force, list_scenarios, severity,
+                   extras={"--release": release, "--releases": releases, "--regression": regression,
+                           "--target": target, "--all-signals": all_signals or None})
+        return
     if release is not None or releases is not None:
         _releases(release, regression, history_days, releases, clean, regressions, seed, out, topology, compress,
                   force, scenario, corpus)
@@ -85,6 +98,37 @@ def simulate_command(
     path = simulator.generate_bundle(scenario, seed, out, topology=topology, compress=compress, force=force,
                                      full_signals=all_signals, target=target, severity=severity)
     typer.echo(str(path))
+
+
+def _realistic(scenario: str | None, seed: int, out: Path | None, corpus: Path | None, cases: int, compress: bool,
+               force: bool, list_scenarios: bool, severity: str | None, extras: dict) -> None:
+    from aiops.simulator.realistic import REALISTIC_FAULTS, generate_realistic_bundle, generate_realistic_corpus
+
+    given = [flag for flag, value in extras.items() if value is not None]
+    if given:
+        raise BadInputError(f"{given[0]} does not go with --profile realistic")
+    if list_scenarios:
+        width = max(len(n) for n in REALISTIC_FAULTS)
+        for name, fault in REALISTIC_FAULTS.items():
+            typer.echo(f"{name:<{width}}  {fault.description}")
+        return
+    if (out is None) == (corpus is None):
+        raise BadInputError("give exactly one of --out DIR (with --scenario) or --corpus DIR (or --list)")
+    if corpus is not None:
+        if scenario is not None or severity is not None:
+            raise BadInputError("--corpus covers every fault kind: drop --scenario/--severity")
+
+        def progress(done: int, total: int, name: str) -> None:
+            typer.echo(f"[{done}/{total}] {name}", err=True)
+
+        for path in generate_realistic_corpus(corpus, cases, seed, compress=compress, force=force, progress=progress):
+            typer.echo(str(path))
+        return
+    if scenario is None or scenario not in REALISTIC_FAULTS:
+        raise BadInputError(f"--scenario {scenario!r}: with --profile realistic choose one of "
+                            f"{', '.join(REALISTIC_FAULTS)}")
+    assert out is not None
+    typer.echo(str(generate_realistic_bundle(scenario, seed, out, severity=severity, compress=compress, force=force)))
 
 
 def _releases(release: str | None, regression: str | None, history_days: int, releases: Path | None, clean: int,

@@ -62,6 +62,10 @@ def own_error(runtime: str, kind: str, service: str, op: str, rng: np.random.Gen
     if kind == "oom":
         return "java.lang.OutOfMemoryError: Java heap space" if runtime == "java" else \
             f"failed to allocate buffer for {op}: cannot allocate memory"
+    if kind in ("return", "config"):
+        texts = (_RETURNS if kind == "return" else _CONFIG).get(runtime, ["{op} failed: unexpected result"])
+        text = texts[int(rng.integers(0, len(texts)))]
+        return text.format(op=op, rid=rid, n=int(rng.integers(1, 9)), svc=service)
     return {
         "java": f"[{op}] Request aborted: java.io.IOException: Broken pipe",
         "go": f"failed to write response for {op}: write: broken pipe",
@@ -87,6 +91,25 @@ _EXCEPTIONS = {
     "dotnet": ["An unhandled exception has occurred while executing the request. System.NullReferenceException: "
                "Object reference not set to an instance of an object.",
                "Grpc.Core.RpcException: Status(StatusCode=\"Internal\", Detail=\"Cart item {pid} is invalid\")"],
+}
+_RETURNS = {      # a changed return value or status code: the code answers, but wrongly
+    "java": ["[{op}] Response status 409 CONFLICT returned: order state check failed (requestId: {rid})",
+             "[{op}] Returning error code {n}0{n} to client: validation result was false"],
+    "go": ["{op}: responding with status code {n}: precondition failed",
+           "rpc error: code = FailedPrecondition desc = {op} rejected (request {rid})"],
+    "node": ["{op} returned status 422: result did not pass validation"],
+    "python": ["{op} returned HTTP 400: unexpected response payload"],
+    "dotnet": ["Request {op} finished with status code 409 (request {rid})"],
+}
+_CONFIG = {       # a misconfiguration: the value is read and applied, then requests fail with it
+    "java": ["[{op}] Invalid value for property '{svc}.client.timeout' (requestId: {rid}): "
+             "java.lang.IllegalArgumentException: timeout must be positive",
+             "[{op}] Could not resolve placeholder 'endpoint.url' in value \"${{endpoint.url}}\""],
+    "go": ["{op}: invalid configuration: upstream address \"\" is empty",
+           "config: unknown feature flag \"pricing_v{n}\"; request rejected"],
+    "node": ["{op} failed: Error: Invalid URL: undefined/api/v{n}"],
+    "python": ["{op} failed: KeyError: 'RATE_LIMIT_PER_MINUTE' missing from settings"],
+    "dotnet": ["System.FormatException: The configuration value 'MaxRetries' is not a valid Int32 ({op})"],
 }
 _DEPLOY_ERRORS = {
     "java": ["[{op}] org.springframework.http.converter.HttpMessageNotReadableException: JSON parse error: "

@@ -34,12 +34,20 @@ class LogRecord:
     span_id: str = ""
 
 
-def build_logs(world: World, traffic: Traffic, signals: dict[str, PodSignals], spans: list[Span]) -> list[LogRecord]:
+def build_logs(world: World, traffic: Traffic, signals: dict[str, PodSignals], spans: list[Span],
+               target_lines: int = TARGET_INFO_LINES, window: tuple[float, float] | None = None) -> list[LogRecord]:
+    """Log records of every pod; about `target_lines` request lines, only inside `window` if given."""
     rng = naming.BufferedRng(naming.stream(world.seed, "logs"))
     clock, topo = world.clock, world.topology
     out: list[LogRecord] = []
     app_slots = sum(st.k for st in world.services.values() if st.spec.kind in ("web", "app"))
-    budget = TARGET_INFO_LINES / max(app_slots * clock.n, 1)
+    if window is None:
+        inside, lo, hi = None, clock.start - 10, clock.end + 10
+        budget = target_lines / max(app_slots * clock.n, 1)
+    else:
+        t0 = clock.times()
+        inside, (lo, hi) = (t0 + clock.step > window[0]) & (t0 < window[1]), window
+        budget = target_lines / max(app_slots * int(inside.sum()), 1)
     ops = _operations(world)
     optional = {(p, c.service) for (p, _), calls in topo.calls.items() for c in calls if c.optional}
     call_op: dict[tuple[str, str], str] = {}
@@ -68,9 +76,13 @@ def build_logs(world: World, traffic: Traffic, signals: dict[str, PodSignals], s
                 n_bg = rng.poisson(0.25, clock.n) * up
                 n_slow = np.zeros(clock.n, dtype=int)
             n_own = np.minimum(rng.poisson(traffic.own_errors[name][j] * clock.step), _ERROR_CAP) * up
+            if not st.logs_own_errors:
+                n_own = n_own * 0
             n_down = [(callee, _downstream_counts(world, name, callee, e, j, rng) * up) for callee, e in edges]
             warn = _warning_steps(world, name, sig, j, base_p99) & up
             busy = (n_info + n_bg + n_slow + n_own + warn + sum(c.sum(axis=0) for _, c in n_down)) > 0
+            if inside is not None:
+                busy &= inside
             for t in np.flatnonzero(busy):
                 pod = slot.name_at(t)
                 t0 = clock.start + t * clock.step + st.clock_skew
@@ -110,7 +122,7 @@ def build_logs(world: World, traffic: Traffic, signals: dict[str, PodSignals], s
         out.append(LogRecord(ts, name, pod, level, format_line(st.spec.runtime, name, pod, ts, level, text, rng)))
     out.extend(_traced_lines(world, spans, rng))
     out.sort(key=lambda r: (r.ts, r.service))
-    return [r for r in out if clock.start - 10 <= r.ts <= clock.end + 10]
+    return [r for r in out if lo <= r.ts <= hi]
 
 
 def _operations(world: World) -> dict[str, list[str]]:
@@ -207,7 +219,7 @@ def _traced_lines(world: World, spans: list[Span], rng: np.random.Generator) -> 
         st = world.services[sp.service]
         if sp.kind != "server" or st.spec.runtime == "nginx":
             continue
-        if sp.own_error:
+        if sp.own_error and st.logs_own_errors:
             level, text = "error", own_error(st.spec.runtime, st.error_kind, sp.service, sp.operation, rng)
         elif rng.random() < 0.12:
             level, text = "info", f"{sp.operation} handled in {sp.duration_s * 1000:.1f}ms"

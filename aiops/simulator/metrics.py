@@ -31,7 +31,7 @@ class Series:
     counter: bool
 
 
-def _counter(rate: np.ndarray, step: float, resets: np.ndarray, offset: float) -> np.ndarray:
+def cumulative(rate: np.ndarray, step: float, resets: np.ndarray, offset: float) -> np.ndarray:
     """Cumulative value of a per-second rate, starting over from 0 where `resets` is True."""
     total = np.cumsum(np.nan_to_num(rate) * step)
     starts = np.flatnonzero(resets)
@@ -143,13 +143,13 @@ def build_series(world: World, signals: dict[str, PodSignals]) -> list[Series]:
         fams = _families(st, style)
         for j, slot in enumerate(st.slots):
             node = nodes[int(rng.integers(0, len(nodes)))]
-            resets = _resets(slot)
+            resets = counter_resets(slot)
             values = {}
             for metric, signal, _, counter in fams:
                 v = _signal(sig, st, signal, j)
                 if counter:
                     offset = 0.0 if st.spec.kind == "batch" else float(np.nanmean(v)) * rng.uniform(3e3, 3e5)
-                    v = _counter(v, clock.step, resets, offset)
+                    v = cumulative(v, clock.step, resets, offset)
                 values[metric] = v
             for g, (g_start, pod, ip) in enumerate(slot.generations):
                 g_end = slot.generations[g + 1][0] if g + 1 < len(slot.generations) else clock.n
@@ -175,7 +175,7 @@ def build_series(world: World, signals: dict[str, PodSignals]) -> list[Series]:
     return out
 
 
-def _resets(slot: PodSlot) -> np.ndarray:
+def counter_resets(slot: PodSlot) -> np.ndarray:
     """Steps where a new container starts (restart or new pod): counters start over."""
     r = np.diff(slot.restarts, prepend=slot.restarts[0]) > 0
     for g, _, _ in slot.generations[1:]:

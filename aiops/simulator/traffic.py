@@ -74,6 +74,9 @@ class Traffic:
     quantiles: dict[str, np.ndarray]    # (3, k, T) p50, p90, p99 seconds (NaN: no requests)
     mean_latency: dict[str, np.ndarray]  # (k, T)
     edges: dict[tuple[str, str], EdgeStats]
+    samples_per_step: int = SAMPLES_PER_STEP
+    buckets: tuple[float, ...] = ()     # latency histogram bounds, seconds (ascending)
+    histogram: dict[str, np.ndarray] = field(default_factory=dict)  # (B, k, T) requests/s at or under each bound
 
 
 def entry_rates(world: World) -> np.ndarray:
@@ -111,8 +114,9 @@ def _pick_slots(up: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.where(n_up[:, None] > 0, slot, -1)
 
 
-def _run_entry(world: World, entry: Entry, rate: np.ndarray, rng: np.random.Generator) -> EntryRun:
-    topo, n_t, n_s = world.topology, world.clock.n, SAMPLES_PER_STEP
+def _run_entry(world: World, entry: Entry, rate: np.ndarray, rng: np.random.Generator,
+               n_s: int = SAMPLES_PER_STEP) -> EntryRun:
+    topo, n_t = world.topology, world.clock.n
     nodes = topo.expand(entry)
     samples: list[NodeSamples | None] = [None] * len(nodes)
     t_idx = np.arange(n_t)[:, None]
@@ -127,7 +131,7 @@ def _run_entry(world: World, entry: Entry, rate: np.ndarray, rng: np.random.Gene
         tail = rng.random((n_t, n_s)) < state.tail_p[s, t_idx]
         own += tail * state.tail_s[s, t_idx] * rng.exponential(1.0, (n_t, n_s))
         own_err = rng.random((n_t, n_s)) < state.err[s, t_idx]
-        own = np.where(own_err, own * 0.6, own)   # failing requests return early
+        own = np.where(own_err, own * state.err_latency, own)   # failing requests usually return early
         total = own.copy()
         err = own_err.copy()
         failed_before = np.zeros((n_t, n_s), dtype=bool)
@@ -185,9 +189,12 @@ def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: tuple[float
     return out
 
 
-def simulate_traffic(world: World, rates: np.ndarray) -> Traffic:
-    n_t, n_s = world.clock.n, SAMPLES_PER_STEP
-    runs = [_run_entry(world, entry, rate, naming.stream(world.seed, f"traffic:{i}"))
+def simulate_traffic(world: World, rates: np.ndarray, samples_per_step: int = SAMPLES_PER_STEP,
+                     buckets: tuple[float, ...] = ()) -> Traffic:
+    """Draw `samples_per_step` request trees per entry operation and step; with `buckets`, also
+    count served requests per latency bound (what a Prometheus histogram accumulates)."""
+    n_t, n_s = world.clock.n, samples_per_step
+    runs = [_run_entry(world, entry, rate, naming.stream(world.seed, f"traffic:{i}"), n_s)
             for i, (entry, rate) in enumerate(zip(world.topology.entries, rates))]
     per_service: dict[str, list[tuple[NodeSamples, np.ndarray]]] = {name: [] for name in world.services}
     edges: dict[tuple[str, str], EdgeStats] = {}
@@ -204,12 +211,15 @@ def simulate_traffic(world: World, rates: np.ndarray) -> Traffic:
                 parent = run.samples[ns.node.parent]
                 _add_edge(edges, world, parent, ns, w)
     rps, errors, own_errors, quantiles, mean_latency = {}, {}, {}, {}, {}
+    histogram: dict[str, np.ndarray] = {}
     for name, items in per_service.items():
         k = world.services[name].k
         if not items:
             zero = np.zeros((k, n_t))
             rps[name], errors[name], own_errors[name], mean_latency[name] = zero, zero, zero, zero
             quantiles[name] = np.full((3, k, n_t), np.nan)
+            if buckets:
+                histogram[name] = np.zeros((len(buckets), k, n_t))
             continue
         slot = np.concatenate([ns.slot for ns, _ in items], axis=1)
         wts = np.concatenate([wt for _, wt in items], axis=1)
@@ -226,7 +236,10 @@ def simulate_traffic(world: World, rates: np.ndarray) -> Traffic:
             ml[j] = np.where(r[j] > 0, (wj * lat).sum(axis=1) / np.maximum(r[j], 1e-12), np.nan)
             q[:, j, :] = _weighted_quantiles(lat, wj, (0.5, 0.9, 0.99))
         rps[name], errors[name], own_errors[name], mean_latency[name], quantiles[name] = r, e, oe, ml, q
-    return Traffic(runs, rps, errors, own_errors, quantiles, mean_latency, edges)
+        if buckets:
+            histogram[name] = np.stack([np.stack([np.where((slot == j) & (lat <= b), wts, 0.0).sum(axis=1)
+                                                  for j in range(k)]) for b in buckets])
+    return Traffic(runs, rps, errors, own_errors, quantiles, mean_latency, edges, n_s, tuple(buckets), histogram)
 
 
 def _retry_view(ns: NodeSamples, retry_slot: np.ndarray) -> NodeSamples:

@@ -82,6 +82,9 @@ class ServiceState:
     error_kind: str = ""         # what the service's own error logs say (a log_templates key)
     clock_skew: float = 0.0      # seconds this service's clock is off (logs, spans)
     json_logs: bool = False      # container runtime wraps log lines in JSON
+    err_latency: float = 0.6     # share of its own time a request the service fails still takes
+    error_code: int = 500        # HTTP status of the service's own failures
+    logs_own_errors: bool = True  # False: the service answers with an error without logging it
 
     @property
     def k(self) -> int:

@@ -79,7 +79,7 @@ def write_atomically(out: Path, force: bool, fill) -> Path:
     return out
 
 
-def _write(path: Path, text: str, compress: bool) -> None:
+def write_file(path: Path, text: str, compress: bool) -> None:
     data = text.encode("utf-8")
     if compress:
         with open(str(path) + ".gz", "wb") as fh:
@@ -118,7 +118,7 @@ def write_metrics(path: Path, series: list[Series], namespace: str, opts: Export
         for t, v in zip(stamps, vals):
             val = nan if not math.isfinite(v) else ("%.0f" % v if v >= big else "%.6g" % v)
             lines.append(t + head + val + tail)
-    _write(path, "\n".join(lines) + "\n", opts.compress)
+    write_file(path, "\n".join(lines) + "\n", opts.compress)
 
 
 def _log_time(ts: float, how: str) -> str | int | float:
@@ -145,7 +145,7 @@ def write_logs(out_dir: Path, logs: list[LogRecord], json_services: set[str], op
         for rec in logs:
             by_service.setdefault(rec.service, []).append(f"{stamp(rec.ts, 'iso')} {rec.message}")
         for service, lines in sorted(by_service.items()):
-            _write(folder / f"{service}.log", "\n".join(lines) + "\n", opts.compress)
+            write_file(folder / f"{service}.log", "\n".join(lines) + "\n", opts.compress)
         return
     cols = ["timestamp"] + (["service"] if opts.logs_service else []) + ["pod"] + (
         ["level"] if opts.logs_level else []) + ["message", "trace_id", "span_id"]
@@ -162,14 +162,14 @@ def write_logs(out_dir: Path, logs: list[LogRecord], json_services: set[str], op
             if rec.trace_id:
                 doc["trace_id"], doc["span_id"] = rec.trace_id, rec.span_id
             lines.append(json.dumps(doc, separators=(",", ":")))
-        _write(out_dir / "logs.jsonl", "\n".join(lines) + "\n", opts.compress)
+        write_file(out_dir / "logs.jsonl", "\n".join(lines) + "\n", opts.compress)
         return
     rows = []
     for rec in logs:
         row = [_log_time(rec.ts, opts.logs_time)] + ([rec.service] if opts.logs_service else []) + [rec.pod]
         row += ([rec.level] if opts.logs_level else []) + [_wrapped(rec, json_services), rec.trace_id, rec.span_id]
         rows.append(row)
-    _write(out_dir / "logs.csv", _csv_text(cols, rows), opts.compress)
+    write_file(out_dir / "logs.csv", _csv_text(cols, rows), opts.compress)
 
 
 def write_spans(out_dir: Path, spans: list[Span], opts: ExportOptions) -> None:
@@ -186,9 +186,9 @@ def write_spans(out_dir: Path, spans: list[Span], opts: ExportOptions) -> None:
     if opts.spans_format == "jsonl":
         lines = [json.dumps({k: v for k, v in zip(cols, row) if v != "" or k == "parent_span_id"},
                             separators=(",", ":")) for row in rows]
-        _write(out_dir / "spans.jsonl", "\n".join(lines) + "\n", opts.compress)
+        write_file(out_dir / "spans.jsonl", "\n".join(lines) + "\n", opts.compress)
     else:
-        _write(out_dir / "spans.csv", _csv_text(cols, rows), opts.compress)
+        write_file(out_dir / "spans.csv", _csv_text(cols, rows), opts.compress)
 
 
 def write_events(out_dir: Path, events: list[dict], namespace: str, opts: ExportOptions) -> None:
@@ -198,7 +198,7 @@ def write_events(out_dir: Path, events: list[dict], namespace: str, opts: Export
                "message": ev["message"], "namespace": namespace}
         doc.update({k: v for k, v in ev.items() if k not in doc})
         lines.append(json.dumps(doc, separators=(",", ":")))
-    _write(out_dir / "events.jsonl", "\n".join(lines) + ("\n" if lines else ""), opts.compress)
+    write_file(out_dir / "events.jsonl", "\n".join(lines) + ("\n" if lines else ""), opts.compress)
 
 
 def toml_value(v: object) -> str:
