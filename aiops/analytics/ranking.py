@@ -40,6 +40,8 @@ STRONG = 0.5                # a dependency this anomalous can explain its caller
 CHANGE_EFFECT_S = 300.0     # a change explains behaviour that changed within this long after it
 CORROBORATED = 0.25         # own telemetry this changed lets mentions add to a dependency's strength
 TIMED = 0.3                 # findings this strong date a service's anomaly (weighted median)
+LATE_S = 180.0              # a change that began this long after the onset hint is a consequence ...
+LATE_FACTOR = 0.25          # ... and weighs this much as evidence of a cause
 
 
 @dataclass
@@ -153,6 +155,8 @@ def rank_candidates(
             c = cands[f.service]
             own = is_own(f) and not (f.service in moved and f.kind == "trace" and class_of(f) == "errors")
             weight = weight_of(f, own)
+            if f.kind == "metric" and onset_hint is not None and f.onset is not None and f.onset > onset_hint + LATE_S:
+                weight *= LATE_FACTOR
             c.findings.append((weight, f))
             if f.kind == "event":
                 if "change" in f.tags:

@@ -23,6 +23,8 @@ SYMPTOM_WEIGHT = {"metric": 0.7, "trace": 0.6, "log": 0.7, "event": 0.3}
 DROP_FACTOR = 0.6           # a drop in work done is a weak symptom
 SCATTERED_FACTOR = 0.5      # a metric whose exceedances never hold together: half the weight
 LATENCY_RATIO_FULL = 10.0   # a latency rise of this factor counts in full, 1.0 for half
+WRONG_WAY_FACTOR = 0.3      # latency or errors that fell: rarely where a fault is
+TRAFFIC_FACTOR = 0.6        # traffic that moved follows the users (or a fault elsewhere) more often than it causes
 # What an error line says about the fault, in generic operator vocabulary.
 _LOG_FAULTS: list[tuple[re.Pattern[str], FaultKind]] = [
     (re.compile(r"pool|connection is not available|too many connections|exhausted", re.I), "resource_exhaustion"),
@@ -79,6 +81,10 @@ def weight_of(f: Finding, own: bool) -> float:
     weight = (OWN_WEIGHT if own else SYMPTOM_WEIGHT)[f.kind] * f.score
     if not own and f.kind == "metric" and is_drop(f):
         weight *= DROP_FACTOR
+    if f.kind == "metric" and f.direction < 0 and set(f.tags) & {"latency", "errors"}:
+        weight *= WRONG_WAY_FACTOR
+    if f.kind == "metric" and "traffic" in f.tags and not own:
+        weight *= TRAFFIC_FACTOR
     if f.kind == "metric" and f.onset is None:
         weight *= SCATTERED_FACTOR
     if f.kind == "metric" and "latency" in f.tags and f.direction > 0:

@@ -130,6 +130,17 @@ class TelemetryStore:
         return {t: [r[0] for r in self._rows(f"SELECT DISTINCT service FROM {t} WHERE service <> '' ORDER BY 1")]
                 for t in TABLES}
 
+    def metric_span(self, start: float, end: float) -> tuple[float, float, float] | None:
+        """(first, last sample time, median sampling interval) of the metrics in [start, end), or
+        None without samples; the interval is 60 s when no series has two samples."""
+        (lo, hi, step), = self._rows("""
+            WITH d AS (SELECT ts, ts - lag(ts) OVER (PARTITION BY metric, service, pod, labels ORDER BY ts) AS dt
+                       FROM metrics WHERE ts >= $start AND ts < $end)
+            SELECT min(ts), max(ts), median(dt) FILTER (WHERE dt > 0) FROM d""", {"start": float(start), "end": float(end)})
+        if lo is None:
+            return None
+        return float(lo), float(hi), float(step) if step is not None and step > 0 else 60.0
+
     def metric_names(self) -> list[str]:
         return [r[0] for r in self._rows("SELECT DISTINCT metric FROM metrics ORDER BY 1")]
 

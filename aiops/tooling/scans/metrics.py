@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from aiops.analytics.baseline import onset_search
 from aiops.analytics.gaps import scan_gaps
 from aiops.analytics.histograms import derive_latency
 from aiops.analytics.pooling import pod_means
@@ -20,12 +21,13 @@ from aiops.timeutil import to_rfc3339
 from aiops.tooling.base import ToolContext, ToolResult
 
 MIN_SCORE = 0.05         # weaker series are not evidence
-TARGET_BUCKETS = 180     # grid resolution: about this many points across the window
+MAX_BUCKETS = 720        # the grid keeps the data's own sampling step up to this many points
 
 
-def grid_step(window_s: float) -> float:
-    """A bucket size that keeps ~TARGET_BUCKETS points, never finer than 5 s."""
-    return float(max(5, int(math.ceil(window_s / TARGET_BUCKETS / 5.0)) * 5))
+def grid_step(span_s: float, native_s: float = 5.0) -> float:
+    """The data's own sampling step, coarser only where the span would need more than
+    MAX_BUCKETS points (never finer than 5 s)."""
+    return float(max(native_s, 5, int(math.ceil(span_s / MAX_BUCKETS / 5.0)) * 5))
 
 
 def _describe(metric: str, direction: int, rel: float, z: float, onset: float | None, pod: str,
@@ -67,7 +69,12 @@ QUERY = "metric_grid(window, counter rates) -> shift scan of every series"
 
 def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     w = ctx.incident.window
-    grid = with_derived_latency(ctx.store.metric_grid(w.start, w.end, grid_step(w.seconds), counter_rates=True))
+    span = ctx.store.metric_span(w.start, w.end)
+    if span is None:
+        return ToolResult("no_data", "no metric samples in the window", query=QUERY)
+    lo, hi, native = span          # the grid covers the data, not a window wider than it
+    step = grid_step(hi - lo, native)
+    grid = with_derived_latency(ctx.store.metric_grid(lo, hi + step, step, counter_rates=True))
     if len(grid) == 0:
         return ToolResult("no_data", "no metric samples in the window", query=QUERY)
     # Each pod's series, and per service the mean over its pods (continuous across rollouts).
@@ -75,7 +82,8 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     pooled, groups = pod_means(grid.values, pod_groups)
     keys = list(grid.keys) + [SeriesKey(metric, service, "", labels) for metric, service, labels in groups]
     values = np.vstack([grid.values, pooled]) if len(groups) else grid.values
-    scan = scan_shifts(values, grid.timestamps, ctx.baseline_end)
+    hint, lead = onset_search(ctx.baseline_end, ctx.onset, w)
+    scan = scan_shifts(values, grid.timestamps, hint, step=grid.step, families=[k.metric for k in keys], lead_s=lead)
     alone = _pod_specific(pod_groups, scan)
     found: list[Finding] = []
     for i in np.flatnonzero(scan.valid & (scan.score >= MIN_SCORE)):
