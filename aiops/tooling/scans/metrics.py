@@ -77,6 +77,7 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     grid = with_derived_latency(ctx.store.metric_grid(lo, hi + step, step, counter_rates=True))
     if len(grid) == 0:
         return ToolResult("no_data", "no metric samples in the window", query=QUERY)
+    grid = _until_the_data_ends(grid)
     # Each pod's series, and per service the mean over its pods (continuous across rollouts).
     pod_groups = _pool_groups(grid.keys)
     pooled, groups = pod_means(grid.values, pod_groups)
@@ -98,11 +99,26 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
             onset=onset, direction=int(scan.direction[i]), magnitude=_ratio(scan.post_median[i], scan.base_median[i]),
             component=f"pod/{key.pod}" if key.pod else "", ref=str(key), tags=tags,
         ))
-    found.extend(_silent_targets(grid, ctx.baseline_end, w.end))
+    found.extend(_silent_targets(grid, ctx.baseline_end, float(grid.timestamps[-1] + grid.step)))
     found.sort(key=lambda f: (-f.score, f.service, f.signal))
     n_bad = len({(f.service, f.signal) for f in found})
     return ToolResult("ok", f"{len(grid)} series (+{len(groups)} service means) scanned, {n_bad} anomalous",
                       query=QUERY, findings=found)
+
+
+def _until_the_data_ends(grid: MetricGrid) -> MetricGrid:
+    """The grid cut where the export ends: the last bucket in which at least half as many
+    series report as usually do. Exporters stop at slightly different times; a series missing
+    from the last bucket or two of an export has not gone down, the export has ended."""
+    if grid.values.shape[1] < 3:
+        return grid
+    cover = np.isfinite(grid.values).sum(axis=0)
+    usual = float(np.median(cover[cover > 0])) if (cover > 0).any() else 0.0
+    full = np.flatnonzero(cover >= 0.5 * usual)
+    last = int(full[-1]) + 1 if len(full) else cover.shape[0]
+    if last >= cover.shape[0]:
+        return grid
+    return replace(grid, values=grid.values[:, :last], timestamps=grid.timestamps[:last])
 
 
 def _pool_groups(keys: list[SeriesKey]) -> list[tuple | None]:
@@ -170,7 +186,7 @@ def _silent_targets(grid, baseline_end: float, window_end: float) -> list[Findin
         span = (back if back is not None else window_end) - start
         share = len(hit) / len(rows)
         score = (1.0 - math.exp(-span / 120.0)) * (0.5 + 0.5 * share)
-        until = f"for {span:.0f} s" if back is not None else "until the end of the window"
+        until = f"for {span:.0f} s" if back is not None else "until the end of the data"
         where = pod or svc
         out.append(Finding(
             kind="metric", service=svc, signal="series_missing", score=float(score),
