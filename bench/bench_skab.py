@@ -116,13 +116,13 @@ def hotelling_t2(vals: np.ndarray) -> np.ndarray:
     return (t2 > ucl).astype(int)
 
 
-def previous_default(path: Path) -> np.ndarray:
-    """The CLI's default before the adaptive detector: causal ensemble, per column, every row over 0.9."""
-    from aiops.cli.detect import score_table
-    from aiops.cli.series_csv import read_table_csv
+def previous_default(vals: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """`aiops detect` before the adaptive detector, per sensor (it read one series): causal
+    ensemble, every row scoring >= 0.9; a row is anomalous when any sensor's is."""
+    from aiops.analytics.detectors import Threshold, calibrated_scores
 
-    _, state, _ = score_table(read_table_csv(path), "ensemble", 0.9, True, 0.5, mark="all")
-    return np.array(state)
+    flags = Threshold(0.9).apply(calibrated_scores("ensemble", vals.T, ts, causal=True), causal=True)
+    return flags.any(axis=0).astype(int)
 
 
 def report(label: str, runs, preds: list[np.ndarray], starts: list[np.ndarray] | None = None) -> None:
@@ -168,7 +168,7 @@ def main() -> None:
             _, state, start = detect(path)
             states.append(state)
             starts.append(start)
-            prev.append(previous_default(path))
+            prev.append(previous_default(vals, ts))
             if args.per_file:
                 yt, pt = y[TRAIN_ROWS:] == 1, state[TRAIN_ROWS:] == 1
                 print(f"  {name:14s} tp {np.sum(yt & pt):4d} fp {np.sum(~yt & pt):4d} fn {np.sum(yt & ~pt):4d}"
@@ -179,13 +179,13 @@ def main() -> None:
     print(f"\n{'detector (test rows only)':34s} {'F1':>5s} {'FAR %':>7s} {'MAR %':>7s} | {'NAB std':>7s} {'low FP':>7s}"
           f" {'low FN':>7s} {'ADD s':>6s} {'missed':>7s} {'FPs':>5s}")
     report("aiops detect (adaptive, default)", runs, states, starts)
-    report("previous default (ensemble)", runs, prev)
+    report("previous aiops detect (per sensor)", runs, prev)
     report("Hotelling T^2 per run (99.9 %)", runs, [hotelling_t2(r[3]) for r in runs])
     report(f"random at the base rate ({rate:.0%})", runs, [(rng.random(len(r[2])) < rate).astype(int) for r in runs])
     report("all rows anomalous", runs, [np.ones(len(r[2]), dtype=int) for r in runs])
     report("no row anomalous (null)", runs, [np.zeros(len(r[2]), dtype=int) for r in runs])
     print("\nSKAB leaderboard (README), outlier problem: " + "; ".join(f"{a} {f:.2f}/{fa:.2f}/{m:.2f}" for a, f, fa, m in LEADERBOARD))
-    print(f"aiops detect time: {elapsed:.1f} s for {len(runs)} runs (incl. the previous default)")
+    print(f"time: {elapsed:.1f} s for {len(runs)} runs (aiops detect twice per run, and the previous default)")
 
 
 if __name__ == "__main__":
