@@ -152,7 +152,7 @@ ANOMALY_KINDS = ("spike", "jump_up", "jump_down", "flat_middle", "no_jump", "shi
 KINDS = QUIET_KINDS + ANOMALY_KINDS
 
 
-def corpus(seeds: int = 2) -> list[LabelledSeries]:
-    """Every kind `seeds` times; lengths vary (1,500 / 4,032 / 8,064 points) with the seed."""
+def corpus(seeds: int = 2, first: int = 0) -> list[LabelledSeries]:
+    """Every kind for seeds first .. first+seeds-1; lengths vary (1,500 / 4,032 / 8,064 points) with the seed."""
     lengths = (4032, 1500, 8064)
-    return [make_series(k, s, lengths[s % len(lengths)]) for s in range(seeds) for k in KINDS]
+    return [make_series(k, s, lengths[s % len(lengths)]) for s in range(first, first + seeds) for k in KINDS]

@@ -3,13 +3,17 @@
 For one entity with N value columns [N, T] (one series, or several sensors scored jointly):
 
 1. channels (`window_tails.window_channels`): per column, trailing means over 1, 8 and 32
-   points and the trailing mean absolute step over 32 points;
+   points and the trailing mean absolute step over 32 points; and once a column shows a
+   season (autocorrelation over three cycles, looked for after the warm-up and at every
+   doubling of the points seen), trailing means over 8 and 32 points of its seasonal
+   residual — the value minus the median of the same phase in the last three cycles —
+   so a cycle that goes flat or misses its usual jump shows although its values do not;
 2. every `every` points, each channel's reference is the median of its last `reference`
    *normal* values (ending one window before now), and its deviation from it is judged by
    an exponential tail model refitted every `tail_every` points on its last `history`
    normal deviations (those of the last `guard` points left out, so that the start of an
    anomaly is not learnt before it is judged); the smallest probability over channels,
-   times the number of channels (Bonferroni), is the point's p-value, and
+   times the number of channels in use (Bonferroni), is the point's p-value, and
    score = (1 - p) ** 1440 as in `ScoreCalibrator`: 0.9 is what a day of normal minutes
    would reach one time in ten, the same for every series;
 3. an *episode* of a column starts when its p-value passes the level (from the score
@@ -47,6 +51,8 @@ import numpy as np
 from aiops.analytics.detectors.base import Detector, as_series
 from aiops.analytics.detectors.robust_stats import nan_median
 from aiops.analytics.detectors.window_tails import (
+    Channels,
+    trailing_mean,
     LEVEL_WINDOWS,
     STEP_WINDOWS,
     fit_tails,
@@ -101,6 +107,8 @@ class AdaptiveEpisodes:
         max_episode: int = 500,
         refractory: int = 50,
         guard: int | None = None,
+        season_windows: tuple[int, ...] = (8, 32),
+        season_cycles: int = 3,
     ) -> None:
         if not 0.0 < level < 1.0:
             raise ValueError(f"level must be between 0 and 1, not {level!r}")
@@ -117,13 +125,26 @@ class AdaptiveEpisodes:
         self.release_factor, self.release_after = float(release_factor), int(release_after)
         self.release_share, self.max_episode = float(release_share), int(max_episode)
         self.refractory = int(refractory)
+        self.season_windows = tuple(int(w) for w in season_windows)
+        self.season_cycles = int(season_cycles)
         self.guard = max(self.level_windows + self.step_windows) if guard is None else int(guard)
 
     def run(self, values: np.ndarray, learn_until: int | None = None) -> Episodes:
         x = np.atleast_2d(np.asarray(values, dtype=float))
         n_cols, n = x.shape
         ch = window_channels(x, self.level_windows, self.step_windows)
+        n_base_ch = ch.values.shape[0]
+        if self.season_windows:
+            k = len(self.season_windows)
+            ch = Channels(
+                values=np.concatenate([ch.values, np.full((n_cols * k, n), np.nan)], axis=0),
+                window=np.concatenate([ch.window, np.repeat(np.asarray(self.season_windows, dtype=np.int64), n_cols)]),
+                column=np.concatenate([ch.column, np.tile(np.arange(n_cols), k)]),
+                kind=np.concatenate([ch.kind, np.full(n_cols * k, 2, dtype=np.int8)]),
+            )
         n_ch = ch.values.shape[0]
+        periods = np.zeros(n_cols, dtype=np.int64)
+        next_season_check = self.warmup
         state = _State(n_cols, n_ch, n)
         learn_end = n if learn_until is None else max(0, min(int(learn_until), n))
         p_enter = p_for_score(self.level)
@@ -141,10 +162,14 @@ class AdaptiveEpisodes:
             ref = self._references(ch, state, groups, t, learn_end)
             state.dev[:, t:t1] = ch.values[:, t:t1] - ref[:, None]
             if t >= self.warmup:
+                if self.season_windows and t >= next_season_check and (periods == 0).any():
+                    self._find_seasons(x, ch, periods, t, n_base_ch)
+                    next_season_check = 2 * t
                 if tails is None or t - last_tails >= self.tail_every:
                     tails = self._tails(ch, state, ref, min_tail, t, learn_end)
                     last_tails = t
-                p = np.minimum(tail_probability(state.dev[:, t:t1], tails) * n_ch, 1.0)
+                n_tests = n_base_ch + len(self.season_windows) * int(np.count_nonzero(periods))
+                p = np.minimum(tail_probability(state.dev[:, t:t1], tails) * n_tests, 1.0)
                 seen_end = min(t, learn_end)
                 seen = ch.values[:, max(0, seen_end - self.history) : seen_end]
                 new = np.ones_like(p, dtype=bool)
@@ -160,6 +185,20 @@ class AdaptiveEpisodes:
             t = t1
         p_value = np.where(state.pv < 1.0, state.pv, 1.0)
         return Episodes(score_from_p(p_value), p_value, state.any_on, state.starts, state.col_on)
+
+    def _find_seasons(self, x, ch, periods, t, n_base_ch) -> None:
+        """Look for a season in the first t points of each column still without one; fill its channels."""
+        from aiops.analytics.detectors.seasonality import estimate_period, seasonal_naive
+
+        todo = np.flatnonzero(periods == 0)
+        found = estimate_period(x[todo, :t], min_cycles=self.season_cycles)
+        for col, p in zip(todo, found):
+            if p <= 0:
+                continue
+            periods[col] = p
+            resid = x[col : col + 1] - seasonal_naive(x[col : col + 1], int(p), self.season_cycles)
+            for k, w in enumerate(self.season_windows):
+                ch.values[n_base_ch + k * x.shape[0] + col] = trailing_mean(resid, w)[0]
 
     # ---- references and tails -----------------------------------------------------------
     def _references(self, ch, state, groups, t, learn_end) -> np.ndarray:

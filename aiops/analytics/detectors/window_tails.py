@@ -36,7 +36,7 @@ class Channels:
     values: np.ndarray    # [C, T] window statistics
     window: np.ndarray    # [C] window length of each channel (points)
     column: np.ndarray    # [C] the input column each channel comes from
-    kind: np.ndarray      # [C] 0 = level (trailing mean), 1 = activity (mean |step|)
+    kind: np.ndarray      # [C] 0 = level (trailing mean), 1 = activity (mean |step|), 2 = seasonal residual
 
 
 def trailing_mean(a: np.ndarray, w: int) -> np.ndarray:

@@ -152,3 +152,23 @@ def test_an_exponential_tail_gives_far_values_small_but_finite_probabilities() -
 def test_a_short_history_gives_no_tail_at_all() -> None:
     tails = fit_tails(np.array([[1.0, 2.0, 3.0]]), np.array([10]), 0.02, np.array([1e-9]), 0.3)
     assert tail_probability(np.array([[100.0]]), tails)[0, 0] == 1.0
+
+
+def test_a_daily_cycle_that_misses_its_usual_jump_is_reported() -> None:
+    t = np.arange(DAY * 8)
+    x = np.where((t % DAY) < 24, 60.0, 20.0) + 1.5 * rng(15).standard_normal(t.size)
+    missed = 6 * DAY
+    x[missed : missed + 24] = 20 + 1.5 * rng(16).standard_normal(24)   # the values are all ordinary
+    starts = np.flatnonzero(AdaptiveEpisodes().run(x).start)
+    later = starts[starts >= 2 * DAY]                 # the first cycles are still being learnt
+    assert later.size == 1 and missed <= later[0] <= missed + 24
+
+
+def test_a_daily_cycle_that_goes_flat_for_a_day_is_reported() -> None:
+    t = np.arange(DAY * 8)
+    x = 40 + 10 * np.sin(2 * np.pi * t / DAY) + 0.8 * rng(17).standard_normal(t.size)
+    flat = 6 * DAY + 40
+    x[flat : flat + DAY] = x[flat] + 0.8 * rng(18).standard_normal(DAY)
+    starts = np.flatnonzero(AdaptiveEpisodes().run(x).start)
+    later = starts[starts >= 2 * DAY]
+    assert later.size >= 1 and flat <= later[0] <= flat + DAY // 2
