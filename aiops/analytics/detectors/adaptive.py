@@ -163,31 +163,36 @@ class AdaptiveEpisodes:
             state.dev[:, t:t1] = ch.values[:, t:t1] - ref[:, None]
             if t >= self.warmup:
                 if self.season_windows and t >= next_season_check and (periods == 0).any():
-                    self._find_seasons(x, ch, periods, t, n_base_ch)
+                    self._find_seasons(x, ch, periods, min(t, learn_end), n_base_ch)
                     next_season_check = 2 * t
                 if tails is None or t - last_tails >= self.tail_every:
                     tails = self._tails(ch, state, ref, min_tail, t, learn_end)
                     last_tails = t
                 n_tests = n_base_ch + len(self.season_windows) * int(np.count_nonzero(periods))
                 p = np.minimum(tail_probability(state.dev[:, t:t1], tails) * n_tests, 1.0)
-                seen_end = min(t, learn_end)
-                seen = ch.values[:, max(0, seen_end - self.history) : seen_end]
-                new = np.ones_like(p, dtype=bool)
-                hi = lo = np.full(p.shape[0], np.nan)
-                if seen.shape[1]:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore", RuntimeWarning)
-                        hi, lo = np.nanmax(seen, axis=1), np.nanmin(seen, axis=1)
-                    block = ch.values[:, t:t1]
-                    new = ~(block <= hi[:, None]) | ~(block >= lo[:, None])
-                    new &= ~np.isnan(block)
+                new, hi, lo = self._news(ch, t, t1, learn_end)
                 self._step(state, ch, p, new, t, t1, p_enter, p_release, learn_end, hi, lo)
             t = t1
         p_value = np.where(state.pv < 1.0, state.pv, 1.0)
         return Episodes(score_from_p(p_value), p_value, state.any_on, state.starts, state.col_on)
 
+    def _news(self, ch, t, t1, learn_end) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which values of the block [t, t1) lie outside all their channel showed over its history."""
+        seen_end = min(t, learn_end)
+        seen = ch.values[:, max(0, seen_end - self.history) : seen_end]
+        block = ch.values[:, t:t1]
+        if not seen.shape[1]:
+            nan = np.full(block.shape[0], np.nan)
+            return ~np.isnan(block), nan, nan
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)   # a channel with no value yet
+            hi, lo = np.nanmax(seen, axis=1), np.nanmin(seen, axis=1)
+        new = (~(block <= hi[:, None]) | ~(block >= lo[:, None])) & ~np.isnan(block)
+        return new, hi, lo
+
     def _find_seasons(self, x, ch, periods, t, n_base_ch) -> None:
-        """Look for a season in the first t points of each column still without one; fill its channels."""
+        """Look for a season in the first t points of each column still without one; fill its channels
+        (the residual at every point uses only earlier cycles, so filling the past is still causal)."""
         from aiops.analytics.detectors.seasonality import estimate_period, seasonal_naive
 
         todo = np.flatnonzero(periods == 0)
