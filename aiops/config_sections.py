@@ -54,12 +54,15 @@ class DiagnoseSettings:
 class AnalyticsSettings:
     anomaly_threshold: float = 0.9
     baseline_fraction: float = 0.5
+    warmup_points: int = 300
 
     def validate(self, where: str) -> None:
         if not 0.0 < self.anomaly_threshold < 1.0:
             raise ConfigError(f"{where}: analytics.anomaly_threshold = {self.anomaly_threshold!r} must be between 0 and 1")
         if not 0.05 <= self.baseline_fraction <= 0.95:
             raise ConfigError(f"{where}: analytics.baseline_fraction = {self.baseline_fraction!r} must be between 0.05 and 0.95")
+        if isinstance(self.warmup_points, bool) or not isinstance(self.warmup_points, int) or not 10 <= self.warmup_points <= 1_000_000:
+            raise ConfigError(f"{where}: analytics.warmup_points = {self.warmup_points!r} must be a whole number from 10 to 1000000")
 
 
 @dataclass
