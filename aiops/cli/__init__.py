@@ -98,10 +98,22 @@ _OPTIONAL = [
 _register()
 
 
+def usage_line(exc: Exception) -> str:
+    """A click usage error as one line naming the command, not click's four-line usage block."""
+    from aiops.errors import one_line
+
+    message = one_line(Exception(exc.format_message())) if hasattr(exc, "format_message") else one_line(exc)
+    ctx = getattr(exc, "ctx", None)
+    where = getattr(ctx, "command_path", "") or "aiops"
+    return f"{where}: {message} (see '{where} --help')"
+
+
 def main() -> None:
     """Console entry point: maps errors to exit codes and one-line messages."""
     import click
 
+    # click's, and newer typer's own copy of them
+    usage_errors = tuple({click.exceptions.ClickException, getattr(typer, "TyperException", click.exceptions.ClickException)})
     try:
         rv = app(standalone_mode=False)
     except click.exceptions.Exit as exc:  # typer.Exit
@@ -109,11 +121,11 @@ def main() -> None:
     except click.exceptions.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
-    except click.exceptions.ClickException as exc:  # usage errors: bad flag values etc.
-        exc.show()
-        sys.exit(2)
-    except getattr(typer, "TyperException", click.exceptions.ClickException) as exc:  # newer typer: its own usage errors
-        exc.show() if hasattr(exc, "show") else typer.echo(f"error: {exc.format_message()}", err=True)
+    except usage_errors as exc:         # bad flags, bad flag values, unknown commands
+        if type(exc).__name__ == "NoArgsIsHelpError":      # `aiops`, `aiops kb`: the help is the answer
+            exc.show()
+        else:
+            typer.echo(f"error: {usage_line(exc)}", err=True)
         sys.exit(2)
     except BadInputError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -115,4 +115,4 @@ def _write_report(diagnosis, settings, fmt: str, output: Optional[Path]) -> None
     else:
         from aiops.report.files import write_atomic
 
-        write_atomic(output, text)
+        write_atomic(output, text, "--output")

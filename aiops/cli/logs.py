@@ -21,6 +21,7 @@ from typing import IO, Iterator, Optional
 import typer
 
 from aiops.errors import BadInputError
+from aiops.writing import OutputFile
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -95,23 +96,12 @@ class _Input:
             self.stream.close()
 
 
-class _Output:
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.stream: IO[str] | None = None
+class _Output(OutputFile):
+    """Standard output, or --output FILE (aiops.writing: replaced atomically, a device or link
+    written through, a full disk a one-line WriteError naming the file)."""
 
-    def __enter__(self) -> IO[str]:
-        if self.path is None:
-            return sys.stdout
-        try:
-            self.stream = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        except OSError as exc:
-            raise BadInputError(f"--output {self.path}: cannot write: {exc.strerror or exc}") from None
-        return self.stream
-
-    def __exit__(self, *exc: object) -> None:
-        if self.stream is not None:
-            self.stream.close()
+    def __init__(self, path: Optional[Path]) -> None:
+        super().__init__(path, "--output")
 
 
 def _write_csv(out: IO[str], miner, clusters) -> None:  # noqa: ANN001
