@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator
 from aiops import journal
 from aiops.config import Settings
 from aiops.errors import AiopsError, BadInputError
+from aiops.redaction import Redactor
 
 FOLD_BYTES = 256 * 1024
 _T = {"s": "VARCHAR", "f": "DOUBLE", "i": "BIGINT"}
@@ -39,6 +40,8 @@ FEEDBACK_COLUMNS = {
 JSON_FIELDS = ("incident", "prompt_versions", "plan", "evidence", "answer")   # stored as JSON text
 LIST_FIELDS = [c for c in RUN_COLUMNS if c not in ("plan", "evidence", "answer", "incident")]
 _TABLES = {"runs": (RUN_COLUMNS, "run_id"), "feedback": (FEEDBACK_COLUMNS, "id")}
+# columns that are identifiers, never free text: stored as they are
+_IDENTIFIERS = frozenset({"table", "run_id", "id", "status", "trace_id", "verdict", "kind", "host", "version"})
 
 
 class HistoryBusy(AiopsError):
@@ -78,6 +81,7 @@ class RunHistory:
         self.wal_path = self.path.with_name(self.path.name + ".pending.jsonl")
         self._lock_wait_s = lock_wait_s
         self._sleep = sleep
+        self.redactor = Redactor()         # one per history object (a run): stable placeholders
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RunHistory":
@@ -88,10 +92,16 @@ class RunHistory:
         """Append one record durably (fsync) before returning; OSError when the disk refuses."""
         columns = _TABLES[table][0]
         record = {"table": table} | {c: row.get(c, _blank(table)[c]) for c in columns}
+        record = self._redacted(record)     # evidence, tool results, titles: no secret reaches the file
         for name in JSON_FIELDS:
             if name in record and not isinstance(record[name], str):
                 record[name] = json.dumps(record[name], ensure_ascii=False, default=str)
         journal.append(self.wal_path, record)
+
+    def _redacted(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Every free-text value (and every string inside a JSON field) with secrets replaced."""
+        return {k: v if k in _IDENTIFIERS or not isinstance(v, (str, list, dict)) else self.redactor.redact_value(v)
+                for k, v in record.items()}
 
     def maybe_fold(self) -> None:
         try:
@@ -154,7 +164,9 @@ class RunHistory:
         rows.sort(key=lambda r: r["started_at"], reverse=True)
         rows = rows[:limit] if limit else rows
         verdicts = self.verdicts()
-        return [_decode(r) | {"state": run_state(r), "feedback": verdicts.get(r["run_id"])} for r in rows]
+        # redacted again on the way out: records written before redaction reached the history
+        return [self._redacted(_decode(r)) | {"state": run_state(r), "feedback": verdicts.get(r["run_id"])}
+                for r in rows]
 
     def get(self, ref: str) -> dict[str, Any]:
         """One run, whole, by id, unique id prefix or `last` (BadInputError otherwise)."""
@@ -173,8 +185,9 @@ class RunHistory:
         [row] = [r for r in self._rows("runs", "WHERE run_id = ?", [run_id]) if r["run_id"] == run_id]
         feedback = sorted((f for f in self._rows("feedback", "WHERE run_id = ?", [run_id]) if f["run_id"] == run_id),
                           key=lambda f: f["ts"])
-        return _decode(row) | {"state": run_state(row), "feedback": feedback[-1] if feedback else None,
-                               "feedback_history": feedback}
+        feedback = [self._redacted(f) for f in feedback]
+        return self._redacted(_decode(row)) | {"state": run_state(row), "feedback": feedback[-1] if feedback else None,
+                                               "feedback_history": feedback}
 
     def verdicts(self) -> dict[str, dict[str, Any]]:
         """run id -> its latest feedback."""
