@@ -20,6 +20,11 @@ def _history():  # noqa: ANN202
     return settings, RunHistory.from_settings(settings)
 
 
+def _warn(history) -> None:  # noqa: ANN001 - aiops.history.RunHistory
+    for text in history.warnings:
+        typer.echo(f"warning: {text}", err=True)
+
+
 def _when(ts: float | None, seconds: bool = True) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "")) if ts else "-"
 
@@ -43,6 +48,7 @@ def list_command(
 
     _, history = _history()
     runs = history.runs(limit=limit)
+    _warn(history)
     if as_json:
         _dump(runs)
         return
@@ -82,6 +88,7 @@ def show_command(
     """One run: incident, setup, plan step by step, evidence, answer, usage, trace id, verdict."""
     _, history = _history()
     r = history.get(run)
+    _warn(history)
     if as_json:
         _dump(r)
         return
