@@ -261,10 +261,14 @@ class LimitsSettings:
 
     max_log_records: int = 1_000_000      # per log file of a bundle; more are sampled (every k-th record)
     max_json_document_mb: int = 256       # one OTLP JSON document read whole (one-a-line files stream)
+    max_line_kb: int = 64                 # a longer log line is cut to this length, with a warning
+    max_columns: int = 1000               # columns of one bundle file (labels, attributes); more: refused
 
     def validate(self, where: str) -> None:
         _positive(where, "limits.max_log_records", self.max_log_records)
         _positive(where, "limits.max_json_document_mb", self.max_json_document_mb)
+        _positive(where, "limits.max_line_kb", self.max_line_kb)
+        _positive(where, "limits.max_columns", self.max_columns)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
-from typing import IO, Iterator, Optional
+from typing import IO, Iterable, Iterator, Optional
 
 import typer
 
@@ -45,13 +45,20 @@ def templates_command(
         raise BadInputError(f"--top {top!r}: must be at least 1")
 
     from aiops.analytics.logminer import TemplateMiner
+    from aiops.cli import load_cli_settings
+    from aiops.telemetry.lines import BoundedLines
 
+    max_kb = load_cli_settings().limits.max_line_kb
     miner = TemplateMiner(sim_threshold)
     with _Input(input_path) as stream:
+        lines = BoundedLines(stream, max_kb * 1024)          # a 200 MB line is cut, not held
         try:
-            clusters = miner.add_all(_lines(stream))
+            clusters = miner.add_all(_lines(lines))
         except OSError as exc:
             raise BadInputError(f"{input_path}: cannot read: {exc.strerror or exc}") from None
+    if lines.cut:
+        typer.echo(f"warning: {input_path}: {lines.cut:,} line(s) longer than limits.max_line_kb = {max_kb:,} KiB "
+                   f"were cut to their first {max_kb:,} KiB", err=True)
     with _Output(output) as out:
         if fmt == "csv":
             _write_csv(out, miner, clusters)
@@ -61,7 +68,7 @@ def templates_command(
             _write_text(out, miner, top)
 
 
-def _lines(stream: IO[str]) -> Iterator[str]:
+def _lines(stream: Iterable[str]) -> Iterator[str]:
     for line in stream:
         yield line.rstrip("\r\n")
 
