@@ -13,7 +13,7 @@ from typing import Optional
 import typer
 
 from aiops import __version__
-from aiops.errors import AiopsError, BadInputError
+from aiops.errors import AiopsError
 
 app = typer.Typer(
     name="aiops",
@@ -127,11 +127,10 @@ def main() -> None:
         else:
             typer.echo(f"error: {usage_line(exc)}", err=True)
         sys.exit(2)
-    except BadInputError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except AiopsError as exc:
-        typer.echo(f"error: {exc}", err=True)
+    except AiopsError as exc:           # BadInputError (2), WriteError (3), the rest (1)
+        from aiops.safe_text import printable
+
+        typer.echo(f"error: {printable(str(exc), keep_lines=False)}", err=True)   # values from the input, escaped
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
@@ -143,6 +142,9 @@ def main() -> None:
             raise
         from aiops.errors import one_line
 
-        typer.echo(f"internal error: {exc.__class__.__name__}: {one_line(exc)} (re-run with --debug for a traceback)", err=True)
+        from aiops.safe_text import printable
+
+        typer.echo(f"internal error: {exc.__class__.__name__}: {printable(one_line(exc), keep_lines=False)} "
+                   "(re-run with --debug for a traceback)", err=True)
         sys.exit(1)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -21,6 +21,7 @@ from typing import IO, Iterable, Iterator, Optional
 import typer
 
 from aiops.errors import BadInputError
+from aiops.safe_text import printable
 from aiops.writing import OutputFile
 
 app = typer.Typer(no_args_is_help=True)
@@ -153,4 +154,5 @@ def _write_text(out: IO[str], miner, top: int) -> None:  # noqa: ANN001
     width = max([len(str(t.count)) for t in templates[:top]] + [5])
     out.write(f"{'count':>{width}}  {'share':>6}  {'template_id':<12}  template\n")
     for t in templates[:top]:
-        out.write(f"{t.count:>{width}}  {100.0 * t.count / total:5.1f}%  {t.template_id:<12}  {t.template}\n")
+        out.write(f"{t.count:>{width}}  {100.0 * t.count / total:5.1f}%  {t.template_id:<12}  "
+                  f"{printable(t.template, keep_lines=False)}\n")      # a terminal table: escapes, not ESC

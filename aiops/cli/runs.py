@@ -45,6 +45,9 @@ def list_command(
     """Recorded runs, newest first: status, reasoner, prompt versions, top cause, cost, verdict."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from aiops.safe_text import printable
 
     _, history = _history()
     runs = history.runs(limit=limit)
@@ -76,7 +79,7 @@ def list_command(
                  "incident": r["incident_title"], "reasoner": r["reasoner"], "prompts": _prompts(r["prompt_versions"]),
                  "top cause": top, "s": f"{r['duration_s']:.1f}",
                  "tokens": str((r["prompt_tokens"] or 0) + (r["completion_tokens"] or 0)), "verdict": verdict}
-        table.add_row(*(cells[c] for c in cols))
+        table.add_row(*(Text(printable(str(cells[c]), keep_lines=False)) for c in cols))   # data, not markup
     console.print(table)
 
 
@@ -92,6 +95,9 @@ def show_command(
     if as_json:
         _dump(r)
         return
+    from aiops.safe_text import map_strings
+
+    r = map_strings(r)                 # titles, summaries, errors from the data: control characters escaped
     out = [f"run {r['run_id']}  ({r['state']}{': ' + r['error'] if r.get('error') else ''})",
            f"incident   {r['incident_title']}",
            f"bundle     {r['bundle'] or '-'}",
