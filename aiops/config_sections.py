@@ -119,6 +119,9 @@ class GatewaySettings:
             raise ConfigError(f"{where}: gateway.backoff_s = {self.backoff_s!r} must be >= 0")
 
 
+MIN_HASHING_DIM, MAX_HASHING_DIM = 8, 16384
+
+
 @dataclass
 class KbSettings:
     path: str = ""                 # knowledge-base DuckDB file; "" = <data_dir>/kb.duckdb
@@ -130,7 +133,9 @@ class KbSettings:
 
     def validate(self, where: str) -> None:
         _choice(where, "kb.embedder", self.embedder, ("hashing", "litellm", "sentence"))
-        _positive(where, "kb.hashing_dim", self.hashing_dim)
+        if not MIN_HASHING_DIM <= self.hashing_dim <= MAX_HASHING_DIM:   # a DuckDB FLOAT[dim] column, one per chunk
+            raise ConfigError(f"{where}: kb.hashing_dim = {self.hashing_dim!r} must be between {MIN_HASHING_DIM} "
+                              f"and {MAX_HASHING_DIM}")
         _positive(where, "kb.watch_interval_s", self.watch_interval_s)
 
 

@@ -16,7 +16,6 @@ import dataclasses
 import os
 import socket
 import time
-from pathlib import Path
 from typing import Any, Iterator
 
 from aiops.agent.events import Answer, Event, FindingMade, PlanMade, Reflection, RunStarted, ToolResultEvent
@@ -134,7 +133,7 @@ def recorded(events: Iterator[Event], history: RunHistory | None, *, bundle: str
     if history is None:
         yield from events
         return
-    rec = RunRecord(str(Path(bundle).resolve()) if bundle else "", history.redactor)
+    rec = RunRecord(os.path.abspath(bundle) if bundle else "", history.redactor)   # no resolve(): a loop is the loader's to name
     note = ""
     try:
         for event in events:
