@@ -84,7 +84,7 @@ def read_capped(response: requests.Response, limit: int, key: str = "max_respons
         for chunk in response.iter_content(_CHUNK):
             size += len(chunk)
             if size > limit:
-                raise SourceError(f"the answer of {_path(response.url)} is larger than {limit / 2 ** 20:g} MB "
+                raise SourceError(f"the answer of {_path(response.url)} is larger than {limit / 2 ** 20:.3g} MB "
                                   f"decoded; not read (raise {key} to allow more)")
             chunks.append(chunk)
     except BaseException:
@@ -128,7 +128,7 @@ def retry_policy(retries: int, backoff_s: float) -> Retry:
 def build_session(opts: HttpOptions, key: str, where: str, env: Mapping[str, str] | None = None) -> ReadOnlySession:
     """A read-only session with the source's auth, TLS options and retry policy."""
     session = ReadOnlySession()
-    session.max_response_bytes = int(opts.max_response_mb * 1024 * 1024)
+    session.max_response_bytes = round(opts.max_response_mb * 1024 * 1024)
     session.limit_key = f"{key}.max_response_mb"
     session.headers.update(auth_headers(opts, key, where, env))
     session.auth = basic_auth(opts, key, where, env)

@@ -115,7 +115,7 @@ class KubernetesSource(LiveSource):
         try:
             resp = method(*args, _preload_content=False, _request_timeout=(self.options.timeout_s,
                                                                             self.options.timeout_s), **kwargs)
-            data = read_capped(resp, int(self.options.max_response_mb * 2 ** 20), f"{self.key}.max_response_mb")
+            data = read_capped(resp, round(self.options.max_response_mb * 2 ** 20), f"{self.key}.max_response_mb")
         except Exception as exc:  # noqa: BLE001 - ApiException -> one line; the rest is described by the caller
             raise api_error(exc) from None
         return data

@@ -57,7 +57,7 @@ def read_capped(response: Any, limit: int, key: str) -> bytes:
         for chunk in response.stream(64 * 1024, decode_content=True):
             size += len(chunk)
             if size > limit:
-                raise SourceError(f"an answer of the Kubernetes API is larger than {limit / 2 ** 20:g} MB decoded; "
+                raise SourceError(f"an answer of the Kubernetes API is larger than {limit / 2 ** 20:.3g} MB decoded; "
                                   f"not read (raise {key} to allow more)")
             chunks.append(chunk)
     finally:
