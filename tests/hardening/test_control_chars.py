@@ -83,16 +83,13 @@ def test_an_error_line_shows_control_characters_escaped(tmp_path):
     assert not no_raw_controls(proc.stderr) and "evil\\x1b[31mdir" in proc.stderr
 
 
-def test_release_reports_show_control_characters_escaped_and_junit_stays_xml(tmp_path):
-    from aiops.simulator.release import simulate_release, write_release
-
-    sim = simulate_release("regression", 11, "webshop", "errors")
-    bundle = write_release(sim, tmp_path / "bundle")
+def test_release_reports_show_control_characters_escaped_and_junit_stays_xml(failing_release_copy, tmp_path):
+    bundle, plan = failing_release_copy
     with open(bundle / "events.jsonl", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"timestamp": sim.plan.deployed_at + 30, "kind": "config", "service": sim.plan.service,
+        fh.write(json.dumps({"timestamp": plan.deployed_at + 30, "kind": "config", "service": plan.service,
                              "message": TITLE}) + "\n")
     out = tmp_path / "reports"
-    proc = subprocess.run([sys.executable, "-m", "aiops", "report", "--release", sim.plan.version, "--bundle",
+    proc = subprocess.run([sys.executable, "-m", "aiops", "report", "--release", plan.version, "--bundle",
                            str(bundle), "--out-dir", str(out), "--no-diagnose", "-q"], capture_output=True, text=True,
                           cwd=REPO, env={k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"},
                           timeout=300)

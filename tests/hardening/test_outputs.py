@@ -140,13 +140,9 @@ def test_a_full_disk_while_writing_a_report_keeps_the_old_one(tmp_path):
 # -- aiops report --out-dir: the whole set or nothing -------------------------------------------------
 
 @pytest.fixture(scope="module")
-def releases(tmp_path_factory):
-    from aiops.simulator.release import simulate_release, write_release
-
-    root = tmp_path_factory.mktemp("releases")
-    clean = simulate_release("clean", 11, "webshop")
-    bad = simulate_release("regression", 11, "webshop", "errors")
-    return (write_release(clean, root / "clean"), write_release(bad, root / "errors"), clean.plan.version)
+def releases(simulated_releases):
+    clean, errors, version, _ = simulated_releases
+    return clean, errors, version
 
 
 def _digest(directory: Path) -> dict[str, bytes]:

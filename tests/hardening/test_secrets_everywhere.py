@@ -251,7 +251,7 @@ def test_no_runs_command_prints_a_planted_secret(recorded_leaky_run, args):
 # -- aiops report: the release check's outputs ------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def leaky_release(tmp_path_factory):
+def leaky_release(simulated_releases, tmp_path_factory):
     """A failing release whose deploy/config events and new log lines hold every secret shape;
     `aiops report` writes every output and the step summary."""
     import csv
@@ -259,12 +259,11 @@ def leaky_release(tmp_path_factory):
     import subprocess
     import sys
 
-    from aiops.simulator.release import simulate_release, write_release
+    import shutil
 
     tmp = tmp_path_factory.mktemp("leaky-release")
-    sim = simulate_release("regression", 11, "webshop", "errors")
-    bundle = write_release(sim, tmp / "bundle")
-    plan = sim.plan
+    bundle = shutil.copytree(simulated_releases[1], tmp / "bundle")
+    plan = simulated_releases[3]
     texts = [text for _, text, _ in CORPUS] + [f"postgres://app:{DSN_PASSWORD}@db.prod:5432/orders down"]
     at = plan.deployed_at + 60
     with open(bundle / "events.jsonl", "a", encoding="utf-8") as fh:
