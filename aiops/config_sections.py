@@ -122,6 +122,9 @@ class GatewaySettings:
             raise ConfigError(f"{where}: gateway.backoff_s = {self.backoff_s!r} must be >= 0")
 
 
+MIN_HASHING_DIM, MAX_HASHING_DIM = 8, 16384
+
+
 @dataclass
 class KbSettings:
     path: str = ""                 # knowledge-base DuckDB file; "" = <data_dir>/kb.duckdb
@@ -133,7 +136,9 @@ class KbSettings:
 
     def validate(self, where: str) -> None:
         _choice(where, "kb.embedder", self.embedder, ("hashing", "litellm", "sentence"))
-        _positive(where, "kb.hashing_dim", self.hashing_dim)
+        if not MIN_HASHING_DIM <= self.hashing_dim <= MAX_HASHING_DIM:   # a DuckDB FLOAT[dim] column, one per chunk
+            raise ConfigError(f"{where}: kb.hashing_dim = {self.hashing_dim!r} must be between {MIN_HASHING_DIM} "
+                              f"and {MAX_HASHING_DIM}")
         _positive(where, "kb.watch_interval_s", self.watch_interval_s)
 
 
@@ -264,10 +269,14 @@ class LimitsSettings:
 
     max_log_records: int = 1_000_000      # per log file of a bundle; more are sampled (every k-th record)
     max_json_document_mb: int = 256       # one OTLP JSON document read whole (one-a-line files stream)
+    max_line_kb: int = 64                 # a longer log line is cut to this length, with a warning
+    max_columns: int = 1000               # columns of one bundle file (labels, attributes); more: refused
 
     def validate(self, where: str) -> None:
         _positive(where, "limits.max_log_records", self.max_log_records)
         _positive(where, "limits.max_json_document_mb", self.max_json_document_mb)
+        _positive(where, "limits.max_line_kb", self.max_line_kb)
+        _positive(where, "limits.max_columns", self.max_columns)
 
 
 @dataclass

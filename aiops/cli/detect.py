@@ -28,6 +28,7 @@ import typer
 
 from aiops.cli.series_csv import Output, SeriesTable, read_series_csv, read_table_csv
 from aiops.errors import BadInputError
+from aiops.writing import OutputFile
 
 MARKS = ("start", "all")
 

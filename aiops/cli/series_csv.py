@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Optional
 
 from aiops.errors import BadInputError
+from aiops.writing import OutputFile
 
 MISSING = {"", "nan", "na", "n/a", "null", "none"}
 
@@ -132,22 +133,9 @@ def read_series_csv(path: Path) -> SeriesTable:
     return table
 
 
-class Output:
-    """Standard output, or a file opened for writing (a bad path is bad input)."""
+class Output(OutputFile):
+    """Standard output, or --output FILE (aiops.writing: replaced atomically, a device or link
+    written through, a full disk a one-line WriteError naming the file)."""
 
     def __init__(self, path: Optional[Path]) -> None:
-        self.path = path
-        self.fh: IO[str] | None = None
-
-    def __enter__(self) -> IO[str]:
-        if self.path is None:
-            return sys.stdout
-        try:
-            self.fh = self.path.open("w", encoding="utf-8", newline="")
-        except OSError as exc:
-            raise BadInputError(f"--output {self.path}: cannot write: {exc.strerror or exc}") from None
-        return self.fh
-
-    def __exit__(self, *exc: object) -> None:
-        if self.fh is not None:
-            self.fh.close()
+        super().__init__(path, "--output")
