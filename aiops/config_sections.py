@@ -54,12 +54,15 @@ class DiagnoseSettings:
 class AnalyticsSettings:
     anomaly_threshold: float = 0.9
     baseline_fraction: float = 0.5
+    warmup_points: int = 300
 
     def validate(self, where: str) -> None:
         if not 0.0 < self.anomaly_threshold < 1.0:
             raise ConfigError(f"{where}: analytics.anomaly_threshold = {self.anomaly_threshold!r} must be between 0 and 1")
         if not 0.05 <= self.baseline_fraction <= 0.95:
             raise ConfigError(f"{where}: analytics.baseline_fraction = {self.baseline_fraction!r} must be between 0.05 and 0.95")
+        if isinstance(self.warmup_points, bool) or not isinstance(self.warmup_points, int) or not 10 <= self.warmup_points <= 1_000_000:
+            raise ConfigError(f"{where}: analytics.warmup_points = {self.warmup_points!r} must be a whole number from 10 to 1000000")
 
 
 @dataclass
@@ -119,6 +122,9 @@ class GatewaySettings:
             raise ConfigError(f"{where}: gateway.backoff_s = {self.backoff_s!r} must be >= 0")
 
 
+MIN_HASHING_DIM, MAX_HASHING_DIM = 8, 16384
+
+
 @dataclass
 class KbSettings:
     path: str = ""                 # knowledge-base DuckDB file; "" = <data_dir>/kb.duckdb
@@ -130,7 +136,9 @@ class KbSettings:
 
     def validate(self, where: str) -> None:
         _choice(where, "kb.embedder", self.embedder, ("hashing", "litellm", "sentence"))
-        _positive(where, "kb.hashing_dim", self.hashing_dim)
+        if not MIN_HASHING_DIM <= self.hashing_dim <= MAX_HASHING_DIM:   # a DuckDB FLOAT[dim] column, one per chunk
+            raise ConfigError(f"{where}: kb.hashing_dim = {self.hashing_dim!r} must be between {MIN_HASHING_DIM} "
+                              f"and {MAX_HASHING_DIM}")
         _positive(where, "kb.watch_interval_s", self.watch_interval_s)
 
 
@@ -261,10 +269,14 @@ class LimitsSettings:
 
     max_log_records: int = 1_000_000      # per log file of a bundle; more are sampled (every k-th record)
     max_json_document_mb: int = 256       # one OTLP JSON document read whole (one-a-line files stream)
+    max_line_kb: int = 64                 # a longer log line is cut to this length, with a warning
+    max_columns: int = 1000               # columns of one bundle file (labels, attributes); more: refused
 
     def validate(self, where: str) -> None:
         _positive(where, "limits.max_log_records", self.max_log_records)
         _positive(where, "limits.max_json_document_mb", self.max_json_document_mb)
+        _positive(where, "limits.max_line_kb", self.max_line_kb)
+        _positive(where, "limits.max_columns", self.max_columns)
 
 
 @dataclass

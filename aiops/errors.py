@@ -2,7 +2,9 @@
 
 Bugs are ordinary exceptions (exit 1 with a short message, traceback only with --debug).
 Bad input — a bundle, a file, a config key, a flag value — raises a subclass of
-`BadInputError` (exit 2) whose message names the file/key and the value at fault.
+`BadInputError` (exit 2) whose message names the file/key and the value at fault. An output
+the disk refuses to take (full, quota, I/O error) is a `WriteError` (exit 3), so a CI job can
+tell "could not write the report" from a failed check (exit 1) and from bad input (exit 2).
 """
 
 from __future__ import annotations
@@ -36,8 +38,11 @@ class ConfigError(BadInputError):
 
 
 class WriteError(AiopsError):
-    """A file aiops writes (a report, a ledger row) could not be written: disk full, read-only,
-    no permission. Exit 1; the message names the file, and the previous file is left whole."""
+    """A file aiops writes (a report, an export, an output stream) could not be written: disk
+    full, quota, I/O error. Exit 3; the message names the file, and the previous file is left
+    whole where it was replaced atomically."""
+
+    exit_code = 3
 
 
 class SourceError(AiopsError):
@@ -46,6 +51,28 @@ class SourceError(AiopsError):
 
 class BudgetExceeded(AiopsError):
     """A run hit one of its budgets (steps, wall time, tokens, cost)."""
+
+
+_DISK_FULL = (28, 122)     # ENOSPC, EDQUOT
+
+
+def os_reason(exc: OSError) -> str:
+    """The operating system's reason, in words an operator acts on ("... (disk full)")."""
+    reason = exc.strerror or one_line(exc)
+    if exc.errno in _DISK_FULL:
+        reason += " (disk full)"
+    return reason
+
+
+_DISK_WORDS = ("no space left on device", "disk quota exceeded", "file too large")
+
+
+def disk_refused(exc: BaseException) -> bool:
+    """An error (of any library: DuckDB wraps the OS's) that says the disk took no more."""
+    if isinstance(exc, OSError):
+        return exc.errno in (*_DISK_FULL, 27)          # 27: EFBIG
+    text = str(exc).lower()
+    return any(w in text for w in _DISK_WORDS)
 
 
 def one_line(exc: BaseException) -> str:

@@ -73,7 +73,14 @@ def main() -> None:
             ScoreCalibrator().transform(raw, causal=True)
         timed(f"{name}: causal score + calibrate, {xc.shape[0]} series", run_causal, repeat=1)
     one = x[:1]
-    timed("ensemble: causal, 1 series (aiops detect)", lambda: get_detector("ensemble").score(one, ts, causal=True))
+    timed("ensemble: causal, 1 series", lambda: get_detector("ensemble").score(one, ts, causal=True))
+    from aiops.analytics.detectors.alarms import detect_table
+
+    timed(f"adaptive: 1 series x {t} (aiops detect's default)", lambda: detect_table(one, ts), repeat=1)
+    long_ts = 60.0 * np.arange(20_000)
+    long_x = np.random.default_rng(1).normal(50, 5, (8, 20_000))
+    timed("adaptive: 1 series x 20,000", lambda: detect_table(long_x[:1], long_ts), repeat=1)
+    timed("adaptive: 8 columns jointly x 20,000 (a wide CSV)", lambda: detect_table(long_x, long_ts), repeat=1)
 
 
 if __name__ == "__main__":

@@ -38,15 +38,45 @@ _CALL_FAILURE = re.compile(
 )
 
 
-# An access log: the server's record of a request it answered (method, path, status, time
-# taken). At error level it says the request failed, not why — a symptom, like an error
-# rate, whatever made it fail.
-_ACCESS_LOG = re.compile(
-    r"request (complete|completed|finished|served|handled)|http\.(resp|response)\.status|"
-    r"\bstatus(_?code)?=|\bhttp_status|\b(http\.req\.)?method=|\btook_ms=|"
-    r"\"(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) \S+ HTTP/",
-    re.IGNORECASE,
-)
+# An access log: the record of a request (method, path, status, time taken). At error level
+# it says the request failed, not why — a symptom, like an error rate, whatever made it fail.
+# Recognised by its structure, in whatever common format it is written (values may already
+# be masked as <*> in a template):
+#   combined/common log format, envoy's text format: "GET /x HTTP/1.1" 502 ...
+#   plain: GET /api/v1/orders 502 13ms
+#   key=value (logfmt, OTel names) and JSON (nginx, envoy): method / path|uri|url /
+#   status|status_code|response_code / duration|took|latency|elapsed|request_time, with any prefix
+# It must show a method and a status, and a path or a duration.
+_VERB = r"(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT|TRACE)"
+_MASK = r"<\*>"
+_STATUS = r"(?:[1-5]\d\d|" + _MASK + r")(?![\w.])"
+
+
+def _keyed(names: str, value: str) -> re.Pattern[str]:
+    """`name=value`, `name: value`, `"name": "value"`, the name with any prefix (http.req.method)."""
+    return re.compile(r"(?i)(?<![\w.-])[\"']?(?:[\w.-]*[._-])?(?:" + names + r")[\"']?\s*[:=]\s*[\"']?(?:" + value + ")")
+
+
+_METHOD_KEY = _keyed(r"method|http_?method|request_?method|verb", _VERB + "(?![A-Za-z])|" + _MASK)
+_PATH_KEY = _keyed(r"path|uri|url|target|route|request_?uri|request_?path", r"/|https?://|" + _MASK)
+_STATUS_KEY = _keyed(r"status|status_?code|statuscode|response_?code|http_?status|http_?code", _STATUS)
+_DURATION_KEY = _keyed(r"duration(?:_?ms)?|took(?:_?ms)?|latency(?:_?ms)?|elapsed(?:_?ms)?|request_?time|"
+                       r"response_?time|upstream_?response_?time|time_?ms|rt|urt",
+                       r"\d|\.\d|" + _MASK)
+_REQUEST = re.compile(r"(?<![\w/])" + _VERB + r"\s+(?:/|https?://|" + _MASK + ")")          # GET /x
+_STATUS_AFTER = re.compile(r"HTTP/\d(?:\.\d)?[\"']?\s+" + _STATUS + "|"                     # ...HTTP/1.1" 502
+                           r"(?<![\w/])" + _VERB + r"\s+\S+\s+" + _STATUS)                     # GET /x 502
+_DURATION = re.compile(r"(?<![\w.])(?:\d+(?:\.\d+)?|" + _MASK + r")\s?(?:ms|s|us|µs)(?![\w])")
+
+
+def is_access_log(text: str) -> bool:
+    """Does `text` record a request by its structure: a method and a status, with a path or a
+    duration, in any of the common access-log formats (see above)?"""
+    request = _REQUEST.search(text)
+    method = request is not None or _METHOD_KEY.search(text) is not None
+    if not method or not (_STATUS_AFTER.search(text) or _STATUS_KEY.search(text)):
+        return False
+    return request is not None or bool(_PATH_KEY.search(text) or _DURATION_KEY.search(text) or _DURATION.search(text))
 
 
 class ErrorOrigin:
@@ -73,6 +103,6 @@ class ErrorOrigin:
             return "call"
         if _OWN_RESOURCE.search(text):
             return "own"
-        if _CALL_FAILURE.search(text) or _ACCESS_LOG.search(text):
+        if _CALL_FAILURE.search(text) or is_access_log(text):
             return "call"
         return "own"

@@ -25,6 +25,7 @@ from aiops.analytics.detectors.seasonality import grid_positions, median_step, s
 
 DAY = 86400.0
 MIN_POINTS = 10
+MAX_STEPS = 100_000      # forecast points past the data: memory and time stay bounded whatever the horizon
 MIN_SEASONAL_STRENGTH = 0.3
 METHODS = ("auto", "ses", "holt", "damped", "arima")
 
@@ -66,10 +67,15 @@ def _regular(values: object, timestamps: object, max_points: int) -> tuple[np.nd
         raise ValueError(f"values ({y.size}) and timestamps ({ts.size}) differ in length")
     ok = np.isfinite(y) & np.isfinite(ts)
     y, ts = y[ok], ts[ok]
-    order = np.argsort(ts, kind="stable")
-    y, ts = y[order], ts[order]
     if y.size < MIN_POINTS:
         raise ValueError(f"need at least {MIN_POINTS} valid points to forecast, got {y.size}")
+    distinct, where = np.unique(ts, return_inverse=True)     # sorted; points sharing a time are averaged
+    if distinct.size < y.size:
+        y = np.bincount(where, weights=y, minlength=distinct.size) / np.bincount(where, minlength=distinct.size)
+        ts = distinct
+        if ts.size < MIN_POINTS:
+            raise ValueError(f"need at least {MIN_POINTS} distinct timestamps to forecast, got {ts.size} "
+                             f"({ok.sum()} points share them)")
     step = median_step(ts)
     n = int(round((ts[-1] - ts[0]) / step)) + 1
     factor = max(1, math.ceil(n / max_points))
@@ -178,12 +184,14 @@ def forecast_series(
     level: float = 0.95,
     season: float | str | None = "auto",
     max_points: int = 2000,
+    max_steps: int = MAX_STEPS,
 ) -> Forecast:
     """Forecast `horizon` seconds past the last point; see the module docstring.
 
     method: auto (ETS, best AIC of ses/holt/damped) | ses | holt | damped | arima.
     season: 'auto' (daily with >= 2 days of data, if strong enough), None, or seconds.
-    Raises ValueError for unusable input (too few points, bad horizon/level/method).
+    Points that share a timestamp are averaged. Raises ValueError for unusable input (too
+    few distinct points, a bad level or method, a horizon of more than `max_steps` steps).
     """
     if method not in METHODS:
         raise ValueError(f"unknown forecast method {method!r} (known: {', '.join(METHODS)})")
@@ -192,7 +200,10 @@ def forecast_series(
     if not horizon > 0:
         raise ValueError(f"horizon must be > 0 seconds, not {horizon!r}")
     y, grid, step = _regular(values, timestamps, max_points)
-    steps = max(1, int(math.ceil(horizon / step)))
+    steps = max(1, int(math.ceil(horizon / step))) if horizon / step < 2 ** 62 else 2 ** 62
+    if steps > max_steps:
+        raise ValueError(f"a horizon of {horizon:g} s is {steps:,} steps of {step:g} s; at most {max_steps:,} steps "
+                         f"are forecast (a shorter horizon, or a coarser series)")
     m = season_points(grid, step, season)
     profile = None
     if m:

@@ -14,7 +14,7 @@ import typer
 
 from aiops import __version__
 from aiops.cli.global_options import load_cli_settings, state  # noqa: F401 - load_cli_settings re-exported
-from aiops.errors import AiopsError, BadInputError
+from aiops.errors import AiopsError
 
 app = typer.Typer(
     name="aiops",
@@ -84,10 +84,22 @@ _OPTIONAL = [
 _register()
 
 
+def usage_line(exc: Exception) -> str:
+    """A click usage error as one line naming the command, not click's four-line usage block."""
+    from aiops.errors import one_line
+
+    message = one_line(Exception(exc.format_message())) if hasattr(exc, "format_message") else one_line(exc)
+    ctx = getattr(exc, "ctx", None)
+    where = getattr(ctx, "command_path", "") or "aiops"
+    return f"{where}: {message} (see '{where} --help')"
+
+
 def main() -> None:
     """Console entry point: maps errors to exit codes and one-line messages."""
     import click
 
+    # click's, and newer typer's own copy of them
+    usage_errors = tuple({click.exceptions.ClickException, getattr(typer, "TyperException", click.exceptions.ClickException)})
     try:
         rv = app(standalone_mode=False)
     except click.exceptions.Exit as exc:  # typer.Exit
@@ -95,17 +107,16 @@ def main() -> None:
     except click.exceptions.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
-    except click.exceptions.ClickException as exc:  # usage errors: bad flag values etc.
-        exc.show()
+    except usage_errors as exc:         # bad flags, bad flag values, unknown commands
+        if type(exc).__name__ == "NoArgsIsHelpError":      # `aiops`, `aiops kb`: the help is the answer
+            exc.show()
+        else:
+            typer.echo(f"error: {usage_line(exc)}", err=True)
         sys.exit(2)
-    except getattr(typer, "TyperException", click.exceptions.ClickException) as exc:  # newer typer: its own usage errors
-        exc.show() if hasattr(exc, "show") else typer.echo(f"error: {exc.format_message()}", err=True)
-        sys.exit(2)
-    except BadInputError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except AiopsError as exc:
-        typer.echo(f"error: {exc}", err=True)
+    except AiopsError as exc:           # BadInputError (2), WriteError (3), the rest (1)
+        from aiops.safe_text import printable
+
+        typer.echo(f"error: {printable(str(exc), keep_lines=False)}", err=True)   # values from the input, escaped
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
@@ -117,6 +128,9 @@ def main() -> None:
             raise
         from aiops.errors import one_line
 
-        typer.echo(f"internal error: {exc.__class__.__name__}: {one_line(exc)} (re-run with --debug for a traceback)", err=True)
+        from aiops.safe_text import printable
+
+        typer.echo(f"internal error: {exc.__class__.__name__}: {printable(one_line(exc), keep_lines=False)} "
+                   "(re-run with --debug for a traceback)", err=True)
         sys.exit(1)
     sys.exit(rv if isinstance(rv, int) else 0)

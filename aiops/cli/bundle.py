@@ -33,7 +33,9 @@ def validate_command(
     if fmt == "json":
         typer.echo(json.dumps(report, indent=2))
         return
-    typer.echo(render_text(report))
+    from aiops.safe_text import map_strings
+
+    typer.echo(render_text(map_strings(report)))       # titles and warnings from the data, escaped
 
 
 def render_text(report: dict) -> str:

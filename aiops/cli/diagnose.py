@@ -93,7 +93,7 @@ def _write_report(diagnosis, settings, fmt: str, output: Optional[Path]) -> None
     if output is not None:
         from aiops.report.files import write_atomic
 
-        write_atomic(output, render(diagnosis, fmt, settings.diagnose.max_root_causes))
+        write_atomic(output, render(diagnosis, fmt, settings.diagnose.max_root_causes), "--output")
         return
     from rich.console import Console
 

@@ -136,10 +136,12 @@ def search_command(
     if not hits:
         typer.echo("no matching documents")
         return
+    from aiops.safe_text import printable as p
+
     for rank, hit in enumerate(hits, start=1):
-        where = f"{hit.source}" + (f"  [{hit.section}]" if hit.section else "")
-        typer.echo(f"{rank}. {hit.score:.3f}  {hit.title}\n   {where}")
-        snippet = " ".join(hit.text.split())
+        where = p(f"{hit.source}" + (f"  [{hit.section}]" if hit.section else ""), keep_lines=False)
+        typer.echo(f"{rank}. {hit.score:.3f}  {p(hit.title, keep_lines=False)}\n   {where}")
+        snippet = p(" ".join(hit.text.split()), keep_lines=False)
         typer.echo(f"   {snippet[:200]}{'...' if len(snippet) > 200 else ''}")
 
 

@@ -21,11 +21,13 @@ import io
 import sys
 from itertools import chain, islice
 from pathlib import Path
-from typing import IO, Iterator, Optional
+from typing import IO, Iterable, Iterator, Optional
 
 import typer
 
 from aiops.errors import BadInputError
+from aiops.safe_text import printable
+from aiops.writing import OutputFile
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -51,11 +53,15 @@ def templates_command(
     from array import array
 
     from aiops.analytics.logtemplates import SAMPLE_LINES, LogTemplater
+    from aiops.cli.global_options import load_cli_settings
+    from aiops.telemetry.lines import BoundedLines
 
+    max_kb = load_cli_settings().limits.max_line_kb
     headers: list[dict[str, str]] = []
     with _Input(input_path) as stream:
+        bounded = BoundedLines(stream, max_kb * 1024)        # a 200 MB line is cut, not held
         try:
-            lines = _lines(stream)
+            lines = _lines(bounded)
             head = list(islice(lines, SAMPLE_LINES))
             templater = LogTemplater(head, sim_threshold)
             if fmt == "json":
@@ -70,6 +76,9 @@ def templates_command(
         except OSError as exc:
             raise BadInputError(f"{input_path}: cannot read: {exc.strerror or exc}") from None
     miner = templater.miner
+    if bounded.cut:
+        typer.echo(f"warning: {input_path}: {bounded.cut:,} line(s) longer than limits.max_line_kb = {max_kb:,} KiB "
+                   f"were cut to their first {max_kb:,} KiB", err=True)
     with _Output(output) as out:
         if fmt == "csv":
             _write_csv(out, miner, clusters)
@@ -79,7 +88,7 @@ def templates_command(
             _write_text(out, miner, top)
 
 
-def _lines(stream: IO[str]) -> Iterator[str]:
+def _lines(stream: Iterable[str]) -> Iterator[str]:
     for line in stream:
         yield line.rstrip("\r\n")
 
@@ -114,23 +123,12 @@ class _Input:
             self.stream.close()
 
 
-class _Output:
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.stream: IO[str] | None = None
+class _Output(OutputFile):
+    """Standard output, or --output FILE (aiops.writing: replaced atomically, a device or link
+    written through, a full disk a one-line WriteError naming the file)."""
 
-    def __enter__(self) -> IO[str]:
-        if self.path is None:
-            return sys.stdout
-        try:
-            self.stream = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        except OSError as exc:
-            raise BadInputError(f"--output {self.path}: cannot write: {exc.strerror or exc}") from None
-        return self.stream
-
-    def __exit__(self, *exc: object) -> None:
-        if self.stream is not None:
-            self.stream.close()
+    def __init__(self, path: Optional[Path]) -> None:
+        super().__init__(path, "--output")
 
 
 def _write_csv(out: IO[str], miner, clusters) -> None:  # noqa: ANN001
@@ -182,4 +180,5 @@ def _write_text(out: IO[str], miner, top: int) -> None:  # noqa: ANN001
     width = max([len(str(t.count)) for t in templates[:top]] + [5])
     out.write(f"{'count':>{width}}  {'share':>6}  {'template_id':<12}  template\n")
     for t in templates[:top]:
-        out.write(f"{t.count:>{width}}  {100.0 * t.count / total:5.1f}%  {t.template_id:<12}  {t.template}\n")
+        out.write(f"{t.count:>{width}}  {100.0 * t.count / total:5.1f}%  {t.template_id:<12}  "
+                  f"{printable(t.template, keep_lines=False)}\n")      # a terminal table: escapes, not ESC

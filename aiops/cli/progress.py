@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.tree import Tree
 
 from aiops.agent.events import Answer, FindingMade, PlanMade, Reflection, StepStarted, ToolResultEvent
+from aiops.safe_text import printable
+
+
+def _safe(text: str) -> str:
+    """Data shown in a markup string: control characters escaped, markup brackets literal."""
+    return escape(printable(str(text), keep_lines=False))
 
 _ICON = {"ok": "[green]✔[/]", "no_data": "[dim]–[/]", "error": "[red]✘[/]", "denied": "[red]⊘[/]"}
 
@@ -35,21 +42,21 @@ class ProgressView:
         if not self.enabled:
             return
         if isinstance(event, PlanMade):
-            plan = self.tree.add(f"plan (round {event.round}): " + ", ".join(event.hypotheses or ()))
+            plan = self.tree.add(f"plan (round {event.round}): " + _safe(", ".join(event.hypotheses or ())))
             for step in event.steps:
-                self.nodes[step.id] = plan.add(f"[dim]… {step.tool}[/]")
+                self.nodes[step.id] = plan.add(f"[dim]… {_safe(step.tool)}[/]")
         elif isinstance(event, StepStarted):
             node = self.nodes.get(event.step.id)
             if node is not None:
-                node.label = f"[yellow]▶[/] {event.step.tool}"
+                node.label = f"[yellow]▶[/] {_safe(event.step.tool)}"
         elif isinstance(event, ToolResultEvent):
             node = self.nodes.get(event.step.id)
             if node is not None:
-                node.label = f"{_ICON.get(event.status, '?')} {event.step.tool}: {event.summary}"
+                node.label = f"{_ICON.get(event.status, '?')} {_safe(event.step.tool)}: {_safe(event.summary)}"
         elif isinstance(event, FindingMade):
             self.findings += 1
             self.tree.label = f"[bold cyan]investigating[/] · {self.findings} findings"
         elif isinstance(event, Reflection):
-            self.tree.add(f"[magenta]reflection:[/] {event.summary}")
+            self.tree.add(f"[magenta]reflection:[/] {_safe(event.summary)}")
         elif isinstance(event, Answer):
             self.tree.label = "[bold green]done[/]"

@@ -6,7 +6,8 @@
 Compares the windows before and after the release, prints the Markdown report (or
 --format json|html|junit|none) to standard output, writes the requested files atomically,
 appends the Markdown to $GITHUB_STEP_SUMMARY when set, and exits 0 on pass or warn, 1 on
-fail, 2 on bad input (one line naming the flag, file or value).
+fail, 2 on bad input (one line naming the flag, file or value), 3 when a report cannot be
+written (disk full: one line naming the file; --out-dir then still holds its previous set).
 """
 
 from __future__ import annotations
@@ -49,21 +50,20 @@ def _time(value: str) -> float:
 
 
 def _writable(flag: str, path: Path) -> Path:
-    if path.exists() and path.is_dir():
-        raise BadInputError(f"{flag} {path}: is a directory")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise BadInputError(f"{flag} {path}: directory {parent} does not exist")
+    from aiops.writing import check_parent, write_through
+
+    write_through(path, flag)           # refuses a directory
+    check_parent(path, flag)
     return path
 
 
 def _outputs(out_dir: Path | None, files: dict[str, Path | None]) -> dict[str, Path]:
-    """format -> file to write, checked before any work is done."""
-    targets: dict[str, Path] = {}
+    """format -> file to write (outside --out-dir), checked before any work is done."""
+    from aiops.writing import check_output_dir
+
     if out_dir is not None:
-        if out_dir.exists() and not out_dir.is_dir():
-            raise BadInputError(f"--out-dir {out_dir}: exists and is not a directory")
-        targets = {fmt: out_dir / name for fmt, name in OUT_DIR_FILES.items()}
+        check_output_dir(out_dir, "--out-dir")
+    targets: dict[str, Path] = {}
     for fmt, path in files.items():
         if path is not None:
             targets[fmt] = _writable(f"--{fmt}", path)
@@ -144,17 +144,23 @@ def report_command(
     finally:
         loaded.store.close()
     rendered = _render(report, settings, set(targets) | ({fmt} if fmt != "none" else set()) |
-                       ({"markdown"} if summary_file else set()))
-    from aiops.report.files import write_atomic
+                       ({"markdown"} if summary_file else set()) | (set(OUT_DIR_FILES) if out_dir else set()))
+    from aiops.report.files import write_atomic, write_directory
 
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir is not None:         # the whole set swapped in at once: never a mix of two releases
+        write_directory(out_dir, {name: rendered[kind] for kind, name in OUT_DIR_FILES.items()}, "--out-dir")
+        say(f"aiops report: wrote {', '.join(OUT_DIR_FILES.values())} in {out_dir}")
     for kind, path in targets.items():
-        write_atomic(path, rendered[kind])
+        write_atomic(path, rendered[kind], f"--{kind}")
         say(f"aiops report: wrote {path}")
     if summary_file is not None:
-        with open(summary_file, "a", encoding="utf-8") as fh:
-            fh.write(rendered["markdown"] + "\n")
+        from aiops.errors import WriteError, os_reason
+
+        try:
+            with open(summary_file, "a", encoding="utf-8") as fh:
+                fh.write(rendered["markdown"] + "\n")
+        except OSError as exc:
+            raise WriteError(f"{summary_file}: cannot append the step summary: {os_reason(exc)}") from None
     if fmt != "none":
         sys.stdout.write(rendered[fmt] if rendered[fmt].endswith("\n") else rendered[fmt] + "\n")
     counts = report.counts()

@@ -20,6 +20,11 @@ def _history():  # noqa: ANN202
     return settings, RunHistory.from_settings(settings)
 
 
+def _warn(history) -> None:  # noqa: ANN001 - aiops.history.RunHistory
+    for text in history.warnings:
+        typer.echo(f"warning: {text}", err=True)
+
+
 def _when(ts: float | None, seconds: bool = True) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "")) if ts else "-"
 
@@ -40,9 +45,13 @@ def list_command(
     """Recorded runs, newest first: status, reasoner, prompt versions, top cause, cost, verdict."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from aiops.safe_text import printable
 
     _, history = _history()
     runs = history.runs(limit=limit)
+    _warn(history)
     if as_json:
         _dump(runs)
         return
@@ -70,7 +79,7 @@ def list_command(
                  "incident": r["incident_title"], "reasoner": r["reasoner"], "prompts": _prompts(r["prompt_versions"]),
                  "top cause": top, "s": f"{r['duration_s']:.1f}",
                  "tokens": str((r["prompt_tokens"] or 0) + (r["completion_tokens"] or 0)), "verdict": verdict}
-        table.add_row(*(cells[c] for c in cols))
+        table.add_row(*(Text(printable(str(cells[c]), keep_lines=False)) for c in cols))   # data, not markup
     console.print(table)
 
 
@@ -82,9 +91,13 @@ def show_command(
     """One run: incident, setup, plan step by step, evidence, answer, usage, trace id, verdict."""
     _, history = _history()
     r = history.get(run)
+    _warn(history)
     if as_json:
         _dump(r)
         return
+    from aiops.safe_text import map_strings
+
+    r = map_strings(r)                 # titles, summaries, errors from the data: control characters escaped
     out = [f"run {r['run_id']}  ({r['state']}{': ' + r['error'] if r.get('error') else ''})",
            f"incident   {r['incident_title']}",
            f"bundle     {r['bundle'] or '-'}",

@@ -24,25 +24,31 @@ from aiops.config import Settings
 from aiops.domain import Diagnosis
 from aiops.errors import one_line
 from aiops.history.store import RunHistory
+from aiops.redaction import Redactor
 
 MAX_TEXT = 500
 MAX_FINDINGS = 40
 
 
-def _cap(text: str, limit: int = MAX_TEXT) -> str:
+def _cut(text: str, limit: int = MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class RunRecord:
-    """What the history keeps of one run, gathered from its events."""
+    """What the history keeps of one run, gathered from its events. Text is redacted before
+    it is cut short: a cut through a secret would leave a piece no pattern recognises."""
 
-    def __init__(self, bundle: str = "") -> None:
+    def __init__(self, bundle: str = "", redactor: Redactor | None = None) -> None:
+        self.redactor = redactor or Redactor()
         self.bundle = bundle
         self.row: dict[str, Any] = {}
         self.rounds: list[dict[str, Any]] = []
         self.steps: dict[str, dict[str, Any]] = {}
         self.findings: list[dict[str, Any]] = []
         self.done = False
+
+    def _cap(self, text: str, limit: int = MAX_TEXT) -> str:
+        return _cut(self.redactor.redact(text)[0] if text else text, limit)
 
     @property
     def run_id(self) -> str:
@@ -62,23 +68,23 @@ class RunRecord:
                                 "playbooks": list(event.playbooks)})
             for s in event.steps:
                 self.steps[s.id] = {"round": event.round, "id": s.id, "tool": s.tool, "args": s.args,
-                                    "specialist": s.specialist, "reason": _cap(s.reason)}
+                                    "specialist": s.specialist, "reason": self._cap(s.reason)}
         elif isinstance(event, ToolResultEvent):
             self.steps.setdefault(event.step.id, {"round": event.round, "id": event.step.id, "tool": event.step.tool,
                                                   "args": event.step.args})
-            self.steps[event.step.id].update(status=event.status, summary=_cap(event.summary),
-                                             query=_cap(event.query), duration_s=round(event.duration_s, 4))
+            self.steps[event.step.id].update(status=event.status, summary=self._cap(event.summary),
+                                             query=self._cap(event.query), duration_s=round(event.duration_s, 4))
         elif isinstance(event, FindingMade):
             f = event.finding
             self.findings.append({"kind": f.kind, "service": f.service, "signal": f.signal,
-                                  "score": round(float(f.score), 4), "summary": _cap(f.summary, 300),
+                                  "score": round(float(f.score), 4), "summary": self._cap(f.summary, 300),
                                   "step": event.step_id})
         elif isinstance(event, Reflection):
             entry = next((r for r in self.rounds if r["round"] == event.round), None)
             if entry is None:
                 entry = {"round": event.round}
                 self.rounds.append(entry)
-            entry.update(decision=event.decision, confident=event.confident, summary=_cap(event.summary),
+            entry.update(decision=event.decision, confident=event.confident, summary=self._cap(event.summary),
                          top=[[s, round(c, 3)] for s, c in event.top[:5]])
 
     def _progress(self) -> dict[str, Any]:
@@ -108,7 +114,7 @@ class RunRecord:
         started = self.row.get("started_at") or time.time()
         why = "interrupted" if isinstance(exc, (KeyboardInterrupt, GeneratorExit)) else one_line(exc)
         return self.row | self._progress() | {"status": "failed", "finished_at": time.time(),
-                                              "error": f"{type(exc).__name__}: {why}"[:1000],
+                                              "error": self._cap(f"{type(exc).__name__}: {why}", 1000),
                                               "duration_s": time.time() - started}
 
 
@@ -129,7 +135,7 @@ def recorded(events: Iterator[Event], history: RunHistory | None, *, bundle: str
     if history is None:
         yield from events
         return
-    rec = RunRecord(str(Path(bundle).resolve()) if bundle else "")
+    rec = RunRecord(os.path.abspath(bundle) if bundle else "", history.redactor)   # no resolve(): a loop is the loader's to name
     note = ""
     try:
         for event in events:

@@ -22,7 +22,8 @@ from typing import Any, Callable, Iterator
 
 from aiops import journal
 from aiops.config import Settings
-from aiops.errors import AiopsError, BadInputError
+from aiops.errors import AiopsError, BadInputError, WriteError, disk_refused, os_reason
+from aiops.redaction import Redactor
 
 FOLD_BYTES = 256 * 1024
 _T = {"s": "VARCHAR", "f": "DOUBLE", "i": "BIGINT"}
@@ -39,10 +40,17 @@ FEEDBACK_COLUMNS = {
 JSON_FIELDS = ("incident", "prompt_versions", "plan", "evidence", "answer")   # stored as JSON text
 LIST_FIELDS = [c for c in RUN_COLUMNS if c not in ("plan", "evidence", "answer", "incident")]
 _TABLES = {"runs": (RUN_COLUMNS, "run_id"), "feedback": (FEEDBACK_COLUMNS, "id")}
+# columns that are identifiers, never free text: stored as they are
+_IDENTIFIERS = frozenset({"table", "run_id", "id", "status", "trace_id", "verdict", "kind", "host", "version"})
 
 
 class HistoryBusy(AiopsError):
     """The history database is held by another process longer than we wait."""
+
+
+class HistoryUnwritable(WriteError):
+    """The history database cannot be created or written (disk full, read-only): exit 3; the
+    records stay in the write-ahead file and are folded in by the next reader that can."""
 
 
 def history_path(settings: Settings) -> Path:
@@ -78,6 +86,8 @@ class RunHistory:
         self.wal_path = self.path.with_name(self.path.name + ".pending.jsonl")
         self._lock_wait_s = lock_wait_s
         self._sleep = sleep
+        self.redactor = Redactor()         # one per history object (a run): stable placeholders
+        self.warnings: list[str] = []      # what a reader should tell the operator (a fold that failed)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RunHistory":
@@ -88,17 +98,23 @@ class RunHistory:
         """Append one record durably (fsync) before returning; OSError when the disk refuses."""
         columns = _TABLES[table][0]
         record = {"table": table} | {c: row.get(c, _blank(table)[c]) for c in columns}
+        record = self._redacted(record)     # evidence, tool results, titles: no secret reaches the file
         for name in JSON_FIELDS:
             if name in record and not isinstance(record[name], str):
                 record[name] = json.dumps(record[name], ensure_ascii=False, default=str)
         journal.append(self.wal_path, record)
 
+    def _redacted(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Every free-text value (and every string inside a JSON field) with secrets replaced."""
+        return {k: v if k in _IDENTIFIERS or not isinstance(v, (str, list, dict)) else self.redactor.redact_value(v)
+                for k, v in record.items()}
+
     def maybe_fold(self) -> None:
         try:
             if self.wal_path.stat().st_size >= FOLD_BYTES:
                 self.fold()
-        except (FileNotFoundError, HistoryBusy):
-            pass
+        except (FileNotFoundError, HistoryBusy, HistoryUnwritable):
+            pass                           # housekeeping: the records wait for the next reader
 
     def fold(self) -> bool:
         """Move waiting records into DuckDB. False when the database is locked elsewhere."""
@@ -110,33 +126,50 @@ class RunHistory:
         except HistoryBusy:
             return False
         try:
-            for table, (columns, key) in _TABLES.items():
-                latest: dict[str, dict[str, Any]] = {}
-                for r in records:
-                    if r["table"] == table:
-                        latest[r[key]] = r            # the journal is in time order: the last wins
-                if not latest:
-                    continue
-                batch = self.wal_path.with_name(f"{self.wal_path.name}.{table}.batch")
-                try:
-                    with open(batch, "w", encoding="utf-8") as f:
-                        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in latest.values())
-                    spec = "{" + ", ".join(f"'{c}': '{_T[t]}'" for c, t in columns.items()) + "}"
-                    con.execute(_schema(table))
-                    con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} "
-                                f"FROM read_json(?, format = 'newline_delimited', columns = {spec})", [str(batch)])
-                finally:
-                    batch.unlink(missing_ok=True)
+            self._insert(con, records)
+        except (duckdb_error(), OSError) as exc:
+            raise self._unwritable("cannot store the waiting records", exc) from None   # they stay waiting
         finally:
             con.close()
         return True
+
+    def _insert(self, con: Any, records: list[dict[str, Any]]) -> None:
+        for table, (columns, key) in _TABLES.items():
+            latest: dict[str, dict[str, Any]] = {}
+            for r in records:
+                if r["table"] == table:
+                    latest[r[key]] = r            # the journal is in time order: the last wins
+            if not latest:
+                continue
+            batch = self.wal_path.with_name(f"{self.wal_path.name}.{table}.batch")
+            try:
+                with open(batch, "w", encoding="utf-8") as f:
+                    f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in latest.values())
+                spec = "{" + ", ".join(f"'{c}': '{_T[t]}'" for c, t in columns.items()) + "}"
+                con.execute(_schema(table))
+                con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} "
+                            f"FROM read_json(?, format = 'newline_delimited', columns = {spec})", [str(batch)])
+            finally:
+                batch.unlink(missing_ok=True)
+
+    def _unwritable(self, what: str, exc: BaseException) -> HistoryUnwritable:
+        reason = os_reason(exc) if isinstance(exc, OSError) else (str(exc).splitlines() or [""])[0][:200]
+        if disk_refused(exc) and "disk full" not in reason:
+            reason += " (disk full)"
+        waiting = _count_lines(self.wal_path)
+        held = f"; {waiting} record(s) wait in {self.wal_path} and are stored once it can be written" if waiting else ""
+        return HistoryUnwritable(f"run history {self.path}: {what}: {reason}{held}")
 
     # --- reading -------------------------------------------------------------------------
     def _rows(self, table: str, where: str = "", params: list[Any] | None = None,
               columns: list[str] | None = None) -> list[dict[str, Any]]:
         cols, key = _TABLES[table]
         names = columns or list(cols)
-        self.fold()
+        try:
+            self.fold()
+        except HistoryUnwritable as exc:   # read what there is: the database and the journal
+            if exc.message not in self.warnings:
+                self.warnings.append(exc.message)
         if not self.wal_path.exists() and not self.path.exists():
             return []                              # nothing recorded yet: reading creates nothing
         with self._wal_lock(fcntl.LOCK_SH) as fd:
@@ -154,7 +187,9 @@ class RunHistory:
         rows.sort(key=lambda r: r["started_at"], reverse=True)
         rows = rows[:limit] if limit else rows
         verdicts = self.verdicts()
-        return [_decode(r) | {"state": run_state(r), "feedback": verdicts.get(r["run_id"])} for r in rows]
+        # redacted again on the way out: records written before redaction reached the history
+        return [self._redacted(_decode(r)) | {"state": run_state(r), "feedback": verdicts.get(r["run_id"])}
+                for r in rows]
 
     def get(self, ref: str) -> dict[str, Any]:
         """One run, whole, by id, unique id prefix or `last` (BadInputError otherwise)."""
@@ -173,8 +208,9 @@ class RunHistory:
         [row] = [r for r in self._rows("runs", "WHERE run_id = ?", [run_id]) if r["run_id"] == run_id]
         feedback = sorted((f for f in self._rows("feedback", "WHERE run_id = ?", [run_id]) if f["run_id"] == run_id),
                           key=lambda f: f["ts"])
-        return _decode(row) | {"state": run_state(row), "feedback": feedback[-1] if feedback else None,
-                               "feedback_history": feedback}
+        feedback = [self._redacted(f) for f in feedback]
+        return self._redacted(_decode(row)) | {"state": run_state(row), "feedback": feedback[-1] if feedback else None,
+                                               "feedback_history": feedback}
 
     def verdicts(self) -> dict[str, dict[str, Any]]:
         """run id -> its latest feedback."""
@@ -187,7 +223,7 @@ class RunHistory:
     def _query(self, sql: str, params: list[Any], table: str) -> list[tuple[Any, ...]]:
         import duckdb
 
-        if not self.path.exists():
+        if not self.path.exists() or _empty(self.path):
             return []
         con = self._connect(read_only=True, wait=True)
         try:
@@ -200,23 +236,79 @@ class RunHistory:
     def _connect(self, read_only: bool, wait: bool) -> Any:
         import duckdb
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._unwritable("cannot create its directory", exc) from None
+        if not read_only and (not self.path.exists() or _empty(self.path)):
+            self._create()
         deadline = time.monotonic() + (self._lock_wait_s if wait else 0.0)
         delay = 0.01
         while True:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
-                    first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+                first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+                if "lock" not in first.lower():
+                    raise BadInputError(f"run history {self.path}: cannot open it ({first}); move the file aside "
+                                        "to start a new history") from None
+                if time.monotonic() >= deadline:
                     raise HistoryBusy(f"{self.path}: the run history is locked by another process ({first})") from None
                 self._sleep(delay)
                 delay = min(delay * 2, 0.2)
+
+    def _create(self) -> None:
+        """A new database, whole or not at all: built beside the path and linked into place, so
+        a full disk never leaves a torn or empty file that every later run trips on. An empty
+        file (left by an older version on a full disk) holds nothing and is replaced."""
+        import duckdb
+
+        tmp = self.path.with_name(f".{self.path.name}.creating-{os.getpid()}")
+        try:
+            con = duckdb.connect(str(tmp))
+            try:
+                for table in _TABLES:
+                    con.execute(_schema(table))
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            if _empty(self.path):
+                self.path.unlink()
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass                      # another process created it meanwhile: use theirs
+        except (duckdb.Error, OSError) as exc:
+            raise self._unwritable("cannot create the database", exc) from None
+        finally:
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                leftover.unlink(missing_ok=True)
 
     @contextmanager
     def _wal_lock(self, mode: int) -> Iterator[int]:
         with journal.locked(self.wal_path, mode) as fd:
             yield fd
+
+
+def duckdb_error() -> type[BaseException]:
+    import duckdb
+
+    return duckdb.Error
+
+
+def _empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except FileNotFoundError:
+        return False
+
+
+def _count_lines(path: Path) -> int:
+    try:
+        with open(path, "rb") as fh:
+            return sum(1 for line in fh if line.strip())
+    except OSError:
+        return 0
 
 
 def run_state(row: dict[str, Any]) -> str:

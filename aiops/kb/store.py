@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from aiops.errors import AiopsError, BadInputError
+from aiops.errors import AiopsError, BadInputError, WriteError, disk_refused
 from aiops.sqlbind import bind_named
 
 SCHEMA_VERSION = "1"
@@ -85,6 +85,10 @@ class ChunkRecord:
     term_ids: np.ndarray   # unique term ids of the chunk (int64)
     term_tf: np.ndarray    # their counts (int32)
     n_terms: int
+
+
+def _first_line(exc: BaseException) -> str:
+    return (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__).splitlines()[0][:200]
 
 
 def _create(path: Path) -> None:
@@ -170,9 +174,15 @@ class KbStore:
                 self._sql(
                     "UPDATE kb_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'generation'")
             self._sql("COMMIT")
-        except BaseException:
-            self._sql("ROLLBACK")
+        except BaseException as exc:
+            try:
+                self._sql("ROLLBACK")
+            except duckdb.Error:
+                pass                     # DuckDB already aborted it (a COMMIT the disk refused)
             self._embedder_cache = None  # may have been set inside the rolled-back transaction
+            if isinstance(exc, (duckdb.Error, OSError)) and disk_refused(exc):
+                raise WriteError(f"knowledge base {self.path}: disk full, the last document was not written "
+                                 f"({_first_line(exc)}); every document before it is stored whole") from None
             raise
         finally:
             self._in_txn = False

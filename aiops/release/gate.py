@@ -19,7 +19,7 @@ from aiops.errors import AiopsError, BadInputError, one_line
 from aiops.release.golden import golden_signals
 from aiops.release.golden_checks import golden_checks
 from aiops.release.log_checks import log_checks, trace_checks
-from aiops.release.model import CheckResult, DeployEvent, ReleaseReport, ReleaseRequest, ReleaseWindows, worst
+from aiops.release.model import CheckResult, DeployEvent, ReleaseReport, ReleaseRequest, ReleaseWindows, redacted, worst
 from aiops.release.restart_checks import restart_checks
 from aiops.release.thresholds import as_dict
 from aiops.telemetry.reader import TelemetryReader
@@ -146,11 +146,11 @@ def check_release(store: TelemetryReader, request: ReleaseRequest, settings: Set
         except Exception as exc:  # noqa: BLE001 - the verdict stands without a diagnosis
             missing.append(f"diagnosis: {exc.__class__.__name__}: {one_line(exc)}")
     checked = tuple(sorted({c.service for c in checks if c.service}))
-    return ReleaseReport(
+    return redacted(ReleaseReport(
         release=request.release, windows=windows, verdict=verdict, checks=tuple(_ordered(checks)),
         services=checked, deploys=tuple(deploy_events(store, windows, services, request.release)),
         history_days_used=len(days), diagnosis=diagnosis, missing=tuple(missing), notes=tuple(notes),
-        thresholds=as_dict(cfg), source=request.source, duration_s=time.perf_counter() - t0)
+        thresholds=as_dict(cfg), source=request.source, duration_s=time.perf_counter() - t0))
 
 
 _ORDER = {"fail": 0, "warn": 1, "pass": 2, "skip": 3}

@@ -5,7 +5,7 @@ Plain frozen dataclasses; the renderers in `aiops.report.release_*` consume them
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from aiops.domain import Diagnosis, TimeWindow
@@ -147,3 +147,21 @@ class ReleaseReport:
         for c in self.checks:
             out[c.status] += 1
         return out
+
+
+def redacted(report: ReleaseReport) -> ReleaseReport:
+    """The report with every secret in its text (log templates, deploy messages, notes,
+    evidence lines) replaced by a placeholder: it is published to CI and pull requests."""
+    from aiops.redaction import Redactor
+
+    redactor = Redactor()
+
+    def r(text: str) -> str:
+        return redactor.redact(text)[0] if text else text
+
+    checks = tuple(replace(c, summary=r(c.summary), evidence=tuple(map(r, c.evidence)), seasonal=r(c.seasonal),
+                           chart=replace(c.chart, title=r(c.chart.title)) if c.chart is not None else None)
+                   for c in report.checks)
+    deploys = tuple(replace(d, message=r(d.message)) for d in report.deploys)
+    return replace(report, release=r(report.release), checks=checks, deploys=deploys, missing=tuple(map(r, report.missing)),
+                   notes=tuple(map(r, report.notes)), source=r(report.source))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from aiops.domain import Diagnosis
+from aiops.safe_text import map_strings
 from aiops.timeutil import to_rfc3339
 
 _CSS = """
@@ -41,6 +42,7 @@ def _confidence(c: float) -> str:
 
 
 def render_html(d: Diagnosis, max_causes: int = 10) -> str:
+    d = map_strings(d)                 # control characters from the data shown as escapes
     inc = d.incident
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiops.domain import Diagnosis
+from aiops.safe_text import map_strings
 from aiops.timeutil import to_rfc3339
 
 
@@ -11,6 +12,7 @@ def _cell(text: str) -> str:
 
 
 def render_markdown(d: Diagnosis, max_causes: int = 5) -> str:
+    d = map_strings(d)                 # control characters from the data shown as escapes
     inc = d.incident
     out = [f"# Diagnosis: {inc.title}", ""]
     out.append(f"- Window: {to_rfc3339(inc.window.start)} → {to_rfc3339(inc.window.end)}")

@@ -9,6 +9,7 @@ from html import escape
 from aiops.release.model import CheckResult, ReleaseReport
 from aiops.release.units import format_check_change, format_p, format_value, label
 from aiops.report.release_svg import render_chart
+from aiops.safe_text import map_strings
 from aiops.timeutil import to_rfc3339
 
 MAX_CHARTS = 16
@@ -80,6 +81,7 @@ def _diagnosis(report: ReleaseReport, deployed: set[str], max_causes: int) -> st
 
 
 def render_release_html(report: ReleaseReport, max_root_causes: int = 3) -> str:
+    report = map_strings(report)       # control characters from the data shown as escapes
     w = report.windows
     deployed = report.deployed_services
     counts = report.counts()

@@ -12,6 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from aiops.release.model import ReleaseReport
+from aiops.safe_text import map_strings
 from aiops.timeutil import to_rfc3339
 
 
@@ -24,6 +25,7 @@ def _text(value: str) -> str:
 
 
 def render_release_junit(report: ReleaseReport) -> str:
+    report = map_strings(report)       # control characters from the data shown as escapes
     counts = report.counts()
     name = f"aiops release {report.release}"
     attrs = {"name": name, "tests": str(len(report.checks)), "failures": str(counts["fail"]), "errors": "0",

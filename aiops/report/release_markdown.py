@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from aiops.release.model import CheckResult, ReleaseReport
 from aiops.release.units import format_check_change, format_p, format_value, label
+from aiops.safe_text import map_strings
 from aiops.timeutil import to_rfc3339
 
 MAX_CHARS = 60_000
@@ -29,6 +30,7 @@ _HEAD = ["| status | service | check | before | after | change | p |", "|---|---
 
 
 def render_release_markdown(report: ReleaseReport, max_root_causes: int = 3) -> str:
+    report = map_strings(report)       # control characters from the data shown as escapes
     w = report.windows
     counts = report.counts()
     deployed = report.deployed_services

@@ -5,9 +5,11 @@ from __future__ import annotations
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
+from rich.markup import escape
 from rich.text import Text
 
 from aiops.domain import Diagnosis
+from aiops.safe_text import map_strings
 from aiops.timeutil import to_rfc3339
 
 
@@ -20,6 +22,7 @@ def _confidence_style(c: float) -> str:
 
 
 def render_text(d: Diagnosis, console: Console, max_causes: int = 5) -> None:
+    d = map_strings(d)                 # control characters from the data shown as escapes, never sent
     inc = d.incident
     head = Text()
     head.append(inc.title, style="bold")
@@ -59,11 +62,11 @@ def render_text(d: Diagnosis, console: Console, max_causes: int = 5) -> None:
             tl.add_row(to_rfc3339(t.at), t.service, t.summary)
         console.print(tl)
     if d.remediation:
-        console.print(Panel("\n".join(f"{i}. {r}" for i, r in enumerate(d.remediation, 1)),
+        console.print(Panel(Text("\n".join(f"{i}. {r}" for i, r in enumerate(d.remediation, 1))),
                             title="Remediation", border_style="green"))
     if d.runbooks:
-        console.print("[bold]Runbooks:[/] " + "; ".join(f"{r.title} ({r.source})" for r in d.runbooks))
+        console.print("[bold]Runbooks:[/] " + escape("; ".join(f"{r.title} ({r.source})" for r in d.runbooks)))
     if d.missing_evidence:
-        console.print("[bold yellow]Could not check:[/] " + "; ".join(d.missing_evidence))
+        console.print("[bold yellow]Could not check:[/] " + escape("; ".join(d.missing_evidence)))
     for n in d.notes:
-        console.print(f"[dim]note: {n}[/]")
+        console.print(f"[dim]note: {escape(n)}[/]")

@@ -37,11 +37,16 @@ class LoadedBundle:
 
 
 def _bundle_dir(bundle_dir: str | Path) -> Path:
+    from aiops.telemetry.paths import not_a_directory
+
     path = Path(bundle_dir).expanduser()
-    if not path.exists():
+    why = not_a_directory(path)
+    if why == "":
         raise BundleError(f"{path}: bundle does not exist")
-    if not path.is_dir():
+    if why == "not a directory":
         raise BundleError(f"{path}: not a bundle directory (a bundle is a directory with incident.toml)")
+    if why:
+        raise BundleError(f"{path}: {why}, not a bundle directory")
     return path
 
 
@@ -68,7 +73,7 @@ def load_bundle(bundle_dir: str | Path, store: TelemetryStore | None = None,
     warnings: list[str] = list(spec.warnings)
     try:
         with store.transaction() as con, loading_limits(limits):
-            for file, fmt in bundle_files(path):
+            for file, fmt in bundle_files(path, warnings):
                 rel = file.relative_to(path).as_posix()
                 result = fmt.load_function()(con, file, rel)
                 files.append((rel, fmt.table, result.rows))

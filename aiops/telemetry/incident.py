@@ -104,8 +104,12 @@ def read_incident(bundle: Path) -> IncidentSpec:
     warnings: list[str] = []
     alert_labels: dict[str, str] = {}
     alert: dict[str, Any] = {}
+    from aiops.telemetry.paths import not_a_file
+
     if (bundle / "alert.json").is_file():
         alert_labels, alert, warnings = read_alert_json(bundle / "alert.json")
+    elif why := not_a_file(bundle / "alert.json"):
+        warnings.append(f"alert.json: {why}; not read (the incident has no alert)")
     title = data.get("title")
     if title is None:
         title = (alert.get("annotations") or {}).get("summary") or alert_labels.get("alertname")

@@ -22,6 +22,7 @@ from textual.worker import Worker, get_current_worker
 from aiops.config import Settings
 from aiops.domain import Incident, TimeWindow
 from aiops.errors import AiopsError, one_line
+from aiops.safe_text import map_strings, printable
 from aiops.tui.command_line import COMMANDS, CommandError, parse_command, parse_range
 from aiops.tui.evidence import EvidenceTarget, merged_findings, onset_of
 from aiops.tui.evidence.logs import LogTemplateCache
@@ -147,10 +148,10 @@ class AiopsApp(App):
                         return
                     continue
                 kind, payload = item
-                if kind == EVENT:
-                    self.post_message(RunEvent(generation, payload))
+                if kind == EVENT:      # text from the data: control characters escaped before any widget
+                    self.post_message(RunEvent(generation, map_strings(payload)))
                 elif kind == FAILED:
-                    self.post_message(RunFailed(generation, str(payload)))
+                    self.post_message(RunFailed(generation, printable(str(payload), keep_lines=False)))
                 else:
                     self.post_message(RunEnded(generation))
                     return

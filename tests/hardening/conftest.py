@@ -35,3 +35,24 @@ def all_spans(_global_span_exporter):
     _global_span_exporter.clear()
     yield _global_span_exporter
     _global_span_exporter.clear()
+
+
+@pytest.fixture(scope="session")
+def simulated_releases(tmp_path_factory):
+    """(clean bundle, failing bundle, version, plan of the failing one): two simulated releases
+    written once for the session. Tests that plant data copy a bundle first."""
+    from aiops.simulator.release import simulate_release, write_release
+
+    root = tmp_path_factory.mktemp("releases")
+    clean = simulate_release("clean", 11, "webshop")
+    bad = simulate_release("regression", 11, "webshop", "errors")
+    return write_release(clean, root / "clean"), write_release(bad, root / "errors"), clean.plan.version, bad.plan
+
+
+@pytest.fixture
+def failing_release_copy(simulated_releases, tmp_path):
+    """A private copy of the failing release bundle (to plant data in) and its plan."""
+    import shutil
+
+    _, errors, _, plan = simulated_releases
+    return shutil.copytree(errors, tmp_path / "release"), plan

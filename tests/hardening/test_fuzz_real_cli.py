@@ -62,8 +62,8 @@ def config_check(text: str, env: dict[str, str]) -> None:
 
 
 test_bundle_validate_in_a_real_process, test_bundle_validate_in_a_real_process_nightly = twin(
-    bundle_validate, nightly=150, fast=4,
+    bundle_validate, nightly=150, fast=4, bound_s=30,
     files=st.lists(st.sampled_from(FORMATS).flatmap(bundle_file), min_size=1, max_size=3, unique_by=lambda c: c[0]),
     incident=INCIDENTS)
 test_config_check_in_a_real_process, test_config_check_in_a_real_process_nightly = twin(
-    config_check, nightly=150, fast=4, text=config_files(), env=ENV)
+    config_check, nightly=150, fast=4, bound_s=30, text=config_files(), env=ENV)

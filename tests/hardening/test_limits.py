@@ -133,3 +133,98 @@ def test_a_million_span_trace_file_validates_and_diagnoses_in_bounded_memory(tmp
     for args in (("bundle", "validate", tmp_path / "bundle"),
                  ("diagnose", "--bundle", tmp_path / "bundle", "--format", "json", "-q")):
         assert _measure(*args, tmp_path=tmp_path)["peak_rss_mb"] < RSS_BOUND_MB
+
+
+# -- wide files, long lines, long horizons ------------------------------------------------------------
+
+def _wide_metrics(bundle: Path, labels: int, rows: int = 20) -> None:
+    bundle.mkdir(parents=True, exist_ok=True)
+    (bundle / "incident.toml").write_text(INCIDENT)
+    header = ["timestamp", "metric", "value", "service"] + [f"label_{i}" for i in range(labels)]
+    body = "".join(",".join([str(1731960000 + 15 * r), "cpu", str(r % 5), "cart"] +
+                            [f"v{(r + i) % 3}" for i in range(labels)]) + "\n" for r in range(rows))
+    (bundle / "metrics.csv").write_text(",".join(header) + "\n" + body)
+
+
+def test_many_label_columns_load_in_time_linear_in_the_columns(tmp_path):
+    import time
+
+    _wide_metrics(tmp_path / "wide", 990)
+    t0 = time.perf_counter()
+    result = run_aiops("bundle", "validate", tmp_path / "wide", "--format", "json")
+    took = time.perf_counter() - t0
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["files"][0]["rows"] == 20
+    assert took < 6, f"990 label columns took {took:.1f} s"           # was 14 s (quadratic), now ~1 s
+    from aiops.telemetry.bundle import load_bundle
+
+    loaded = load_bundle(tmp_path / "wide")
+    try:
+        labels = json.loads(loaded.store.connection.execute("SELECT labels FROM metrics LIMIT 1").fetchone()[0])
+    finally:
+        loaded.store.close()
+    assert len(labels) == 990 and labels["label_0"] == "v0" and list(labels) == sorted(labels)
+
+
+def test_a_file_wider_than_the_column_limit_is_one_error_naming_the_limit(tmp_path):
+    _wide_metrics(tmp_path / "wider", 1100, rows=2)
+    result = run_aiops("bundle", "validate", tmp_path / "wider")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("error: metrics.csv line 1: 1,104 columns: more than limits.max_columns = 1,000 "
+                                     "(raise it to load the file)")
+
+
+def _huge_line_log(path: Path, mb: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write("2024-11-18T20:00:00Z cart starting\n")
+        fh.write("2024-11-18T20:00:01Z cart payload dump " + "Z" * (mb * 1024 * 1024) + " end\n")
+        fh.write("2024-11-18T20:00:02Z cart stopped\n")
+
+
+def test_a_huge_log_line_is_cut_to_the_limit_and_the_report_says_so(tmp_path):
+    bundle = tmp_path / "bundle"
+    (bundle / "logs").mkdir(parents=True)
+    (bundle / "incident.toml").write_text(INCIDENT)
+    _huge_line_log(bundle / "logs" / "cart.log", 24)
+    result = run_aiops("bundle", "validate", bundle, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["files"][0]["rows"] == 3
+    assert ("logs/cart.log: 1 line(s) longer than limits.max_line_kb = 64 KiB were cut to their first 64 KiB"
+            in report["warnings"]), report["warnings"]
+    from aiops.telemetry.bundle import load_bundle
+
+    loaded = load_bundle(bundle)
+    try:
+        longest = loaded.store.connection.execute("SELECT max(length(message)) FROM logs").fetchone()[0]
+    finally:
+        loaded.store.close()
+    assert longest <= 64 * 1024
+
+
+def test_logs_templates_cuts_a_huge_line_and_says_so(tmp_path):
+    _huge_line_log(tmp_path / "app.log", 24)
+    result = run_aiops("logs", "templates", "--input", tmp_path / "app.log", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert f"warning: {tmp_path / 'app.log'}: 1 line(s) longer than limits.max_line_kb = 64 KiB" in result.stderr
+    templates = json.loads(result.stdout)["templates"]
+    assert sum(t["count"] for t in templates) == 3 and max(len(t["template"]) for t in templates) <= 64 * 1024
+
+
+def test_a_forecast_horizon_of_too_many_steps_is_one_error(tmp_path):
+    series = tmp_path / "s.csv"
+    series.write_text("timestamp,value\n" + "".join(f"{1700000000 + 60 * i},{i % 10}\n" for i in range(300)))
+    result = run_aiops("forecast", "--input", series, "--horizon", "1000000d", "--format", "json")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"error: {series}: a horizon of 8.64e+10 s is 1,440,000,000 steps of 60 s; "
+                                     "at most 100,000 steps are forecast (a shorter horizon, or a coarser series)")
+
+
+def test_a_forecast_of_points_sharing_one_timestamp_is_one_error(tmp_path):
+    series = tmp_path / "same.csv"
+    series.write_text("timestamp,value\n" + "".join(f"1700000000,{i % 10}\n" for i in range(50)))
+    result = run_aiops("forecast", "--input", series, "--format", "json")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"error: {series}: need at least 10 distinct timestamps to forecast, got 1 "
+                                     "(50 points share them)")

@@ -181,3 +181,114 @@ def test_a_capped_tool_result_never_ends_inside_a_secret():
             for limit in range(start + 8, start + len(secret), 3):
                 sent = Redactor().redact(cap(line, limit))[0]
                 assert secret[:8] not in sent, (name, limit, sent)
+
+
+# -- the run history and the `aiops runs` commands ---------------------------------------------------
+
+DSN_PASSWORD = "Dsn5ecretInTitle"
+
+
+@pytest.fixture(scope="module")
+def recorded_leaky_run(leaky_run):
+    """The same leaky investigation, recorded in the run history as `aiops diagnose` records
+    it; the incident's title carries a DSN with a password (runs list shows titles)."""
+    from aiops.history import RunHistory, recorded
+
+    tmp, bundle, settings, groups = leaky_run
+    toml = (bundle / "incident.toml").read_text()
+    first = toml.splitlines()[0]
+    assert first.startswith("title = ")
+    title = f"checkout cannot reach postgres://app:{DSN_PASSWORD}@db.prod:5432/orders"
+    (bundle / "incident.toml").write_text(toml.replace(first, f"title = {json.dumps(title)}", 1))
+    fake = FakeModel(default=CuriousModel(groups))
+    gateway = Gateway.scripted(fake, tmp / "gateway-h", aliases={"planner": MODEL},
+                               provider_keys=ProviderKeys(env={"OPENAI_API_KEY": PROVIDER_KEY}))
+    history = RunHistory(tmp / "history" / "runs.duckdb")
+    loaded = load_bundle(bundle)
+    try:
+        events = list(recorded(investigate(loaded.incident, loaded.store, settings, gateway=gateway),
+                               history, bundle=bundle))
+    finally:
+        loaded.store.close()
+        gateway.close()
+    config = tmp / "history-config.toml"
+    config.write_text(f'[history]\npath = "{tmp / "history" / "runs.duckdb"}"\n')
+    return history, events[-1].diagnosis, config
+
+
+def test_planted_secrets_reach_no_run_history_record(recorded_leaky_run):
+    history, d, _ = recorded_leaky_run
+    assert d.run_id and d.reasoner == f"llm:{MODEL}", d.notes
+    pending = history.wal_path.read_text(encoding="utf-8")          # the write-ahead file, as written
+    assert d.run_id in pending and DSN_PASSWORD not in pending and not leaks(pending), leaks(pending)
+    record = history.get(d.run_id)                                  # folded into DuckDB and read back
+    assert record["plan"]["steps"] and record["evidence"] and record["answer"]["root_causes"]
+    text = json.dumps(record, ensure_ascii=False, default=str)
+    assert DSN_PASSWORD not in text and not leaks(text), leaks(text)
+    assert "[REDACTED_" in json.dumps(record["plan"]) and "[REDACTED_" in record["incident_title"]
+    import duckdb
+
+    con = duckdb.connect(str(history.path), read_only=True)
+    try:
+        stored = json.dumps(con.execute("SELECT * FROM runs").fetchall(), default=str, ensure_ascii=False)
+    finally:
+        con.close()
+    assert d.run_id in stored and DSN_PASSWORD not in stored and not leaks(stored), leaks(stored)
+
+
+@pytest.mark.parametrize("args", [("runs", "list"), ("runs", "list", "--json"), ("runs", "show", "last"),
+                                  ("runs", "show", "last", "--json")])
+def test_no_runs_command_prints_a_planted_secret(recorded_leaky_run, args):
+    from inprocess_cli import run_aiops
+
+    _, d, config = recorded_leaky_run
+    result = run_aiops("--config", config, *args)
+    assert result.exit_code == 0, result.stderr
+    assert d.run_id[:8] in result.stdout
+    assert DSN_PASSWORD not in result.stdout and not leaks(result.stdout), leaks(result.stdout)
+
+
+# -- aiops report: the release check's outputs ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def leaky_release(simulated_releases, tmp_path_factory):
+    """A failing release whose deploy/config events and new log lines hold every secret shape;
+    `aiops report` writes every output and the step summary."""
+    import csv
+    import os
+    import subprocess
+    import sys
+
+    import shutil
+
+    tmp = tmp_path_factory.mktemp("leaky-release")
+    bundle = shutil.copytree(simulated_releases[1], tmp / "bundle")
+    plan = simulated_releases[3]
+    texts = [text for _, text, _ in CORPUS] + [f"postgres://app:{DSN_PASSWORD}@db.prod:5432/orders down"]
+    at = plan.deployed_at + 60
+    with open(bundle / "events.jsonl", "a", encoding="utf-8") as fh:
+        for i, text in enumerate(texts):
+            fh.write(json.dumps({"timestamp": at + i, "kind": "config", "service": plan.service,
+                                 "message": f"SECRETPLANT {text}"}) + "\n")
+    with open(bundle / "logs.csv", "a", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        for i, text in enumerate(texts):
+            for k in range(12):
+                ts = int((at + 30 * i + k) * 1e9)
+                writer.writerow([ts, plan.service, f"{plan.service}-0", "error", f"SECRETPLANT {text}", "", ""])
+    out, summary = tmp / "reports", tmp / "summary.md"
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"} | {"GITHUB_STEP_SUMMARY": str(summary)}
+    proc = subprocess.run([sys.executable, "-m", "aiops", "report", "--release", plan.version, "--bundle", str(bundle),
+                           "--out-dir", str(out), "-q"], capture_output=True, text=True, env=env, timeout=600)
+    return proc, out, summary
+
+
+def test_planted_secrets_reach_no_release_report(leaky_release):
+    proc, out, summary = leaky_release
+    assert proc.returncode == 1, proc.stderr                       # the release fails: the report is complete
+    outputs = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
+    assert sorted(outputs) == ["release-junit.xml", "release-report.html", "release-report.json", "release-report.md"]
+    outputs |= {"stdout": proc.stdout, "step summary": summary.read_text(encoding="utf-8")}
+    for name, text in outputs.items():
+        assert DSN_PASSWORD not in text and not leaks(text), (name, leaks(text))
+    assert "SECRETPLANT" in outputs["release-report.json"] and "[REDACTED_" in outputs["release-report.json"]

@@ -6,6 +6,11 @@
 every time) and the nightly test (marked `fuzz`: `pytest -m fuzz`, fresh random cases every
 run). Every nightly count is kept in NIGHTLY_CASES so the total can be reported.
 
+Every generated case is time-bounded, so "never hangs" is tested: a case slower than
+`bound_s` (default CASE_BOUND_S, ~10x the slowest typical case) fails with Hypothesis'
+DeadlineExceeded and its example; one still running at twice the bound is interrupted
+(SIGALRM) and fails with CaseTimeout, so a hang ends the test instead of the suite.
+
 The property every parser must keep (`rejected_cleanly`): it returns normally, or raises a
 BadInputError whose message is one non-empty line that names the input; anything else (a
 traceback) fails the test.
@@ -14,10 +19,14 @@ traceback) fails the test.
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import io
 import json
 import math
+import signal
+import threading
+from datetime import timedelta
 from typing import Any, Callable, Iterable
 
 import pytest
@@ -26,14 +35,43 @@ from hypothesis import strategies as st
 
 from aiops.errors import BadInputError
 
-_COMMON = dict(deadline=None, database=None, print_blob=True, suppress_health_check=list(HealthCheck))
+_COMMON = dict(database=None, print_blob=True, suppress_health_check=list(HealthCheck))
 NIGHTLY_CASES: dict[str, int] = {}
+CASE_BOUND_S = 5.0          # per case in-process (typical: under 0.5 s); real processes pass their own
 
 
-def twin(prop: Callable[..., None], *, nightly: int, fast: int, **strategies: Any) -> tuple[Callable, Callable]:
-    """(fast test, nightly test) of one property over the given strategies."""
-    fast_test = settings(max_examples=fast, derandomize=True, **_COMMON)(given(**strategies)(prop))
-    nightly_test = settings(max_examples=nightly, **_COMMON)(given(**strategies)(prop))
+class CaseTimeout(AssertionError):
+    """A generated case still ran at twice its time bound: a hang."""
+
+
+def time_bound(prop: Callable[..., None], seconds: float) -> Callable[..., None]:
+    """`prop`, interrupted (CaseTimeout) when one call runs past 2 x `seconds`."""
+    @functools.wraps(prop)
+    def bounded(*args: Any, **kwargs: Any) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return prop(*args, **kwargs)          # signals reach the main thread only
+
+        def expire(signum: int, frame: Any) -> None:
+            raise CaseTimeout(f"{prop.__name__}: a generated case still ran after {2 * seconds:g} s (a hang)")
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, 2 * seconds)
+        try:
+            return prop(*args, **kwargs)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    return bounded
+
+
+def twin(prop: Callable[..., None], *, nightly: int, fast: int, bound_s: float = CASE_BOUND_S,
+         **strategies: Any) -> tuple[Callable, Callable]:
+    """(fast test, nightly test) of one property over the given strategies, each case bounded
+    to `bound_s` seconds (DeadlineExceeded past it, interrupted at twice it)."""
+    common = _COMMON | {"deadline": timedelta(seconds=bound_s)}
+    case = time_bound(prop, bound_s)
+    fast_test = settings(max_examples=fast, derandomize=True, **common)(given(**strategies)(case))
+    nightly_test = settings(max_examples=nightly, **common)(given(**strategies)(case))
     NIGHTLY_CASES[prop.__name__] = nightly
     return fast_test, pytest.mark.fuzz(nightly_test)
 

@@ -55,6 +55,7 @@ _BUILTINS = {
     "ewma": "aiops.analytics.detectors.forecast_residual:EwmaDetector",
     "holt": "aiops.analytics.detectors.forecast_residual:HoltDetector",
     "ensemble": "aiops.analytics.detectors.ensemble:EnsembleDetector",
+    "adaptive": "aiops.analytics.detectors.adaptive:AdaptiveDetector",
 }
 for _name, _target in _BUILTINS.items():
     register_detector(_name, _target)

@@ -8,6 +8,7 @@ Built-in formats register through `register_format`, as a plug-in would. A loade
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -42,16 +43,27 @@ def get_formats() -> list[FileFormat]:
     return list(_FORMATS.values())
 
 
-def bundle_files(bundle: Path) -> list[tuple[Path, FileFormat]]:
-    """Every file of the bundle that some format claims, in registry then name order."""
+def bundle_files(bundle: Path, skipped: list[str] | None = None) -> list[tuple[Path, FileFormat]]:
+    """Every file of the bundle that some format claims, in registry then name order. A path
+    a format claims that is not a readable regular file (a directory, a device, a symlink loop,
+    a dangling link) is left out and named in `skipped` ("metrics.csv: a symlink loop; not loaded")."""
+    from aiops.telemetry.paths import not_a_file
+
     seen: set[Path] = set()
     found: list[tuple[Path, FileFormat]] = []
     for fmt in get_formats():
         for pattern in fmt.patterns:
-            for path in sorted(bundle.glob(pattern)):
-                if path.is_file() and path not in seen:
-                    seen.add(path)
+            # a literal name is looked up directly: glob() drops dangling links and loops silently
+            paths = sorted(bundle.glob(pattern)) if any(c in pattern for c in "*?[") else [bundle / pattern]
+            for path in paths:
+                if path in seen or not os.path.lexists(path):
+                    continue
+                seen.add(path)
+                why = not_a_file(path)
+                if why is None:
                     found.append((path, fmt))
+                elif skipped is not None:
+                    skipped.append(f"{path.relative_to(bundle).as_posix()}: {why}; not loaded")
     return found
 
 

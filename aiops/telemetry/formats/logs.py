@@ -23,6 +23,7 @@ from aiops.telemetry.formats.sqlexpr import (
     service_sql, text_sql, untrimmed_text_sql,
 )
 from aiops.telemetry.limits import current_limits, sampling_step
+from aiops.telemetry.lines import BoundedLines
 from aiops.telemetry.services import service_from_pod
 
 TIMESTAMP = ("timestamp", "time", "ts", "@timestamp")
@@ -101,11 +102,14 @@ def _count_lines(path: Path) -> int:
     return n + (last != b"\n")
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def _lines(path: Path, cut: list[int]) -> Iterator[tuple[int, str]]:
     """(line number, text) of every line that is not blank: split on \\n only, trailing \\r
-    dropped, undecodable bytes replaced, a BOM at the start removed."""
+    dropped, undecodable bytes replaced, a BOM at the start removed, a line longer than
+    `limits.max_line_kb` cut to that length (`cut[0]` counts them)."""
     with _open_binary(path) as fh:
-        for n, raw in enumerate(fh, 1):
+        lines = BoundedLines(fh, current_limits().max_line_bytes)
+        for n, raw in enumerate(lines, 1):
+            cut[0] = lines.cut
             if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             line = raw.rstrip(b"\n").rstrip(b"\r").decode("utf-8", errors="replace")
@@ -113,7 +117,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield n, line
 
 
-def _records(path: Path) -> Iterator[tuple[int, str | None, str]]:
+def _records(path: Path, cut: list[int]) -> Iterator[tuple[int, str | None, str]]:
     """(first line, timestamp text or None, message) of each record: a line that starts with
     a time, and the lines without one that follow it (stack traces). Lines before the first
     timestamped line make one record without a time.
@@ -123,7 +127,7 @@ def _records(path: Path) -> Iterator[tuple[int, str | None, str]]:
     '29/Jan/2023:08:43:04 +0000', 'Jan 29, 2023 8:43:04 AM', ...)."""
     first = ts = None
     parts: list[str] = []
-    for n, line in _lines(path):
+    for n, line in _lines(path, cut):
         m = _PLAIN_TS_RE.match(line)
         if m is not None:
             stamp, rest = m.group("ts").replace(",", "."), line[m.end("prefix"):]
@@ -182,6 +186,7 @@ def load_plain_log(con, path: Path, name: str) -> LoadResult:
     batch: dict[str, list] = {"n": [], "ts_text": [], "message": []}
     rows = records = untimed = 0
     first_line: tuple[int, str] | None = None
+    cut = [0]
 
     def flush() -> int:
         if not batch["n"]:
@@ -197,7 +202,7 @@ def load_plain_log(con, path: Path, name: str) -> LoadResult:
         return added
 
     try:
-        for n, ts_text, message in _records(path):
+        for n, ts_text, message in _records(path, cut):
             if first_line is None:
                 first_line = (n, message.split("\n", 1)[0])
             if ts_text is None:
@@ -221,6 +226,10 @@ def load_plain_log(con, path: Path, name: str) -> LoadResult:
     warnings = []
     if untimed:
         warnings.append(f"{name}: skipped {untimed} of {records + untimed} lines before the first timestamped line")
+    if cut[0]:
+        kb = current_limits().max_line_kb
+        warnings.append(f"{name}: {cut[0]:,} line(s) longer than limits.max_line_kb = {kb:,} KiB were cut to "
+                        f"their first {kb:,} KiB")
     if step > 1:
         warnings.append(f"{name}: about {lines:,} lines exceed limits.max_log_records = {limit:,}: loaded every "
                         f"{step}th of its {records:,} records ({rows:,}); counts from this file are sampled")

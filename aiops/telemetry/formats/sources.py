@@ -22,6 +22,7 @@ import duckdb
 
 from aiops.errors import BundleError
 from aiops.telemetry.formats.sqlexpr import ident, labels_sql, literal
+from aiops.telemetry.limits import current_limits
 
 # What DuckDB raises for unreadable input (malformed CSV/JSON, not Parquet, bad values).
 # Binder/parser errors are bugs in our SQL and are left alone.
@@ -133,6 +134,7 @@ def _csv_header(path: Path, name: str) -> list[str]:
     if not first.strip():
         raise BundleError(f"{name} line 1: empty header row")
     header = [c.strip() for c in next(csv.reader([first]))]
+    _check_width(name, len(header), "line 1: ")
     for i, col in enumerate(header, 1):
         if not col:
             raise BundleError(f"{name} line 1: column {i} has no name")
@@ -148,6 +150,14 @@ def _csv_header(path: Path, name: str) -> list[str]:
     return header
 
 
+def _check_width(name: str, n: int, where: str = "", what: str = "columns") -> None:
+    """BundleError for a file wider than limits.max_columns (each column costs a label)."""
+    limit = current_limits().max_columns
+    if n > limit:
+        raise BundleError(f"{name} {where}{n:,} {what}: more than limits.max_columns = {limit:,} "
+                          "(raise it to load the file)")
+
+
 def open_parquet(con, path: Path, name: str) -> ParquetSource:
     if path.stat().st_size == 0:
         raise BundleError(f"{name}: empty file (0 bytes)")
@@ -155,6 +165,7 @@ def open_parquet(con, path: Path, name: str) -> ParquetSource:
         desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet({literal(str(path))})").fetchall()
     except READ_ERRORS as exc:  # not a Parquet file, truncated, ...
         raise duckdb_error(name, exc) from None
+    _check_width(name, len(desc))
     return ParquetSource(name=name, path=path, columns={r[0]: str(r[1]) for r in desc}, first_line=0, row_word="row")
 
 
@@ -179,6 +190,8 @@ def open_jsonl(con, path: Path, name: str) -> JsonlSource:
             if k not in keys and k.lower() not in folded and "\x00" not in k:
                 keys[k] = "VARCHAR"
                 folded.add(k.lower())
+        if len(keys) > current_limits().max_columns:
+            _check_width(name, len(keys), f"record {i + 1}: ", "keys")
     return JsonlSource(name=name, path=path, columns=keys, first_line=1)
 
 

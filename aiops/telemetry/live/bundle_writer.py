@@ -16,7 +16,6 @@ into place: an interrupted snapshot leaves nothing half-written.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from aiops.domain import Incident
-from aiops.errors import BadInputError
+from aiops.errors import BadInputError, WriteError, disk_refused, one_line, os_reason
 from aiops.sqlbind import sql_literal
 from aiops.telemetry.alerts import Alert, webhook_payload
 from aiops.timeutil import to_rfc3339
@@ -150,6 +149,8 @@ def write_bundle(store: Any, incident: Incident, out: Path, force: bool = False,
     """Write the bundle atomically into `out`; rows written per table."""
     out = Path(out).expanduser()
     check_out_dir(out, force)
+    if out.is_symlink():                # a link to the snapshot directory stays a link
+        out = out.resolve()
     provenance = {"taken_at": to_rfc3339(round(time.time())), "sources": list(incident.extra.get("live", {}).get("sources", [])),
                   "missing": list(missing or []), "notes": list(notes or [])}
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
@@ -160,23 +161,17 @@ def write_bundle(store: Any, incident: Incident, out: Path, force: bool = False,
             (tmp / "alert.json").write_text(json.dumps(webhook_payload(alert), indent=2) + "\n", encoding="utf-8")
         (tmp / "SNAPSHOT.md").write_text(snapshot_markdown(incident, counts, provenance), encoding="utf-8")
         _publish(tmp, out)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) or disk_refused(exc):
+            reason = os_reason(exc) if isinstance(exc, OSError) else one_line(exc)
+            raise WriteError(f"--out {out}: cannot write the snapshot: {reason}") from None
         raise
     return counts
 
 
 def _publish(tmp: Path, out: Path) -> None:
     """Rename the finished directory into place (replacing an old `out` only when asked to)."""
-    os.chmod(tmp, 0o755)
-    if not out.exists():
-        os.rename(tmp, out)
-        return
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    os.rename(out, old)
-    try:
-        os.rename(tmp, out)
-    except BaseException:
-        os.rename(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    from aiops.writing import publish_directory
+
+    publish_directory(tmp, out)

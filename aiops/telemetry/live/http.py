@@ -3,7 +3,11 @@ names, TLS options, per-request timeouts, retries on connection errors and 5xx, 
 descriptions of every way a request fails ("timed out after 5 s", "HTTP 503", ...).
 
 Every API the live sources read has a GET form (Prometheus, Alertmanager v2, Loki, Jaeger,
-Tempo), so GET is the only verb: a write cannot be sent even by mistake.
+Tempo), so GET is the only verb: a write cannot be sent even by mistake. An answer is read
+as a stream and refused once its *decoded* size passes the source's `max_response_mb` (a
+1 MB gzip bomb would otherwise be gigabytes), and a redirect is followed only within the
+origin (scheme, host, port) of the request: a source answering 302 to another host (a
+cloud metadata address, say) gets a one-line error, not a request carrying its credentials.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 import os
 import re
 from typing import Any, Mapping
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -22,14 +27,32 @@ from aiops.telemetry.live.options import HttpOptions
 
 READ_METHODS = frozenset({"GET"})
 RETRY_STATUSES = (500, 502, 503, 504)
+MAX_REDIRECTS = 5
+_CHUNK = 64 * 1024
 
 
 class WriteRefused(RuntimeError):
     """A source tried a write verb: a bug, never an expected failure."""
 
 
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
 class ReadOnlySession(requests.Session):
-    """A requests session that refuses every method but GET (before any I/O)."""
+    """A requests session that refuses every method but GET (before any I/O), reads answers
+    up to `max_response_bytes` decoded, and follows redirects only within the origin."""
+
+    max_response_bytes: int = 64 * 1024 * 1024
+    limit_key: str = "max_response_mb"          # the config key named when the cap is hit
+    max_redirects = MAX_REDIRECTS
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         if str(method).upper() not in READ_METHODS:
@@ -37,7 +60,38 @@ class ReadOnlySession(requests.Session):
         # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's CA unless the
         # request names it: the configured tls_ca_file (or skip-verify) must win.
         kwargs.setdefault("verify", self.verify)
-        return super().request(method, url, *args, **kwargs)
+        kwargs["stream"] = True                 # the body is read below, counted as it is decoded
+        response = super().request(method, url, *args, **kwargs)
+        read_capped(response, self.max_response_bytes, self.limit_key)
+        return response
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        target = super().get_redirect_target(resp)
+        if target is not None and origin(urljoin(resp.url, target)) != origin(resp.url):
+            here, there = origin(resp.url), origin(urljoin(resp.url, target))
+            resp.close()
+            raise SourceError(f"refused a redirect from {here[0]}://{here[1]}:{here[2]} to another origin "
+                              f"({there[0]}://{there[1]}:{there[2]}): redirects are followed within the source's "
+                              "own scheme, host and port only")
+        return target
+
+
+def read_capped(response: requests.Response, limit: int, key: str = "max_response_mb") -> None:
+    """Read the body of a streamed response into it, refusing it past `limit` decoded bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_content(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise SourceError(f"the answer of {_path(response.url)} is larger than {limit / 2 ** 20:.3g} MB "
+                                  f"decoded; not read (raise {key} to allow more)")
+            chunks.append(chunk)
+    except BaseException:
+        response.close()
+        raise
+    response._content = b"".join(chunks)     # what .content, .text and .json() read
+    response._content_consumed = True
 
 
 def secret_from_env(var: str, key: str, where: str, env: Mapping[str, str] | None = None) -> str:
@@ -74,6 +128,8 @@ def retry_policy(retries: int, backoff_s: float) -> Retry:
 def build_session(opts: HttpOptions, key: str, where: str, env: Mapping[str, str] | None = None) -> ReadOnlySession:
     """A read-only session with the source's auth, TLS options and retry policy."""
     session = ReadOnlySession()
+    session.max_response_bytes = round(opts.max_response_mb * 1024 * 1024)
+    session.limit_key = f"{key}.max_response_mb"
     session.headers.update(auth_headers(opts, key, where, env))
     session.auth = basic_auth(opts, key, where, env)
     if opts.tls_insecure_skip_verify:

@@ -39,9 +39,10 @@ class KubernetesOptions:
     log_tail_lines: int = 2000        # per container
     max_log_pods: int = 30            # pods whose logs are read: restarted / not ready first
     concurrency: int = 4
+    max_response_mb: float = 64.0     # one API answer, decoded; a larger one is refused
 
     def validate(self, key: str, where: str) -> None:
-        for name in ("timeout_s", "log_tail_lines", "max_log_pods", "concurrency"):
+        for name in ("timeout_s", "log_tail_lines", "max_log_pods", "concurrency", "max_response_mb"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{where}: {key}.{name} = {getattr(self, name)!r} must be > 0")
         if self.retries < 0:
@@ -109,12 +110,12 @@ class KubernetesSource(LiveSource):
 
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         """Call an API method for its raw JSON (the client's models are not needed)."""
-        from aiops.telemetry.live.k8s_client import api_error
+        from aiops.telemetry.live.k8s_client import api_error, read_capped
 
         try:
             resp = method(*args, _preload_content=False, _request_timeout=(self.options.timeout_s,
                                                                             self.options.timeout_s), **kwargs)
-            data = resp.data
+            data = read_capped(resp, round(self.options.max_response_mb * 2 ** 20), f"{self.key}.max_response_mb")
         except Exception as exc:  # noqa: BLE001 - ApiException -> one line; the rest is described by the caller
             raise api_error(exc) from None
         return data

@@ -1,7 +1,9 @@
 """The `kubernetes` client, configured read-only (imported only when a Kubernetes source runs).
 
 `ReadOnlyApiClient` is the client's own ApiClient with one rule added at its single request
-entry point (`call_api`): any method but GET is refused before a byte is sent.
+entry point (`call_api`): any method but GET is refused before a byte is sent. Redirects
+are not followed (an API server has no reason to send one), and `read_capped` reads an
+answer up to a decoded size.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def configuration(options: Any, context: str | None) -> kc.Configuration:
         kconfig.load_kube_config(config_file=options.kubeconfig or None, context=context or None,
                                  client_configuration=cfg, persist_config=False)
     cfg.retries = Retry(total=options.retries, connect=options.retries, read=0, status=options.retries, other=0,
+                        redirect=0, raise_on_redirect=False,      # a 3xx comes back as itself: "HTTP 302"
                         backoff_factor=0.5, status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET"}),
                         raise_on_status=False)
     return cfg
@@ -42,6 +45,24 @@ def configuration(options: Any, context: str | None) -> kc.Configuration:
 def read_only_apis(options: Any, context: str | None) -> tuple[Any, Any, Any]:
     client = ReadOnlyApiClient(configuration(options, context))
     return kc.CoreV1Api(client), kc.AppsV1Api(client), kc.VersionApi(client)
+
+
+def read_capped(response: Any, limit: int, key: str) -> bytes:
+    """The body of a raw (urllib3) answer, refused past `limit` decoded bytes."""
+    if 300 <= int(getattr(response, "status", 200) or 200) < 400:
+        response.release_conn()
+        raise SourceError(f"HTTP {response.status}: the API server answered with a redirect, which is not followed")
+    chunks, size = [], 0
+    try:
+        for chunk in response.stream(64 * 1024, decode_content=True):
+            size += len(chunk)
+            if size > limit:
+                raise SourceError(f"an answer of the Kubernetes API is larger than {limit / 2 ** 20:.3g} MB decoded; "
+                                  f"not read (raise {key} to allow more)")
+            chunks.append(chunk)
+    finally:
+        response.release_conn()
+    return b"".join(chunks)
 
 
 def api_error(exc: BaseException) -> BaseException:

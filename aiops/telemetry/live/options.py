@@ -74,6 +74,7 @@ class HttpOptions:
     tls_cert_file: str = ""
     tls_key_file: str = ""
     tls_insecure_skip_verify: bool = False
+    max_response_mb: float = 64.0      # one answer, decoded (a gzip bomb stops here)
 
     def validate(self, key: str, where: str) -> None:
         if not self.url:
@@ -82,6 +83,7 @@ class HttpOptions:
             raise ConfigError(f"{where}: {key}.url = {self.url!r} must start with http:// or https://")
         self.url = self.url.rstrip("/")
         _positive(where, f"{key}.timeout_s", self.timeout_s)
+        _positive(where, f"{key}.max_response_mb", self.max_response_mb)
         if self.retries < 0:
             raise ConfigError(f"{where}: {key}.retries = {self.retries!r} must be >= 0")
         if self.backoff_s < 0:

@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static, TabbedContent, TabPane
 
+from aiops.safe_text import map_strings
 from aiops.timeutil import to_rfc3339
 from aiops.tui.evidence import EvidenceData, EvidenceTarget, gather
 from aiops.tui.evidence.changes import relative
@@ -77,7 +78,7 @@ class EvidenceScreen(Screen):
     @work(thread=True, exclusive=True, group="evidence")
     def load(self) -> None:
         app = self.app
-        data = gather(app.source.store, self.target, app.logs_cache, app.mining_window())
+        data = map_strings(gather(app.source.store, self.target, app.logs_cache, app.mining_window()))
         self.post_message(EvidenceLoaded(data))
 
     def on_evidence_loaded(self, message: EvidenceLoaded) -> None:

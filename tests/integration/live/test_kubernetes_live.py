@@ -123,3 +123,12 @@ def test_a_write_through_the_client_is_refused_before_it_is_sent(cluster_api, tm
     with pytest.raises(WriteRefused):
         apps.patch_namespaced_deployment("payment", "shop", {"spec": {"replicas": 0}})
     assert cluster_api.requests == []
+
+
+def test_a_kubernetes_answer_past_the_size_cap_is_named_missing_evidence(cluster_api, config, tmp_path):
+    kubeconfig = cluster_api.write_kubeconfig(tmp_path / "kubeconfig")
+    cfg = kube_config(config, kubeconfig, "max_response_mb = 0.001\n")        # 1 KiB: every list is larger
+    result = run_aiops("-c", cfg, "diagnose", "--live", "--namespace", "shop", "--window", "30m", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    missing = " ".join(json.loads(result.stdout)["missing_evidence"])
+    assert "larger than 0.001 MB decoded" in missing and "sources.kubernetes.emu.max_response_mb" in missing, missing

@@ -15,9 +15,12 @@ from live_servers import free_port
 from telemetry_apis import jaeger_routes, loki_routes, tempo_routes
 
 KINDS = ["prometheus", "loki", "jaeger", "tempo", "kubernetes"]
+# Long enough that a truncated or garbled answer arrives on a loaded 2-core machine (at 0.5 s
+# it sometimes did not, and the fault read as a timeout), short enough for the slow cases.
+TIMEOUT_S = 2.0
 FAULTS = {
     "down": "cannot connect to",
-    "slow": "timed out after 0.5 s",
+    "slow": f"timed out after {TIMEOUT_S:g} s",
     "5xx": "HTTP 503",
     "truncated": "",                     # checked per kind below
     "garbled": "malformed or truncated",  # a 200 whose JSON body is cut
@@ -53,8 +56,8 @@ def source_table(kind: str, url: str, tmp_path) -> str:
                "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}
         path = tmp_path / "kubeconfig"
         path.write_text(json.dumps(doc))
-        return f'[sources.kubernetes.main]\nkubeconfig = "{path}"\ntimeout_s = 0.5\nretries = 1\nnamespace = "shop"\n'
-    return f'[sources.{kind}.main]\nurl = "{url}"\ntimeout_s = 0.5\nretries = 1\nbackoff_s = 0.0\n'
+        return f'[sources.kubernetes.main]\nkubeconfig = "{path}"\ntimeout_s = {TIMEOUT_S}\nretries = 1\nnamespace = "shop"\n'
+    return f'[sources.{kind}.main]\nurl = "{url}"\ntimeout_s = {TIMEOUT_S}\nretries = 1\nbackoff_s = 0.0\n'
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))

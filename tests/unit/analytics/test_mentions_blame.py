@@ -25,7 +25,8 @@ SERVICES = ["frontend", "checkout", "productcatalog", "ts-order-service", "ts-or
     ("context deadline exceeded (Client.Timeout exceeded while awaiting headers)", "call"),
     ('HttpServerErrorException: 500 : [{"path":"/api/v1/orderservice/orders"}]', "call"),
     # an access log at error level: the request failed, not why
-    ('time=<*> level=error msg="request complete" http.req.id=<*> http.req.method=<*> http.resp.status=<*>', "call"),
+    ('time=<*> level=error msg="request complete" http.req.id=<*> http.req.method=<*> http.req.path=<*> '
+     'http.resp.status=<*> http.resp.took_ms=<*>', "call"),
     ('10.0.0.7 - - [<*>] "POST /api/v1/seats HTTP/1.1" <*> <*>', "call"),
 ])
 def test_error_lines_report_the_emitters_own_failure_or_a_failed_call(text: str, origin: str) -> None:

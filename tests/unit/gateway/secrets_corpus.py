@@ -111,6 +111,29 @@ CORPUS: list[tuple[str, str, tuple[str, ...]]] = [
      ("0x4c0883a69102937d6231471b5dbb6204fe512961708279f6b8b4e2c9a1d3e5f7",)),
     ("groq key", "gsk_" + A36 + "AbCdEfGh", ("gsk_" + A36 + "AbCdEfGh",)),
     ("aiops internal key", "AIOPS_GATEWAY_INTERNAL_KEY=aiops-ik-Zx81_Qw72-Er63Ty54Ui45", ("aiops-ik-Zx81_Qw72-Er63Ty54Ui45",)),
+    # shapes an independent probe found missing: command lines, DSN keys, other languages,
+    # URL-encoded query strings, key material on its own line, a random token after a secret word
+    ("mysql -p", "ran: mysql -h db.prod -u root -pMyS3cretPw shop < dump.sql", ("MyS3cretPw",)),
+    ("mysqldump -p quoted", "cron: mysqldump -uroot -p'Qu0ted Pw!' --all-databases", ("Qu0ted Pw!",)),
+    ("curl -u", "curl -sf -u deploy:Curl5ecretPw https://artifacts.internal/upload", ("Curl5ecretPw",)),
+    ("sshpass -p", "sshpass -p 'Ssh!Pass9word' ssh ops@10.0.0.7 uptime", ("Ssh!Pass9word",)),
+    ("redis-cli -a", "redis-cli -h cache -a R3disCliPw ping", ("R3disCliPw",)),
+    ("--password value", "pg_dump --password P4ssArgV4lue --host db", ("P4ssArgV4lue",)),
+    ("sentry dsn", "SENTRY_DSN https://0123456789abcdef0123456789abcdef@o123456.ingest.sentry.io/4505",
+     ("0123456789abcdef0123456789abcdef",)),
+    ("passwort", "Anmeldung fehlgeschlagen: benutzer=max passwort=Geheim2024!", ("Geheim2024!",)),
+    ("contraseña", "error de acceso usuario=ana contraseña=Clave$egura7", ("Clave$egura7",)),
+    ("mot de passe", "mot_de_passe: MdpTresS3cret", ("MdpTresS3cret",)),
+    ("url-encoded query", "redirect to /login?next=https%3A%2F%2Fapp%2Fcb%3Fuser%3Dbob%26pwd%3DEnc0dedPw99%26x%3D1",
+     ("Enc0dedPw99",)),
+    ("passwd query", "GET /legacy/auth?user=bob&passwd=QueryPw2024 HTTP/1.1", ("QueryPw2024",)),
+    ("access_token query", "GET /cb?state=x&access_token=AcTok3nValue123456 200", ("AcTok3nValue123456",)),
+    ("kafka jaas", 'sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="svc" '
+     'password="Kafk4JaasPw";', ("Kafk4JaasPw",)),
+    ("passphrase", "gpg --batch passphrase: Corr3ct-Horse-Battery", ("Corr3ct-Horse-Battery",)),
+    ("lone pem line", "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu",
+     ("MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu",)),
+    ("token after a word", "the new api token is 9fQ2xLr7TzW0pKv3Hs8d, rotate it", ("9fQ2xLr7TzW0pKv3Hs8d",)),
 ]
 
 # Texts that carry no secret: redaction must leave them as they are (no false positives).
@@ -122,4 +145,12 @@ CLEAN: list[str] = [
     "GET /api/v1/orders?page=2&limit=50 200 13ms",
     "task-runner disk-pressure node/ip-10-0-1-23 evicted 3 pods",
     "connection refused to payment:8080 (dial tcp 10.96.0.12:8080)",
+    # secret words next to names, ids and numbers that are not secrets (the entropy check)
+    "token refresh for pod auth-bnzfx8x8fj-vhcfq done in 12 ms",
+    "password reset requested by user 548a268c-e706-41ce-b04b-8aa398863a64",
+    "ValidateToken handled in 2.4 ms",
+    "secret rotation for ContainerTokenIdentifier finished",
+    "api_key lookup failed for tenant checkout-service-eu-west-1",
+    "token bucket refilled: 3000 tokens/s, burst 6000",
+    "Cannot assign container Container: [ContainerId: container_1445144423722_0020_01_000002, NodeId: x]",
 ]
