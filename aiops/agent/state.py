@@ -29,6 +29,16 @@ class KnowledgeBaseOpener(Protocol):
     def __call__(self) -> "KnowledgeBase | None": ...
 
 
+def measured_services(store: TelemetryReader) -> frozenset[str]:
+    """Services with latency or error series, or with spans: their requests are measured."""
+    from aiops.analytics.signals import signal_class
+
+    rows = store.sql("SELECT DISTINCT service, metric FROM metrics WHERE service <> ''")
+    out = {str(s) for s, m in zip(rows["service"], rows["metric"]) if signal_class(str(m)) in ("latency", "errors")}
+    spans = store.sql("SELECT DISTINCT service FROM spans WHERE service <> ''")
+    return frozenset(out | {str(s) for s in spans["service"]})
+
+
 def call_key(tool: str, args: dict[str, Any]) -> str:
     """Identity of a call: the same tool with the same arguments is the same call."""
     return tool + json.dumps(args, sort_keys=True, default=str)
@@ -63,6 +73,7 @@ class RunState:
     runbook_hits: list[Hit] = field(default_factory=list)         # best first, one per source
     playbooks: dict[str, Any] = field(default_factory=dict)       # service -> matched Playbook
     round: int = 0
+    _measured: frozenset[str] | None = field(default=None, repr=False)
 
     @classmethod
     def start(cls, incident: Incident, store: TelemetryReader | None, settings: Settings, **extra: Any) -> "RunState":
@@ -118,7 +129,15 @@ class RunState:
         from aiops.analytics.ranking import rank_candidates
 
         return rank_candidates(self.findings, self.services, self.graph, self.onset or self.baseline_end,
-                               inferred=self.inferred)
+                               inferred=self.inferred, measured=self.measured)
+
+    @property
+    def measured(self) -> frozenset[str]:
+        """Services whose own latency or errors are measured: they have latency or error
+        series, or spans (read once per run)."""
+        if self._measured is None:
+            self._measured = measured_services(self.store) if self.store is not None else frozenset()
+        return self._measured
 
     def results_of(self, tool: str) -> list[StepRecord]:
         return [r for r in self.records if r.step.tool == tool]

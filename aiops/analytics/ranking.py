@@ -40,6 +40,8 @@ STRONG = 0.5                # a dependency this anomalous can explain its caller
 CHANGE_EFFECT_S = 300.0     # a change explains behaviour that changed within this long after it
 CORROBORATED = 0.25         # own telemetry this changed lets mentions add to a dependency's strength
 TIMED = 0.3                 # findings this strong date a service's anomaly (weighted median)
+RESOURCE_ALONE_FACTOR = 0.5  # resources that moved without the service's latency or errors moving
+IMPACT = 0.2                # latency or error evidence this strong is an impact on the service
 LATE_S = 180.0              # a change that began this long after the onset hint is a consequence ...
 LATE_FACTOR = 0.25          # ... and weighs this much as evidence of a cause
 
@@ -84,6 +86,18 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
     return [_max_plus(v) for _, v in sorted(kinds.items())]
 
 
+RESOURCE_CLASSES = frozenset({"cpu", "memory", "disk", "network", "pool"})
+
+
+def _is_impact(f: Finding) -> bool:
+    """Does `f` say the service's requests got slower or failed more (its own or inherited)?"""
+    if f.kind == "trace":
+        return True
+    if f.kind == "log":
+        return "error" in f.tags and "mentioned" not in f.tags
+    return f.kind == "metric" and f.direction > 0 and bool(set(f.tags) & {"latency", "errors"})
+
+
 def _follows(change_at: float | None, onset: float) -> bool:
     """Did a behaviour change with this onset follow the change (deploy, config) closely?"""
     return change_at is None or change_at - ONSET_TOLERANCE_S <= onset <= change_at + CHANGE_EFFECT_S
@@ -122,8 +136,13 @@ def rank_candidates(
     graph: dict[str, set[str]] | None = None,
     onset_hint: float | None = None,
     inferred: dict[str, set[str]] | None = None,
+    measured: set[str] | frozenset[str] = frozenset(),
 ) -> list[Candidate]:
-    """Rank every service with data; best first. Pure and deterministic."""
+    """Rank every service with data; best first. Pure and deterministic. `measured` names the
+    services whose own latency or errors are measured (latency/error series, or spans): one
+    of them whose resources moved while its latency and errors held did not get into trouble
+    (a noisy neighbour burning CPU beside the real victim, a batch job), so that resource
+    evidence weighs RESOURCE_ALONE_FACTOR."""
     graph = {k: set(v) for k, v in (graph or {}).items()}
     traced = set(graph) | {c for v in graph.values() for c in v}
     traced_graph = {k: set(v) for k, v in graph.items()}
@@ -149,6 +168,7 @@ def rank_candidates(
         timed: dict[str, list[tuple[float, float]]] = defaultdict(list)
         for c in cands.values():
             c.onset_typical, c.traced_own = None, False
+        impact: dict[str, float] = defaultdict(float)
         for f in findings:
             if not f.service:
                 continue
@@ -164,6 +184,8 @@ def rank_candidates(
                 else:
                     warnings[f.service] = max(warnings[f.service], weight)   # gated below
                 continue
+            if _is_impact(f):
+                impact[f.service] = max(impact[f.service], weight)
             key = (own, f.kind, class_of(f) + ("/client_side" if "client_side" in f.tags else ""))
             parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
             if "client_side" in f.tags:
@@ -176,6 +198,10 @@ def rank_candidates(
                 timed[f.service].append((f.onset, weight))
                 if f.score >= STRONG:
                     c.onset = f.onset if c.onset is None else min(c.onset, f.onset)
+        for s in measured:
+            if impact[s] < IMPACT and s in parts:
+                parts[s] = {k: v * RESOURCE_ALONE_FACTOR if k[0] and k[1] == "metric" and k[2] in RESOURCE_CLASSES
+                            else v for k, v in parts[s].items()}
         for s, c in cands.items():
             # Within one kind of signal, classes are correlated views (max + a little);
             # across kinds (metric, log, trace, event) evidence is independent (noisy-OR).

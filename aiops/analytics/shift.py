@@ -20,8 +20,10 @@ incident's cause). Per series, vectorised over all series at once:
   linear trend, its extrapolation) — the smallest of those z counts, so a series that had
   already moved before the onset, or was only continuing a trend, is not news. Each
   reference's own uncertainty widens its scale (sqrt(1 + pi/2 / n));
-* **statistic**: the k-th largest z after the onset, k = 20 % of the points after it (at least
-  one: a fault that shows in one 5-minute sample counts), in the direction that is larger;
+* **statistic**: the k-th largest z after the onset in the direction that is larger, k the
+  points covering two minutes (at most half of the points after the onset, at least 20 % of
+  them, at least one: a fault that shows in one 5-minute sample counts, one burst of a noisy
+  service at minute steps does not);
 * **score** = (log(stat / Z0) / log(Z_FULL / Z0)) ** 0.7 on 0..1, times how one-sided the
   points beyond the statistic are (a series that only got noisier is not a shift) and how well
   the change holds from its onset on (a burst that came and went weighs up to half less).
@@ -47,6 +49,7 @@ MIN_LOG_SCALE = 0.02   # log space: changes within ~2 % are never news
 FLAT_SHARE = 0.1       # a flat baseline's scale: this share of the change (z at most 10)
 REL_FLOOR = 0.01       # linear space: nor are changes within 1 % of the level
 MIN_BASE_SHARE = 0.3   # a series needs samples in this share of the grid points before the onset
+SUSTAIN_S = 120.0      # ... and the change must hold this long (see the k in scan_shifts)
 POST_SHARE = 0.2       # the statistic is the k-th largest z, k = this share of the points after the onset
 _MEDIAN_VAR = math.pi / 2.0   # variance of a sample median, in units of sigma^2 / n
 
@@ -224,7 +227,10 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, onset_hint: float, *
         flat = (cnt > 0) & (own <= 1e-12)
         floor = np.where(flat & np.isfinite(jump), np.fmax(floor, FLAT_SHARE * jump), floor)
         scale = np.fmax(np.where(np.isfinite(scale), scale, floor), floor)
-        k = np.maximum(1, np.round(POST_SHARE * n_post)).astype(np.int64)
+        # a change holds for SUSTAIN_S (or half the points after the onset, if fewer): one
+        # burst of a noisy service is not a change; at 5-minute steps one sample can be
+        k = np.maximum.reduce([np.ones(n), np.round(POST_SHARE * n_post),
+                               np.minimum(math.ceil(SUSTAIN_S / step), np.ceil(0.5 * n_post))]).astype(np.int64)
         up, down = np.full(n, np.inf), np.full(n, np.inf)
         z_level = None
         trend = _trend_line(pre, ts[:j], ts[j:], scale)
