@@ -159,8 +159,8 @@ class SeriesPlot:
 
     title: str
     service: str
-    timestamps: tuple[float, ...]
-    values: tuple[float, ...]    # NaN where a bucket has no data
+    timestamps: tuple[float, ...]   # bucket starts, evenly spaced
+    values: tuple[float, ...]       # NaN where a bucket has no data
     onset: float | None = None
     unit: str = ""
 

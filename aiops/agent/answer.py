@@ -152,6 +152,11 @@ def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, 
     hyp = {h.service: h for h in (verdict.hypotheses if verdict else [])}
     if verdict is not None and verdict.ranking:   # the reasoner's own confidence where it gave one
         confs = [hyp[c.service].confidence if c.service in hyp else conf for c, conf in zip(shown, confs)]
+    coverage = coverage_of(state.store, state.incident.window, state.source_reads)
+    strongest = max([ranked[0].score if ranked else 0.0, *confs[:1]])    # a model's own confidence counts too
+    judged, reasons = verdict_of(coverage, strongest, state.incident)
+    if judged == "insufficient_evidence":      # candidates without data in the window would be made up
+        shown, confs = [], []
     faults = {c.service: hyp[c.service].fault if c.service in hyp else c.fault for c in shown}
     titles = {c.service: hyp[c.service].summary if c.service in hyp else "" for c in shown}
     causes = []
@@ -173,8 +178,6 @@ def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, 
     notes = list(state.notes)
     if verdict is not None and verdict.summary:
         notes.append(f"reflection: {verdict.summary}")
-    coverage = coverage_of(state.store, state.incident.window, state.source_reads)
-    judged, reasons = verdict_of(coverage, ranked[0].score if ranked else 0.0, state.incident)
     from aiops.gateway.redact import Redactor
 
     return redact_diagnosis(Diagnosis(

@@ -23,7 +23,7 @@ from aiops.timeutil import to_rfc3339
 
 # A service whose evidence scores below this (the ranking's 0..1 score: a noisy-OR of its
 # findings' weights) showed nothing worth naming. Chosen from simulated clean releases and
-# incidents (bench/verdict_floor.py): every incident's top service scores far above it.
+# incidents (bench/bench_verdict.py): every incident's top service scores far above it.
 QUIET_BELOW = 0.1
 
 # modality -> (table, time column, extra condition)

@@ -136,7 +136,8 @@ def _unit(metric: str, is_rate: bool) -> str:
 
 def plots_for(store: TelemetryReader, window: TimeWindow, findings: list[Finding], limit: int = 4) -> tuple[SeriesPlot, ...]:
     """The charts of `metric_charts` as plain domain values, for a Diagnosis."""
+    half = grid_step(window) / 2.0          # the charts' times are bucket middles; plots keep the starts
     return tuple(SeriesPlot(title=c.title, service=c.service, onset=c.onset, unit=_unit(c.metric, c.is_rate),
-                            timestamps=tuple(float(t) for t in c.timestamps),
+                            timestamps=tuple(float(t) - half for t in c.timestamps),
                             values=tuple(float(v) for v in c.values))
                  for c in metric_charts(store, window, findings, limit))

@@ -121,6 +121,16 @@ def _indented(text: Text) -> Padding:
     return Padding(text, (0, 0, 0, 4), expand=False)
 
 
+def _varied(evidence: list, n: int) -> list:
+    """`n` of the evidence lines, one of each kind (metric, log, knowledge ...) first, in order."""
+    kinds: dict[str, int] = {}
+    for i, e in enumerate(evidence):
+        kinds.setdefault(e.kind, i)
+    chosen = sorted(kinds.values())[:n]
+    chosen += [i for i in range(len(evidence)) if i not in chosen][: n - len(chosen)]
+    return [evidence[i] for i in sorted(chosen)]
+
+
 def _cause(rc: RootCause, console: Console, evidence: int | None, verbose: bool) -> None:
     width = console.width
     console.print(_cause_head(rc, width))
@@ -130,7 +140,7 @@ def _cause(rc: RootCause, console: Console, evidence: int | None, verbose: bool)
     if evidence == 0:
         return
     pool = [e for e in rc.evidence if verbose or e.summary not in summary]   # not the summary's again
-    items = pool if evidence is None else pool[:evidence]
+    items = pool if evidence is None else _varied(pool, evidence)
     for e in items:
         line = Text.assemble(("• ", "cyan"), (f"{e.kind} ", "bold"))
         line.append(e.summary if verbose else _cut(e.summary, 2 * body - 2 - len(e.kind) - 1))
@@ -219,8 +229,8 @@ def render_text(d: Diagnosis, console: Console, max_causes: int = 5, verbose: bo
             line = Text.assemble("• ", (r.source, "dim"), " — ")
             line.append(r.title if verbose else _cut(r.title, console.width - len(line.plain)))
             console.print(line)
-    notes = [n for n in d.notes if verbose or not (n.startswith("reflection: ")
-                                                   or any(n in m for m in d.missing_evidence))]
+    notes = [n for n in d.notes if n != d.reasoner_note and (verbose or not (
+        n.startswith("reflection: ") or any(n in m for m in d.missing_evidence)))]
     if notes:
         console.print()
         for n in notes:
