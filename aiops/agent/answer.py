@@ -183,7 +183,8 @@ def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, 
     return redact_diagnosis(Diagnosis(
         incident=state.incident, root_causes=tuple(causes), remediation=tuple(_remediation(state, shown, faults, verdict)),
         runbooks=tuple(runbooks), usage=usage, run_id=state.run_id, duration_s=duration_s, reasoner=reasoner,
-        timeline=tuple(timeline), missing_evidence=tuple(dict.fromkeys(state.missing)), notes=tuple(notes),
+        timeline=tuple(timeline), missing_evidence=tuple(dict.fromkeys(map(_tilde, state.missing))),
+        notes=tuple(map(_tilde, notes)),
         verdict=judged, verdict_reasons=reasons, coverage=coverage, reasoner_note=state.reasoner_note,
         charts=_charts(state, shown[0] if shown and judged == "root_cause" else None),
     ), Redactor(pii=state.settings.gateway.redact_pii))
@@ -200,6 +201,14 @@ def _charts(state: RunState, top: Candidate | None) -> tuple:
     except Exception as exc:  # noqa: BLE001 - charts illustrate; their absence is a note, never a failure
         log.debug("no charts: %s", exc)
         return ()
+
+
+def _tilde(text: str) -> str:
+    """Our own notes name local files (a locked knowledge base ...): the home directory as ~."""
+    from pathlib import Path
+
+    home = str(Path.home())
+    return text.replace(home + "/", "~/") if len(home) > 1 else text
 
 
 def shown_source(source: str) -> str:
