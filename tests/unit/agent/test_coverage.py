@@ -96,3 +96,17 @@ def test_every_report_format_leads_with_the_verdict(tmp_path, fmt, needle):
     proc = run_aiops("diagnose", "--bundle", bundle, "--format", fmt)
     assert proc.exit_code == 4 and needle in proc.stdout
     assert "## Evidence coverage" in proc.stdout or "<h2>Evidence coverage</h2>" in proc.stdout
+
+
+def test_verdict_and_coverage_survive_a_json_round_trip(tmp_path):
+    from aiops.report.json_reader import diagnosis_from_dict
+    from aiops.report.json_report import diagnosis_to_dict
+
+    bundle = _bundle(tmp_path / "b")
+    doc = json.loads(run_aiops("diagnose", "--bundle", bundle, "--format", "json").stdout)
+    back = diagnosis_from_dict(doc)
+    assert back.verdict == doc["verdict"] and back.coverage.rows["metrics"] == 80
+    assert back.coverage.sources == (SourceRead("bundle b", "ok", "metrics, logs, events"),)
+    assert diagnosis_to_dict(back)["coverage"] == doc["coverage"]
+    old = {k: v for k, v in doc.items() if k not in ("verdict", "verdict_reasons", "coverage")}
+    assert diagnosis_from_dict(old).verdict == ("root_cause" if doc["root_causes"] else "insufficient_evidence")
