@@ -120,6 +120,51 @@ class TimelineEntry:
     kind: EvidenceKind = "metric"
 
 
+DiagnosisVerdict = Literal["root_cause", "healthy", "insufficient_evidence"]
+MODALITIES = ("metrics", "logs", "traces", "events")
+MODALITY_OF = {"metrics": "metrics", "logs": "logs", "spans": "traces", "events": "events"}   # store table -> modality
+
+
+@dataclass(frozen=True)
+class SourceRead:
+    """One source of telemetry as the run read it: a bundle, or a live source."""
+
+    name: str                    # "bundle checkout-incident", "prometheus 'main'"
+    status: str                  # ok | no_data | error
+    detail: str = ""             # what it brought ("1200 metrics, 30 logs"), or why not
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the diagnosis rests on: the sources read, the rows each modality holds in the
+    window and for which services. What could not be checked is `Diagnosis.missing_evidence`."""
+
+    sources: tuple[SourceRead, ...] = ()
+    rows: dict[str, int] = field(default_factory=dict)                       # modality -> rows in the window
+    services: dict[str, tuple[str, ...]] = field(default_factory=dict)      # modality -> services with data
+
+    @property
+    def read(self) -> tuple[str, ...]:
+        """The modalities with data in the window, in MODALITIES order."""
+        return tuple(m for m in MODALITIES if self.rows.get(m))
+
+    @property
+    def all_services(self) -> tuple[str, ...]:
+        return tuple(sorted({s for names in self.services.values() for s in names}))
+
+
+@dataclass(frozen=True)
+class SeriesPlot:
+    """One signal behind a suspect's evidence over the window, for charts in reports."""
+
+    title: str
+    service: str
+    timestamps: tuple[float, ...]   # bucket starts, evenly spaced
+    values: tuple[float, ...]       # NaN where a bucket has no data
+    onset: float | None = None
+    unit: str = ""
+
+
 @dataclass(frozen=True)
 class Diagnosis:
     incident: Incident
@@ -138,3 +183,10 @@ class Diagnosis:
     # placeholder -> original for secrets redacted out of this diagnosis; never rendered,
     # only used to restore them locally when the operator asks (--reveal-secrets)
     secrets: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # root_cause: suspects with evidence; healthy: data was read and was quiet;
+    # insufficient_evidence: nothing to judge by (every source failed, or no data in the window)
+    verdict: DiagnosisVerdict = "root_cause"
+    verdict_reasons: tuple[str, ...] = ()    # why the verdict is what it is (insufficient: what was missing)
+    coverage: Coverage = Coverage()
+    reasoner_note: str = ""                  # why the reasoner is not the one asked for (a fallback), if it is not
+    charts: tuple[SeriesPlot, ...] = field(default=(), compare=False, repr=False)

@@ -45,6 +45,18 @@ class WriteError(AiopsError):
     exit_code = 3
 
 
+# `aiops diagnose` and `aiops report` exit with this when the evidence is too thin for any
+# verdict: every source failed, or no data in the window (3 is a report that could not be written).
+EXIT_INSUFFICIENT_EVIDENCE = 4
+
+
+class InsufficientEvidence(AiopsError):
+    """Nothing to judge by: the data sources failed or hold no data for the question asked.
+    Exit 4, so a pipeline can tell "could not judge" from pass (0), fail (1) and bad input (2)."""
+
+    exit_code = EXIT_INSUFFICIENT_EVIDENCE
+
+
 class SourceError(AiopsError):
     """A data source failed (down, timeout, 5xx). Callers turn this into missing evidence."""
 

@@ -10,7 +10,9 @@ hypotheses.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
+from aiops.agent.coverage import coverage_of, verdict_of
 from aiops.agent.reasoners.base import Verdict
 from aiops.agent.state import RunState
 from aiops.analytics.ranking import Candidate, confidences, evidence_of
@@ -86,7 +88,8 @@ def _runbooks(state: RunState, faults: list[str]) -> list[RunbookRef]:
         if h.source not in best or h.score > best[h.source].score:
             best[h.source] = h
     fault_first = sorted(best.values(), key=lambda h: (not set(h.faults) & set(faults), -h.score, h.source))
-    return [h.to_runbook_ref() for h in fault_first[:MAX_RUNBOOKS]]
+    refs = [h.to_runbook_ref() for h in fault_first[:MAX_RUNBOOKS]]
+    return [replace(r, source=shown_source(r.source)) for r in refs]
 
 
 def _note_knowledge_base(state: RunState) -> None:
@@ -108,8 +111,6 @@ def _note_knowledge_base(state: RunState) -> None:
 
 def map_text(d: Diagnosis, fn) -> Diagnosis:  # noqa: ANN001 - str -> str
     """The diagnosis with `fn` applied to every piece of free text it holds."""
-    from dataclasses import replace
-
     def r(text: str) -> str:
         return fn(text) if text else text
 
@@ -119,16 +120,18 @@ def map_text(d: Diagnosis, fn) -> Diagnosis:  # noqa: ANN001 - str -> str
     causes = tuple(replace(rc, summary=r(rc.summary), component=r(rc.component),
                            evidence=tuple(replace(e, summary=r(e.summary), ref=r(e.ref)) for e in rc.evidence))
                    for rc in d.root_causes)
+    coverage = replace(d.coverage, sources=tuple(replace(s, name=r(s.name), detail=r(s.detail))
+                                                 for s in d.coverage.sources))
     return replace(d, incident=incident, root_causes=causes, remediation=tuple(map(r, d.remediation)),
                    timeline=tuple(replace(t, summary=r(t.summary)) for t in d.timeline),
-                   missing_evidence=tuple(map(r, d.missing_evidence)), notes=tuple(map(r, d.notes)))
+                   missing_evidence=tuple(map(r, d.missing_evidence)), notes=tuple(map(r, d.notes)),
+                   verdict_reasons=tuple(map(r, d.verdict_reasons)), reasoner_note=r(d.reasoner_note),
+                   coverage=coverage)
 
 
 def redact_diagnosis(d: Diagnosis, redactor) -> Diagnosis:  # noqa: ANN001 - aiops.gateway.Redactor
     """Every secret in the diagnosis's text (log lines in evidence, URLs in notes ...) replaced
     by a placeholder; `secrets` keeps placeholder -> original for a local restore."""
-    from dataclasses import replace
-
     redacted = map_text(d, lambda text: redactor.redact(text)[0])
     return replace(redacted, secrets=redactor.mapping)
 
@@ -149,6 +152,11 @@ def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, 
     hyp = {h.service: h for h in (verdict.hypotheses if verdict else [])}
     if verdict is not None and verdict.ranking:   # the reasoner's own confidence where it gave one
         confs = [hyp[c.service].confidence if c.service in hyp else conf for c, conf in zip(shown, confs)]
+    coverage = coverage_of(state.store, state.incident.window, state.source_reads)
+    strongest = max([ranked[0].score if ranked else 0.0, *confs[:1]])    # a model's own confidence counts too
+    judged, reasons = verdict_of(coverage, strongest, state.incident)
+    if judged == "insufficient_evidence":      # candidates without data in the window would be made up
+        shown, confs = [], []
     faults = {c.service: hyp[c.service].fault if c.service in hyp else c.fault for c in shown}
     titles = {c.service: hyp[c.service].summary if c.service in hyp else "" for c in shown}
     causes = []
@@ -156,7 +164,7 @@ def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, 
         evidence = evidence_of(c)
         pb = state.playbooks.get(c.service)
         if pb is not None and pb.fault == faults[c.service]:
-            evidence += (Evidence("knowledge", f"fits playbook {pb.name}: {pb.title}", ref=pb.source),)
+            evidence += (Evidence("knowledge", f"fits playbook {pb.name}: {pb.title}", ref=shown_source(pb.source)),)
         causes.append(RootCause(rank=i + 1, service=c.service, component=c.component, fault=faults[c.service],
                                 confidence=round(float(conf), 4), summary=_summary(c, titles[c.service]),
                                 evidence=evidence))
@@ -175,5 +183,47 @@ def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, 
     return redact_diagnosis(Diagnosis(
         incident=state.incident, root_causes=tuple(causes), remediation=tuple(_remediation(state, shown, faults, verdict)),
         runbooks=tuple(runbooks), usage=usage, run_id=state.run_id, duration_s=duration_s, reasoner=reasoner,
-        timeline=tuple(timeline), missing_evidence=tuple(dict.fromkeys(state.missing)), notes=tuple(notes),
+        timeline=tuple(timeline), missing_evidence=tuple(dict.fromkeys(map(_tilde, state.missing))),
+        notes=tuple(map(_tilde, notes)),
+        verdict=judged, verdict_reasons=reasons, coverage=coverage, reasoner_note=state.reasoner_note,
+        charts=_charts(state, shown[0] if shown and judged == "root_cause" else None),
     ), Redactor(pii=state.settings.gateway.redact_pii))
+
+
+def _charts(state: RunState, top: Candidate | None) -> tuple:
+    """The series behind the top suspect's metric evidence (the TUI's evidence charts)."""
+    if top is None or state.store is None:
+        return ()
+    from aiops.agent.evidence_charts import plots_for
+
+    try:
+        return plots_for(state.store, state.incident.window, [f for _, f in top.findings])
+    except Exception as exc:  # noqa: BLE001 - charts illustrate; their absence is a note, never a failure
+        log.debug("no charts: %s", exc)
+        return ()
+
+
+def _tilde(text: str) -> str:
+    """Our own notes name local files (a locked knowledge base ...): the home directory as ~."""
+    from pathlib import Path
+
+    home = str(Path.home())
+    return text.replace(home + "/", "~/") if len(home) > 1 else text
+
+
+def shown_source(source: str) -> str:
+    """Where a playbook or runbook comes from, as a report shows it: shipped content relative
+    to its root (playbooks/x.yaml), any other local file by name — never a local absolute path."""
+    from pathlib import Path
+
+    from aiops.resources import content_dir
+
+    if not source or "://" in source or not Path(source).is_absolute():
+        return source
+    path = Path(source)
+    for kind in ("playbooks", "knowledge"):
+        try:
+            return f"{kind}/{path.resolve().relative_to(content_dir(kind).resolve())}"
+        except ValueError:
+            continue
+    return path.name

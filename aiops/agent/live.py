@@ -120,8 +120,9 @@ def plan_live(settings: Settings, request: LiveRequest) -> LivePlan:
 
 def fetch_events(plan: LivePlan, store: "TelemetryStore", settings: Settings) -> Iterator[Event]:
     """Read every source into `store`, as round-0 plan/step/result events; fills the plan's
-    notes and missing."""
+    notes, missing and reads."""
     from aiops.agent.events import PlanMade, PlannedStep, StepStarted, ToolResultEvent
+    from aiops.domain import SourceRead
     from aiops.telemetry.live.collect import Collected, fetch_all, load_window
 
     window = plan.target.incident.window
@@ -134,8 +135,11 @@ def fetch_events(plan: LivePlan, store: "TelemetryStore", settings: Settings) ->
     try:
         for result in fetch_all(plan.sources, window, plan.scope, settings.sources.deadline_s):
             collected.add(load_window(store, result, window))
+            plan.target.reads.append(SourceRead(result.source, result.status, result.summary()))
             yield ToolResultEvent(step=steps[result.source], status=result.status, summary=result.summary(),
                                   duration_s=result.duration_s, round=0)
+        order = list(steps)
+        plan.target.reads.sort(key=lambda r: order.index(r.name) if r.name in order else len(order))
     finally:
         for source in plan.sources:
             source.close()

@@ -28,7 +28,7 @@ from aiops.agent.reasoners.base import Reasoner
 from aiops.agent.run_trace import RunTrace, redactor_for, resolve_tracer_provider
 from aiops.agent.state import RunState
 from aiops.config import Settings
-from aiops.domain import Incident
+from aiops.domain import MODALITIES, MODALITY_OF, Incident, SourceRead
 from aiops.errors import ConfigError
 from aiops.telemetry.reader import TelemetryReader
 from aiops.tooling import ToolRegistry, default_registry
@@ -106,6 +106,8 @@ class Session:
         self.record = record
         self._gateway = gateway
         self._lock = threading.Lock()
+        self._checked = False
+        self._fallback = ""             # why "auto" runs offline although a model is configured
 
     def gateway(self) -> "Gateway":
         """The model gateway, made from the settings on first use (from any worker thread)."""
@@ -115,6 +117,31 @@ class Session:
 
                 self._gateway = Gateway.from_settings(self.settings, tracer_provider=self.tracer_provider)
             return self._gateway
+
+    def check_reasoner(self) -> None:
+        """Before any data is read: can the configured model be called at all (an API key, an
+        endpoint that accepts connections)? With diagnose.reasoner = "llm" a model that cannot
+        is a ConfigError now (exit 2, in about a second), not a fallback after slow retries;
+        with "auto" the run falls back to offline and the report says why at its top."""
+        if self._checked:
+            return
+        self._checked = True
+        settings = self.settings
+        mode = settings.diagnose.reasoner
+        if self.reasoner is not None or self.given_gateway is not None or mode == "offline":
+            return
+        if not settings.models.planner:
+            if mode == "llm":
+                raise ConfigError("diagnose.reasoner = 'llm' needs a model: set models.planner (e.g. "
+                                  "\"openai/gpt-4o-mini\") or pass --model")
+            return
+        problems = self.gateway().preflight("planner")
+        if not problems:
+            return
+        why = "; ".join(problems)
+        if mode == "llm":
+            raise ConfigError(f"the LLM reasoner cannot run: {why} — or use --reasoner offline")
+        self._fallback = f"the model could not be used ({why}): the offline reasoner answered"
 
     # -- inputs ------------------------------------------------------------------------------
 
@@ -147,28 +174,35 @@ class Session:
         from aiops.telemetry.limits import BundleLimits
 
         t0 = time.perf_counter()
+        self.check_reasoner()
         loaded = load_bundle(bundle_dir, limits=BundleLimits.from_settings(self.settings))
+        found = {MODALITY_OF.get(table, table) for _, table, rows in loaded.files if rows}
+        tables = [m for m in MODALITIES if m in found]
+        read = SourceRead(f"bundle {bundle_dir.resolve().name}", "ok" if tables else "no_data",
+                          ", ".join(tables) if tables else "no telemetry files with rows")
         try:
-            yield from self._run(loaded.incident, loaded.store, run_id, loaded.warnings, None, None, t0)
+            yield from self._run(loaded.incident, loaded.store, run_id, loaded.warnings, None, None, t0, [read])
         finally:
             loaded.store.close()
 
     def _live(self, plan: LivePlan, store: "TelemetryStore") -> Iterator[Event]:
+        self.check_reasoner()
         store.clear()
         yield from fetch_events(plan, store, self.settings)
         t = plan.target
         sources: dict[str, dict[str, Any]] = {}
         for src in plan.sources:     # the agent's HTTP tools query them again (they reopen lazily)
             sources.setdefault(src.kind, {})[src.name] = src
-        yield from self._run(t.incident, store, None, list(t.notes), list(t.missing), sources, None)
+        yield from self._run(t.incident, store, None, list(t.notes), list(t.missing), sources, None, t.reads)
 
     # -- the run -----------------------------------------------------------------------------
 
     def _run(self, incident: Incident, store: TelemetryReader | None, run_id: str | None, notes: list[str] | None,
              missing: list[str] | None, sources: dict[str, dict[str, Any]] | None,
-             t0: float | None) -> Iterator[Event]:
+             t0: float | None, reads: list[SourceRead] | None = None) -> Iterator[Event]:
         from aiops.agent.playbooks import default_playbooks
 
+        self.check_reasoner()
         t0 = time.perf_counter() if t0 is None else t0
         settings = self.settings
         budgets = Budgets.from_settings(settings)
@@ -177,6 +211,8 @@ class Session:
                                sources=sources or {})
         state.notes.extend(notes or [])
         state.missing.extend(missing or [])
+        state.source_reads.extend(reads or [])
+        state.reasoner_note = self._fallback
         registry = self.registry or default_registry(settings)
         state.notes.extend(f"tool not loaded: {p}" for p in registry.problems)
         playbooks, problems = default_playbooks(settings)
@@ -208,7 +244,7 @@ class Session:
         offline = OfflineReasoner(registry, playbooks)
         mode = settings.diagnose.reasoner
         scripted = self.given_gateway is not None
-        if mode == "offline" or (mode == "auto" and not settings.models.planner and not scripted):
+        if mode == "offline" or (mode == "auto" and not settings.models.planner and not scripted) or self._fallback:
             return offline
         if not settings.models.planner and not scripted:
             raise ConfigError("diagnose.reasoner = 'llm' needs a model: set models.planner (e.g. \"openai/gpt-4o-mini\")")

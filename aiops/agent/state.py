@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from aiops.agent.events import PlannedStep
 from aiops.analytics.baseline import split_window
 from aiops.config import Settings
-from aiops.domain import Finding, Incident
+from aiops.domain import Finding, Incident, SourceRead
 from aiops.telemetry.reader import TelemetryReader
 from aiops.tooling import ToolContext, ToolResult
 
@@ -72,6 +72,8 @@ class RunState:
     notes: list[str] = field(default_factory=list)
     runbook_hits: list[Hit] = field(default_factory=list)         # best first, one per source
     playbooks: dict[str, Any] = field(default_factory=dict)       # service -> matched Playbook
+    source_reads: list[SourceRead] = field(default_factory=list)  # the sources read into the store
+    reasoner_note: str = ""                                       # why the reasoner differs from the one asked for
     round: int = 0
     _measured: frozenset[str] | None = field(default=None, repr=False)
 

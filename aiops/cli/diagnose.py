@@ -23,6 +23,8 @@ def diagnose_command(
     max_rounds: Optional[int] = typer.Option(None, "--max-rounds", help="Budget: plan/execute/reflect rounds."),
     max_root_causes: Optional[int] = typer.Option(None, "--max-root-causes", help="How many ranked candidates to report."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Text report: every candidate with all its evidence, "
+                                 "the whole timeline, every note (default: what fits a screen)."),
     reveal_secrets: bool = typer.Option(False, "--reveal-secrets", help="Put back the secrets (keys, tokens, passwords) redacted from the report's evidence — for a local look only, never for a report that is shared."),
     trace: Optional[str] = typer.Option(None, "--trace", help="Trace the run: console (a span tree on stderr), "
                                         "FILE.jsonl (one JSON span a line), otlp or none. OTLP/HTTP export also "
@@ -35,7 +37,10 @@ def diagnose_command(
     context: Optional[str] = live_input.CONTEXT, service: Optional[str] = live_input.SERVICE,
     source: Optional[list[str]] = live_input.SOURCE,
 ) -> None:
-    """Diagnose an incident: ranked root causes with evidence, a timeline and remediation."""
+    """Diagnose an incident: ranked root causes with evidence, a timeline and remediation.
+
+    Exit 0 with a diagnosis (root causes, or healthy: data read and quiet), 4 when the
+    evidence is insufficient (every source failed, or no data in the window), 2 bad input."""
     from aiops.cli.global_options import load_cli_settings
     from aiops.errors import BadInputError
 
@@ -80,24 +85,28 @@ def diagnose_command(
             from aiops.agent.answer import reveal_secrets as reveal
 
             diagnosis = reveal(diagnosis)
-        _write_report(diagnosis, settings, fmt, output)
+        _write_report(diagnosis, settings, fmt, output, verbose)
     finally:
         note = tracing.shutdown()       # after the report: a slow collector never delays it
         if note:
             err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+    if diagnosis.verdict == "insufficient_evidence":
+        from aiops.errors import EXIT_INSUFFICIENT_EVIDENCE
+
+        raise typer.Exit(EXIT_INSUFFICIENT_EVIDENCE)
 
 
-def _write_report(diagnosis, settings, fmt: str, output: Optional[Path]) -> None:  # noqa: ANN001
+def _write_report(diagnosis, settings, fmt: str, output: Optional[Path], verbose: bool) -> None:  # noqa: ANN001
     from aiops.report import render
 
     if output is not None:
         from aiops.report.files import write_atomic
 
-        write_atomic(output, render(diagnosis, fmt, settings.diagnose.max_root_causes), "--output")
+        write_atomic(output, render(diagnosis, fmt, settings.diagnose.max_root_causes, verbose=verbose), "--output")
         return
     from rich.console import Console
 
     terminal = Console()       # the width and colours of where stdout goes
     sys.stdout.write(render(diagnosis, fmt, settings.diagnose.max_root_causes, width=terminal.width,
-                            color=terminal.is_terminal))
+                            color=terminal.is_terminal, verbose=verbose))
     sys.stdout.flush()

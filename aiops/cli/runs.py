@@ -9,7 +9,7 @@ from typing import Any, Optional
 import typer
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
-RUN_HELP = "Run id, a unique prefix of one, or `last`."
+RUN_HELP = "Run id, a unique prefix of one, or `last` (or `latest`)."
 
 
 def _history():  # noqa: ANN202
@@ -44,9 +44,9 @@ def list_command(
 ) -> None:
     """Recorded runs, newest first: status, reasoner, prompt versions, top cause, cost, verdict."""
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
+    from aiops.cli.columns import fit_columns
     from aiops.safe_text import printable
 
     _, history = _history()
@@ -65,22 +65,23 @@ def list_command(
         cols = [c for c in cols if c not in ("reasoner", "prompts", "tokens")]
     if not any((r["feedback"] or {}).get("verdict") for r in runs):
         cols.remove("verdict")
-    fixed = {"run": 12, "started": 11 if narrow else 16, "state": 7, "s": 4}
-    table = Table(title=f"runs ({history.path})")
-    for col in cols:
-        # one line a run but for the incident, which wraps (rich cannot shrink no-wrap columns)
-        table.add_column(col, no_wrap=col != "incident", overflow="fold" if col == "incident" else "ellipsis",
-                         min_width=fixed.get(col))
+    rows = []
     for r in runs:
         verdict = (r["feedback"] or {}).get("verdict", "")
-        top = f"{r['top_service']} ({r['top_confidence']:.0%})" if r.get("top_service") else "-"
+        top = f"{r['top_service']} {r['top_confidence']:.0%}" if r.get("top_service") and r["top_confidence"] else "-"
         started = _when(r["started_at"], seconds=False)
         cells = {"run": r["run_id"], "started": started[5:] if narrow else started, "state": r["state"],
                  "incident": r["incident_title"], "reasoner": r["reasoner"], "prompts": _prompts(r["prompt_versions"]),
                  "top cause": top, "s": f"{r['duration_s']:.1f}",
                  "tokens": str((r["prompt_tokens"] or 0) + (r["completion_tokens"] or 0)), "verdict": verdict}
-        table.add_row(*(Text(printable(str(cells[c]), keep_lines=False)) for c in cols))   # data, not markup
-    console.print(table)
+        rows.append([printable(str(cells[c]), keep_lines=False) for c in cols])   # data, escaped
+    # one line a run: the incident and the top cause are cut to fit, never wrapped
+    head, *lines = fit_columns(cols, rows, console.width, {"incident": 3, "top cause": 2, "prompts": 1})
+    console.print(Text(f"{len(runs)} runs, newest first (history: {history.path})", style="dim"), overflow="ellipsis",
+                  no_wrap=True)
+    console.print(Text(head, style="bold"), no_wrap=True)
+    for line in lines:
+        console.print(Text(line), no_wrap=True)
 
 
 @app.command("show")

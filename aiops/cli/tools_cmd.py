@@ -11,6 +11,7 @@ import typer
 def tools_command(
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
     strict: bool = typer.Option(False, "--strict", help="Exit 2 when a tool file could not be loaded."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Every tool's parameters and whole description."),
 ) -> None:
     """List every tool the agent can call (built-in, tools/*.yaml, plug-ins), read-only all."""
     from aiops.cli.global_options import load_cli_settings
@@ -27,24 +28,45 @@ def tools_command(
                                "problems": registry.problems}, indent=2))
     elif fmt == "text":
         from rich.console import Console
-        from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=f"{len(specs)} tools (all read-only)", expand=True)
-        table.add_column("tool", no_wrap=True)
-        table.add_column("specialist")
-        table.add_column("parameters", overflow="fold", ratio=1)
-        table.add_column("what it does", overflow="fold", ratio=3)
-        for s in specs:
-            params = ", ".join(s.parameters.get("properties", {}))
-            table.add_row(s.name, s.specialist, params, s.description)
         console = Console()
-        console.print(table)
+        for line in tools_text(specs, console.width, verbose):
+            console.print(line, no_wrap=not verbose)
         for p in registry.problems:
-            console.print(f"[yellow]not loaded:[/] {p}")
+            console.print(Text.assemble(("not loaded: ", "yellow"), p))
     else:
         raise BadInputError(f"--format {fmt!r}: choose text or json")
     if strict and registry.problems:
         raise BadInputError(registry.problems[0])
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+def tools_text(specs: list, width: int, verbose: bool = False) -> list:  # -> rich renderables
+    """One line a tool (name, specialist, what it does, cut to fit); verbose: parameters and
+    the whole description below each name, wrapped."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from aiops.cli.columns import fit_columns
+
+    title = Text(f"{len(specs)} tools, all read-only" + ("" if verbose else " (--verbose: parameters, "
+                                                          "whole descriptions)"), style="dim")
+    if verbose:
+        out = [title]
+        for s in specs:
+            params = ", ".join(s.parameters.get("properties", {})) or "no parameters"
+            out += [Text.assemble((s.name, "bold"), f"  ({s.specialist}; {params})"),
+                    Padding(Text(" ".join(s.description.split())), (0, 0, 0, 4), expand=False)]
+        return out
+    rows = [[s.name, s.specialist, _first_sentence(s.description)] for s in specs]
+    head, *lines = fit_columns(["tool", "specialist", "what it does"], rows, width, {"what it does": 1})
+    return [title, Text(head, style="bold"), *(Text(line) for line in lines)]
 
 
 def playbooks_command(

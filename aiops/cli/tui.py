@@ -15,7 +15,7 @@ def tui_command(
     demo: bool = typer.Option(False, "--demo", help="Investigate the bundled demo incident (offline, no key)."),
     open_report: Optional[Path] = typer.Option(None, "--open", help="Open a past run: a diagnosis JSON written by "
                                                "`aiops diagnose --format json` (with --bundle/--demo: drill into its data)."),
-    export_dir: Optional[Path] = typer.Option(None, "--export-dir", help="Directory for exported reports (default: the current one)."),
+    export_dir: Optional[Path] = typer.Option(None, "--export-dir", help="Directory for exported reports, created if missing (default: the current one)."),
     theme: Optional[str] = typer.Option(None, "--theme", help="textual theme, e.g. textual-dark, textual-light, solarized-light."),
     live: bool = live_input.LIVE, alertmanager: Optional[str] = live_input.ALERTMANAGER,
     alert: Optional[str] = live_input.ALERT, alert_file: Optional[Path] = live_input.ALERT_FILE,
@@ -37,14 +37,19 @@ def tui_command(
         raise BadInputError("aiops tui needs --bundle DIR, --demo, live input (--live, --alertmanager, --alert-file) "
                             "or --open REPORT.json")
     live_input.refuse_stray_flags(request)
-    if export_dir is not None and not export_dir.is_dir():
-        raise BadInputError(f"--export-dir {export_dir}: not a directory")
+    if export_dir is not None and export_dir.exists() and not export_dir.is_dir():
+        raise BadInputError(f"--export-dir {export_dir}: exists and is not a directory")
 
     from aiops.tui.app import AiopsApp, theme_names
     from aiops.tui.source import bundle_source, report_source
 
     if theme is not None and theme not in theme_names():
         raise BadInputError(f"--theme {theme}: not one of {', '.join(theme_names())}")
+    if export_dir is not None:          # a new directory is fine: made now, so no export fails on it
+        try:
+            export_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BadInputError(f"--export-dir {export_dir}: cannot create it ({exc.strerror or exc})") from None
 
     from aiops.agent.session import Session
     from aiops.agent.trace_export import tracing_setup

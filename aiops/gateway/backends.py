@@ -148,8 +148,15 @@ class LiteLLMBackend:
         return self._info[model]
 
 
+# A provider client refusing to start for want of a key: a configuration error, whatever
+# class litellm wraps it in (OpenAI's "Missing credentials" arrives as a 500).
+_NO_CREDENTIALS = ("missing credentials", "api_key client option must be set", "no api key provided")
+
+
 def classify_litellm_error(litellm: Any, exc: Exception) -> ProviderError:
     message = one_line(exc)[:300]
+    if any(text in message.lower() for text in _NO_CREDENTIALS):
+        return ProviderError("auth_error", message)
     checks = [
         ("context_too_long", "ContextWindowExceededError"),
         ("content_policy", "ContentPolicyViolationError"),

@@ -145,6 +145,13 @@ class Gateway:
     def has_alias(self, alias: str) -> bool:
         return self.catalog.has(alias)
 
+    def preflight(self, alias: str, timeout_s: float = 2.0) -> list[str]:
+        """Why no model of `alias` can be called (no API key, endpoint refusing connections),
+        checked without sending anything; [] when at least one can be tried."""
+        from aiops.gateway.preflight import route_problems
+
+        return route_problems(self.catalog.resolve(alias), self._api_key, timeout_s)
+
     def add_safety_hook(self, hook: SafetyHook) -> None:
         self._hooks.append(hook)
 

@@ -192,9 +192,9 @@ class RunHistory:
                 for r in rows]
 
     def get(self, ref: str) -> dict[str, Any]:
-        """One run, whole, by id, unique id prefix or `last` (BadInputError otherwise)."""
+        """One run, whole, by id, unique id prefix or `last` / `latest` (BadInputError otherwise)."""
         ids = [(r["run_id"], r["started_at"]) for r in self._rows("runs", columns=["run_id", "started_at"])]
-        if ref == "last":
+        if ref in ("last", "latest"):
             if not ids:
                 raise BadInputError(f"no run recorded yet in {self.path}")
             run_id = max(ids, key=lambda x: x[1])[0]

@@ -15,7 +15,7 @@ from typing import Callable
 
 from aiops.config import Settings
 from aiops.domain import Diagnosis, Incident, TimeWindow
-from aiops.errors import AiopsError, BadInputError, one_line
+from aiops.errors import AiopsError, BadInputError, InsufficientEvidence, one_line
 from aiops.release.golden import golden_signals
 from aiops.release.golden_checks import golden_checks
 from aiops.release.log_checks import log_checks, trace_checks
@@ -41,11 +41,14 @@ def covered_days(data_range: tuple[float, float], windows: ReleaseWindows) -> li
 
 
 def _check_coverage(data_range: tuple[float, float] | None, windows: ReleaseWindows) -> None:
+    """InsufficientEvidence (exit 4) when there is no data at all: a gate that saw nothing must
+    not pass the release; BadInputError when the deploy time lies outside the data."""
     if data_range is None:
-        raise BadInputError("no telemetry to compare: the data source holds no metrics, logs, spans or events")
+        raise InsufficientEvidence("insufficient evidence: no telemetry to compare: the data source holds no "
+                                   "metrics, logs, spans or events")
     lo, hi = data_range
     b, a = windows.before, windows.after
-    if hi <= b.start or lo >= b.end:
+    if hi <= b.start or lo >= b.end:       # data, but not around this deploy time: a wrong flag
         raise BadInputError(f"--deployed-at {to_rfc3339(windows.deployed_at)}: no data in the baseline window "
                             f"{to_rfc3339(b.start)} .. {to_rfc3339(b.end)} (data: {to_rfc3339(lo)} .. {to_rfc3339(hi)})")
     if hi <= a.start:
@@ -84,7 +87,8 @@ def _diagnose(store: TelemetryReader, request: ReleaseRequest, failing: list[Che
 
 def check_release(store: TelemetryReader, request: ReleaseRequest, settings: Settings, notes: list[str] | None = None,
                   missing: list[str] | None = None) -> ReleaseReport:
-    """Run every post-release check over `store`; BadInputError when the data cannot answer."""
+    """Run every post-release check over `store`; InsufficientEvidence when the data cannot answer,
+    BadInputError for a --service without data."""
     t0 = time.perf_counter()
     cfg = settings.release
     windows = request.windows
@@ -132,9 +136,10 @@ def check_release(store: TelemetryReader, request: ReleaseRequest, settings: Set
         if not found and needed:
             missing.append(f"{name}: no data in the release windows")
         checks.extend(found)
-    if not checks:
-        raise BadInputError("no check could run: the data holds no usable metrics, logs, spans or restart events "
-                            "in the release windows")
+    if not checks or all(c.status == "skip" for c in checks):
+        why = "; ".join(missing[:3] + [c.summary for c in checks[:2]]) or "no usable data"
+        raise InsufficientEvidence("insufficient evidence: no check could compare the release windows: the data "
+                                   f"holds no usable metrics, logs, spans or restart events in them ({why})")
     verdict = worst([c.status for c in checks])
     if verdict == "skip":
         verdict = "pass"

@@ -49,13 +49,12 @@ def check_signal(s: SignalSeries, cfg: ReleaseSettings) -> CheckResult:
         days = ", ".join(format_change(c, unit, additive) for c in cmp.day_changes)
         how = f"x{cmp.seasonal:.3f}" if not additive else format_change(cmp.seasonal, unit, True)
         n = len(cmp.day_changes)
-        if cmp.seasonal_applied:
+        if cmp.seasonal_applied:      # the correction itself is `seasonal`, said once by every renderer
             seasonal = f"corrected for the same hours of {n} previous day(s) ({how}; they moved {days})"
-            evidence.append(f"uncorrected after value {format_value(cmp.after_raw, unit)}; {seasonal}")
+            evidence.append(f"uncorrected after value {format_value(cmp.after_raw, unit)}")
         else:
             seasonal = (f"not corrected: the same hours of {n} previous day(s) moved {days}, too few agreeing days "
                         "to make the change look worse")
-            evidence.append(seasonal)
     return CheckResult(s.signal, "golden", s.service, status, summary, before=cmp.before, after=cmp.after,
                        change=cmp.change, unit=unit, p_value=cmp.p_value, evidence=tuple(evidence),
                        chart=_chart(s, cmp.before), seasonal=seasonal)

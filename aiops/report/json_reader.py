@@ -11,12 +11,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aiops.domain import Diagnosis, Evidence, Incident, RootCause, RunbookRef, TimelineEntry, TimeWindow, Usage
+from aiops.domain import (
+    MODALITIES, Coverage, Diagnosis, Evidence, Incident, RootCause, RunbookRef, SourceRead, TimelineEntry, TimeWindow,
+    Usage,
+)
 from aiops.errors import BadInputError
 from aiops.report.json_report import SCHEMA_VERSION
 from aiops.timeutil import parse_timestamp
 
 _KINDS = ("metric", "log", "trace", "event", "knowledge")
+VERDICTS = ("root_cause", "healthy", "insufficient_evidence")
 
 
 class _Reader:
@@ -125,4 +129,29 @@ def diagnosis_from_dict(doc: Any, path: Path | str = "<report>") -> Diagnosis:
         notes=tuple(str(x) for x in r.get(doc, "notes", "", list, [])),
         trace_id=r.get(doc, "trace_id", "", str, ""),
         prompt_versions={str(k): str(v) for k, v in r.get(doc, "prompt_versions", "", dict, {}).items()},
+        verdict=_verdict(r, doc, causes), verdict_reasons=tuple(str(x) for x in r.get(doc, "verdict_reasons", "", list, [])),
+        coverage=_coverage(r, r.get(doc, "coverage", "", dict, {})),
+        reasoner_note=r.get(doc, "reasoner_note", "", str, ""),
     )
+
+
+def _verdict(r: "_Reader", doc: dict, causes: list) -> str:
+    """The report's verdict; a report written before verdicts existed had root causes or nothing."""
+    value = r.get(doc, "verdict", "", str, "root_cause" if causes else "insufficient_evidence")
+    if value not in VERDICTS:
+        raise r.fail("verdict", f"{value!r} is not one of {', '.join(VERDICTS)}")
+    return value
+
+
+def _coverage(r: "_Reader", doc: dict) -> Coverage:
+    sources = tuple(SourceRead(name=r.get(s, "name", f"coverage.sources[{i}]", str),
+                               status=r.get(s, "status", f"coverage.sources[{i}]", str),
+                               detail=r.get(s, "detail", f"coverage.sources[{i}]", str, ""))
+                    for i, s in enumerate(r.get(doc, "sources", "coverage", list, [])))
+    modalities = r.get(doc, "modalities", "coverage", dict, {})
+    rows, services = {}, {}
+    for m in MODALITIES:
+        entry = r.get(modalities, m, "coverage.modalities", dict, {})
+        rows[m] = int(r.get(entry, "rows", f"coverage.modalities.{m}", int, 0))
+        services[m] = tuple(str(x) for x in r.get(entry, "services", f"coverage.modalities.{m}", list, []))
+    return Coverage(sources=sources, rows=rows, services=services)

@@ -1,11 +1,13 @@
-"""The diagnosis JSON document fixed by the spec (schema_version 1), plus our extensions."""
+"""The diagnosis JSON document fixed by the spec (schema_version 1), plus our extensions:
+`verdict` (root_cause | healthy | insufficient_evidence) with its reasons and `coverage`
+(the sources read, rows and services per modality in the window, what was not checked)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from aiops.domain import Diagnosis
+from aiops.domain import MODALITIES, Coverage, Diagnosis
 from aiops.timeutil import to_rfc3339
 
 SCHEMA_VERSION = 1
@@ -23,6 +25,9 @@ def diagnosis_to_dict(d: Diagnosis) -> dict[str, Any]:
         incident["alert"] = dict(inc.alert)
     return {
         "schema_version": SCHEMA_VERSION,
+        "verdict": d.verdict,
+        "verdict_reasons": list(d.verdict_reasons),
+        "coverage": coverage_to_dict(d.coverage, d.missing_evidence),
         "incident": incident,
         "root_causes": [
             {
@@ -53,12 +58,23 @@ def diagnosis_to_dict(d: Diagnosis) -> dict[str, Any]:
         # extensions (the spec allows more fields)
         "trace_id": d.trace_id,
         "reasoner": d.reasoner,
+        "reasoner_note": d.reasoner_note,
         "prompt_versions": dict(d.prompt_versions),
         "timeline": [
             {"at": to_rfc3339(t.at), "service": t.service, "kind": t.kind, "summary": t.summary} for t in d.timeline
         ],
         "missing_evidence": list(d.missing_evidence),
         "notes": list(d.notes),
+    }
+
+
+def coverage_to_dict(c: Coverage, missing: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What was read (sources; rows and services per modality in the window) and what not."""
+    return {
+        "sources": [{"name": s.name, "status": s.status, "detail": s.detail} for s in c.sources],
+        "modalities": {m: {"rows": int(c.rows.get(m, 0)), "services": list(c.services.get(m, ()))} for m in MODALITIES},
+        "services": list(c.all_services),
+        "not_checked": list(missing),
     }
 
 

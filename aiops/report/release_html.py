@@ -53,8 +53,9 @@ def _check_card(c: CheckResult, report: ReleaseReport, deployed: set[str]) -> st
     out = [f'<div class="card check" data-status="{escape(c.status)}">',
            f"<h3>{_badge(c.status)} {escape(label(c.check))} · {escape(c.service)}{tag}</h3>",
            f"<p>{escape(c.summary)}</p>"]
-    if c.evidence:
-        out.append("<ul>" + "".join(f"<li>{escape(e)}</li>" for e in c.evidence) + "</ul>")
+    if c.evidence or c.seasonal:
+        items = [*c.evidence, *([c.seasonal] if c.seasonal else [])]
+        out.append("<ul>" + "".join(f"<li>{escape(e)}</li>" for e in items) + "</ul>")
     if c.chart is not None:
         out.append(render_chart(c.chart, w.deployed_at, w.before.start, w.after.end, c.status, report.release,
                                 check_id=f"{c.check}:{c.service}"))

@@ -49,8 +49,9 @@ def _paths(xs: list[float], ys: list[float]) -> list[str]:
 
 
 def render_chart(chart: Chart, deployed_at: float, baseline_start: float, after_end: float, status: str,
-                 release: str, check_id: str = "") -> str:
-    """One chart as an `<svg>` element (class "chart")."""
+                 release: str, check_id: str = "", marker: str = "") -> str:
+    """One chart as an `<svg>` element (class "chart"); the vertical line at `deployed_at` is
+    labelled `marker` (default "release <release>": a diagnosis marks the onset instead)."""
     ts = list(chart.timestamps)
     if not ts:
         return ""
@@ -66,7 +67,9 @@ def render_chart(chart: Chart, deployed_at: float, baseline_start: float, after_
     if hi - lo <= 1e-12 * max(abs(hi), 1.0):
         lo, hi = lo - max(abs(lo) * 0.1, 1e-9), hi + max(abs(hi) * 0.1, 1e-9)
     pad = (hi - lo) * 0.08
-    lo, hi = lo - pad if lo != 0.0 else lo, hi + pad
+    if lo != 0.0:                             # never below zero for data that is not
+        lo = max(0.0, lo - pad) if lo > 0 else lo - pad
+    hi = hi + pad
     pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(t: float) -> float:
@@ -110,6 +113,6 @@ def render_chart(chart: Chart, deployed_at: float, baseline_start: float, after_
     anchor = "end" if rx > LEFT + pw * 0.7 else "start"
     dx = -4 if anchor == "end" else 4
     parts.append(f'<text x="{rx + dx:.1f}" y="{TOP - 8}" text-anchor="{anchor}" font-size="11" fill="#cf222e">'
-                 f"release {escape(release)}</text>")
+                 f"{escape(marker or f'release {release}')}</text>")
     parts.append("</svg>")
     return "".join(parts)

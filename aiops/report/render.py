@@ -11,9 +11,9 @@ TEXT_WIDTH = 120          # the text report's width when it goes to a file
 
 
 def render(diagnosis: Diagnosis, fmt: str, max_causes: int = 5, *, width: int = TEXT_WIDTH,
-           color: bool = False) -> str:
-    """The report as one string ending in a newline. `width` and `color` (ANSI styles) apply
-    to the text report only."""
+           color: bool = False, verbose: bool = False) -> str:
+    """The report as one string ending in a newline. `width`, `color` (ANSI styles) and
+    `verbose` (every candidate, all evidence, every note) apply to the text report only."""
     if fmt == "json":
         from aiops.report.json_report import render_json
 
@@ -27,11 +27,11 @@ def render(diagnosis: Diagnosis, fmt: str, max_causes: int = 5, *, width: int = 
 
         return render_html(diagnosis, max_causes)
     if fmt == "text":
-        return _text(diagnosis, max_causes, width, color)
+        return _text(diagnosis, max_causes, width, color, verbose)
     raise BadInputError(f"report format {fmt!r} is not one of {', '.join(FORMATS)}")
 
 
-def _text(diagnosis: Diagnosis, max_causes: int, width: int, color: bool) -> str:
+def _text(diagnosis: Diagnosis, max_causes: int, width: int, color: bool, verbose: bool) -> str:
     import io
 
     from rich.console import Console
@@ -40,5 +40,6 @@ def _text(diagnosis: Diagnosis, max_causes: int, width: int, color: bool) -> str
 
     console = Console(record=True, width=width, file=io.StringIO(), force_terminal=color,
                       color_system="auto" if color else None)
-    render_text(diagnosis, console, max_causes)
-    return console.export_text(styles=color)
+    render_text(diagnosis, console, max_causes, verbose)
+    text = console.export_text(styles=color)
+    return text if color else "\n".join(line.rstrip() for line in text.split("\n"))   # no padding to the width

@@ -109,7 +109,8 @@ class LlmReasoner:
     def _give_up(self, state: RunState, why: str) -> None:
         if not self.failed:
             self.failed = why
-            state.notes.append(f"the model failed ({why}); the offline reasoner finished the investigation")
+            state.reasoner_note = f"the model failed ({why}); the offline reasoner finished the investigation"
+            state.notes.append(state.reasoner_note)
 
     def _complete(self, messages: list[dict], tools: list[dict] | None, max_tokens: int):
         reply = self.gateway.complete(ALIAS, messages, tools=tools, max_tokens=max_tokens, run=self.budget)

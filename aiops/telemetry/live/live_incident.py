@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiops.domain import Incident, TimeWindow
+from aiops.domain import Incident, SourceRead, TimeWindow
 from aiops.errors import BadInputError
 from aiops.telemetry.alerts import Alert, parse_alert
 from aiops.timeutil import parse_duration, parse_timestamp, to_rfc3339
@@ -79,6 +79,7 @@ class LiveIncident:
     alert: Alert | None = None
     notes: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    reads: list[SourceRead] = field(default_factory=list)    # each telemetry source as it was read
 
 
 def build_incident(window: TimeWindow, alert: Alert | None = None, service: str | None = None,

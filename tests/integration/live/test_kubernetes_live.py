@@ -107,9 +107,11 @@ def test_context_flag_selects_the_kubeconfig_context(cluster_api, config, tmp_pa
         cfg = kube_config(config, path)
         result = run_aiops("-c", cfg, "diagnose", "--live", "--context", "quiet", "--namespace", "shop",
                            "--format", "json")
-        assert result.exit_code == 0, result.stderr
+        assert result.exit_code == 4, result.stderr          # the only source had nothing: insufficient evidence
         assert quiet_api.requests and not cluster_api.requests
-        assert any("kubernetes 'emu': no data in the window" in m for m in json.loads(result.stdout)["missing_evidence"])
+        d = json.loads(result.stdout)
+        assert any("kubernetes 'emu': no data in the window" in m for m in d["missing_evidence"])
+        assert d["verdict"] == "insufficient_evidence" and d["verdict_reasons"] == ["kubernetes 'emu': no data in the window"]
 
 
 def test_a_write_through_the_client_is_refused_before_it_is_sent(cluster_api, tmp_path):

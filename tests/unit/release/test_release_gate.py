@@ -7,7 +7,7 @@ import json
 import pytest
 
 from aiops.config import load_settings
-from aiops.errors import BadInputError
+from aiops.errors import BadInputError, InsufficientEvidence
 from aiops.release.data import deployed_at_from_events, load_release_bundle
 from aiops.release.gate import check_release
 from aiops.release.model import ReleaseRequest, ReleaseWindows
@@ -85,9 +85,10 @@ def test_the_deploy_time_comes_from_the_event_that_names_the_whole_tag(tmp_path)
     assert deployed_at_from_events(store, "v1") is None
 
 
-def test_an_empty_store_or_a_window_without_data_is_bad_input(clean_release, settings):
-    with pytest.raises(BadInputError, match="no telemetry"):
+def test_an_empty_store_is_insufficient_evidence_and_a_deploy_time_outside_the_data_bad_input(clean_release, settings):
+    with pytest.raises(InsufficientEvidence, match="no telemetry") as caught:
         check_release(TelemetryStore(), _request(clean_release[1]), settings)
+    assert caught.value.exit_code == 4
     bundle, plan = clean_release
     request = ReleaseRequest(plan.version, ReleaseWindows(plan.deployed_at + 5 * 86400, 3600.0, 900.0, 7))
     with pytest.raises(BadInputError, match="--deployed-at .*no data in the baseline window"):
