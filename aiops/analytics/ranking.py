@@ -33,6 +33,10 @@ from aiops.analytics.weighing import class_of, fault_of, is_own, weight_of
 from aiops.domain import Evidence, FaultKind, Finding
 
 EXPLAINED_FACTOR = 0.25     # a symptom explained by an anomalous dependency keeps this much
+import os as _os
+def _X(name, default):  # EXPERIMENT ONLY
+    return float(_os.environ.get("XAI_" + name, default))
+UNEXPLAINED_FACTOR = _X("UNEXPL", 1.25)   # ... and one that no dependency explains is the service's own, as much as own evidence
 OWN_EXPLAINED_FACTOR = 0.85  # own evidence beside an anomalous dependency: self time and own
                             # errors also grow from uninstrumented waits (lost calls, retries)
 ONSET_TOLERANCE_S = 60.0    # clock skew and scrape spacing: onsets this close count as together
@@ -40,8 +44,8 @@ STRONG = 0.5                # a dependency this anomalous can explain its caller
 CHANGE_EFFECT_S = 300.0     # a change explains behaviour that changed within this long after it
 CORROBORATED = 0.25         # own telemetry this changed lets mentions add to a dependency's strength
 TIMED = 0.3                 # findings this strong date a service's anomaly (weighted median)
-RESOURCE_ALONE_FACTOR = 0.5  # resources that moved without the service's latency or errors moving
-IMPACT = 0.2                # latency or error evidence this strong is an impact on the service
+RESOURCE_ALONE_FACTOR = _X("RALONE", 0.5)  # resources that moved without the service's latency or errors moving
+IMPACT = _X("IMPACT", 0.2)                # latency or error evidence this strong is an impact on the service
 LATE_S = 180.0              # a change that began this long after the onset hint is a consequence ...
 LATE_FACTOR = 0.25          # ... and weighs this much as evidence of a cause
 
@@ -87,6 +91,8 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
 
 
 RESOURCE_CLASSES = frozenset({"cpu", "memory", "disk", "network", "pool"})
+# evidence classes through which a dependency's trouble reaches its callers
+PASSED_ON = frozenset({"latency", "errors", "error", "restarts", "mentioned"})
 
 
 def _is_impact(f: Finding) -> bool:
@@ -234,6 +240,14 @@ def rank_candidates(
             independent = {k: v for k, v in parts[s].items() if k not in client_side[s]}
             c.strength_alone = min(c.strength, max(_noisy_or(_per_kind(independent, True)),
                                                    _noisy_or(_per_kind(independent, False))))
+            # What its callers can have inherited: a dependency whose own requests are measured
+            # passes trouble on only through its latency, errors or absence — its CPU or memory
+            # moving does not slow anyone down by itself.
+            if s in measured and _X("PASSED", 1):
+                passed = {k: v for k, v in parts[s].items() if k[2].split("/")[0] in PASSED_ON}
+                c.strength = min(c.strength, max(_noisy_or(_per_kind(passed, True)),
+                                                 _noisy_or(_per_kind(passed, False)), max(gated, default=0.0)))
+                c.strength_alone = min(c.strength_alone, c.strength)
 
     def explain() -> set[str]:
         """Set explained_by; return services explained through an untraced, inferred dependency."""
@@ -262,7 +276,7 @@ def rank_candidates(
     onsets = [c.onset for c in cands.values() if c.onset is not None]
     first = min(onsets) if onsets else None
     for c in cands.values():
-        symptom = c.symptom * (EXPLAINED_FACTOR if c.explained_by else 1.0)
+        symptom = min(1.0, c.symptom * (EXPLAINED_FACTOR if c.explained_by else UNEXPLAINED_FACTOR))
         own = c.own * (OWN_EXPLAINED_FACTOR if c.explained_by else 1.0)
         base = _noisy_or([own, symptom])
         if first is not None and c.onset is not None and base > 0:

@@ -28,17 +28,20 @@ from typing import Collection, Mapping, Sequence
 
 import numpy as np
 
+from aiops.analytics.contribution import contribution_findings, contributions
 from aiops.analytics.spantree import EdgeStats, Spans, build_span_tree, call_edges
 from aiops.analytics.stattests import change_point, exceedance, mann_whitney_greater, poisson_lower, poisson_upper
 from aiops.domain import Finding
 
 ALPHA = 1e-3
 MIN_REQUESTS = 5              # per side, for a latency comparison
-MIN_CUT_REQUESTS = 4          # requests before an earlier change point tried as the split
+MIN_CUT_REQUESTS = 4          # requests before an earlier change point tried as the split (and enough
+                              # before it for a latency comparison there)
 MIN_LATENCY_REL = 0.2         # own p90 must rise by >= 20 %
 MIN_LATENCY_MS = 1.0          # ... and by >= 1 ms
 MIN_ERROR_RISE = 0.01         # own error rate must rise by >= 1 percentage point
 INHERITED_WEIGHT = 0.5
+MINOR_FACTOR = 0.3            # own time that rose but adds little to the requests (see contribution)
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,15 @@ def analyse_traces(
     # must not let it explain away those same callers' own trouble.
     findings = [replace(f, tags=f.tags + ("client_side",)) if f.service in client_side and "own" in f.tags else f
                 for f in _attribute(stats, checks, graph)] + side
+    # where the extra time and the new failures of whole requests are spent
+    found = contributions(spans, tree, baseline_end, search_from)
+    if found:
+        # own time that rose while adding little to any request is not where the time went
+        slowed = {c.service for c in found if c.kind == "latency"}
+        findings = [replace(f, score=f.score * MINOR_FACTOR, summary=f"{f.summary}; adds little to the requests")
+                    if f.signal == "self_latency" and f.service not in slowed else f for f in findings]
+    findings += [replace(f, tags=f.tags + ("client_side",)) if f.service in client_side else f
+                 for f in contribution_findings(found, baseline_end)]
     findings.sort(key=lambda f: (-f.score, f.service, f.signal))
     return TraceAnalysis(findings[:max_findings], graph, edges, stats)
 
@@ -192,7 +204,7 @@ def _cuts(start: np.ndarray, own: np.ndarray, own_err: np.ndarray, baseline_end:
 def _check(s: ServiceTraceStats, dur, own, err, own_err, a, start, alpha: float = ALPHA) -> _Check:  # noqa: ANN001
     def latency(values: np.ndarray, p90s: tuple[float, float]) -> tuple[float, float, float] | None:
         before_p90, after_p90 = p90s
-        if s.before.requests < MIN_REQUESTS or s.after.requests < MIN_REQUESTS:
+        if s.before.requests < min(MIN_REQUESTS, MIN_CUT_REQUESTS) or s.after.requests < MIN_REQUESTS:
             return None
         rise = after_p90 - before_p90
         rel = rise / max(before_p90, MIN_LATENCY_MS)
