@@ -154,7 +154,8 @@ def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, 
         confs = [hyp[c.service].confidence if c.service in hyp else conf for c, conf in zip(shown, confs)]
     coverage = coverage_of(state.store, state.incident.window, state.source_reads)
     strongest = max([ranked[0].score if ranked else 0.0, *confs[:1]])    # a model's own confidence counts too
-    judged, reasons = verdict_of(coverage, strongest, state.incident)
+    moved = max(((c.service, c.marginal) for c in ranked), key=lambda m: m[1], default=("", 0.0))
+    judged, reasons = verdict_of(coverage, strongest, state.incident, moved)
     if judged == "insufficient_evidence":      # candidates without data in the window would be made up
         shown, confs = [], []
     faults = {c.service: hyp[c.service].fault if c.service in hyp else c.fault for c in shown}

@@ -29,6 +29,19 @@ class KnowledgeBaseOpener(Protocol):
     def __call__(self) -> "KnowledgeBase | None": ...
 
 
+def alerted_service(incident: Incident, services: list[str]) -> str:
+    """The service the alert fired on ('' when it names none of `services`): the alert's
+    `service` label, else the longest service name the title holds as a word."""
+    import re
+
+    label = str(incident.alert.get("service", "")) if incident.alert else ""
+    if label in services:
+        return label
+    title = incident.title or ""
+    named = [s for s in services if s and re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", title)]
+    return max(named, key=len) if named else ""
+
+
 def measured_services(store: TelemetryReader) -> frozenset[str]:
     """Services with latency or error series, or with spans: their requests are measured."""
     from aiops.analytics.signals import signal_class
@@ -131,7 +144,12 @@ class RunState:
         from aiops.analytics.ranking import rank_candidates
 
         return rank_candidates(self.findings, self.services, self.graph, self.onset or self.baseline_end,
-                               inferred=self.inferred, measured=self.measured)
+                               inferred=self.inferred, measured=self.measured, alerted=self.alerted)
+
+    @property
+    def alerted(self) -> str:
+        """The service the alert fired on: its `service` label, else a service the title names."""
+        return alerted_service(self.incident, self.services)
 
     @property
     def measured(self) -> frozenset[str]:

@@ -33,10 +33,6 @@ from aiops.analytics.weighing import class_of, fault_of, is_own, weight_of
 from aiops.domain import Evidence, FaultKind, Finding
 
 EXPLAINED_FACTOR = 0.25     # a symptom explained by an anomalous dependency keeps this much
-import os as _os
-def _X(name, default):  # EXPERIMENT ONLY
-    return float(_os.environ.get("XAI_" + name, default))
-UNEXPLAINED_FACTOR = _X("UNEXPL", 1.25)   # ... and one that no dependency explains is the service's own, as much as own evidence
 OWN_EXPLAINED_FACTOR = 0.85  # own evidence beside an anomalous dependency: self time and own
                             # errors also grow from uninstrumented waits (lost calls, retries)
 ONSET_TOLERANCE_S = 60.0    # clock skew and scrape spacing: onsets this close count as together
@@ -44,8 +40,6 @@ STRONG = 0.5                # a dependency this anomalous can explain its caller
 CHANGE_EFFECT_S = 300.0     # a change explains behaviour that changed within this long after it
 CORROBORATED = 0.25         # own telemetry this changed lets mentions add to a dependency's strength
 TIMED = 0.3                 # findings this strong date a service's anomaly (weighted median)
-RESOURCE_ALONE_FACTOR = _X("RALONE", 0.5)  # resources that moved without the service's latency or errors moving
-IMPACT = _X("IMPACT", 0.2)                # latency or error evidence this strong is an impact on the service
 LATE_S = 180.0              # a change that began this long after the onset hint is a consequence ...
 LATE_FACTOR = 0.25          # ... and weighs this much as evidence of a cause
 
@@ -64,6 +58,7 @@ class Candidate:
     traced_own: bool = False             # its own trace time or errors changed
     fault: FaultKind = "unknown"
     component: str = ""
+    marginal: float = 0.0                # how far its most moved series moved (robust z), when nothing passed as evidence
     findings: list[tuple[float, Finding]] = field(default_factory=list)  # (weight, finding)
 
 
@@ -90,18 +85,8 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
     return [_max_plus(v) for _, v in sorted(kinds.items())]
 
 
-RESOURCE_CLASSES = frozenset({"cpu", "memory", "disk", "network", "pool"})
 # evidence classes through which a dependency's trouble reaches its callers
 PASSED_ON = frozenset({"latency", "errors", "error", "restarts", "mentioned"})
-
-
-def _is_impact(f: Finding) -> bool:
-    """Does `f` say the service's requests got slower or failed more (its own or inherited)?"""
-    if f.kind == "trace":
-        return True
-    if f.kind == "log":
-        return "error" in f.tags and "mentioned" not in f.tags
-    return f.kind == "metric" and f.direction > 0 and bool(set(f.tags) & {"latency", "errors"})
 
 
 def _follows(change_at: float | None, onset: float) -> bool:
@@ -143,12 +128,15 @@ def rank_candidates(
     onset_hint: float | None = None,
     inferred: dict[str, set[str]] | None = None,
     measured: set[str] | frozenset[str] = frozenset(),
+    alerted: str = "",
 ) -> list[Candidate]:
     """Rank every service with data; best first. Pure and deterministic. `measured` names the
-    services whose own latency or errors are measured (latency/error series, or spans): one
-    of them whose resources moved while its latency and errors held did not get into trouble
-    (a noisy neighbour burning CPU beside the real victim, a batch job), so that resource
-    evidence weighs RESOURCE_ALONE_FACTOR."""
+    services whose own latency or errors are measured (latency/error series, or spans): such
+    a dependency passes trouble on to its callers only through its latency, errors or
+    absence, so only that evidence lets it explain their symptoms. `alerted` is the service the alert fired on: what
+    it shows is the symptom to explain, so its own-looking evidence (its time, its errors,
+    its resources under the load the fault put on it) counts as symptoms — if no dependency
+    explains them, they are still its own."""
     graph = {k: set(v) for k, v in (graph or {}).items()}
     traced = set(graph) | {c for v in graph.values() for c in v}
     traced_graph = {k: set(v) for k, v in graph.items()}
@@ -174,12 +162,17 @@ def rank_candidates(
         timed: dict[str, list[tuple[float, float]]] = defaultdict(list)
         for c in cands.values():
             c.onset_typical, c.traced_own = None, False
-        impact: dict[str, float] = defaultdict(float)
         for f in findings:
             if not f.service:
                 continue
             c = cands[f.service]
+            if "weak" in f.tags:         # below the evidence threshold: only orders the quiet ones
+                c.marginal = max(c.marginal, f.magnitude)
+                c.findings.append((0.0, f))
+                continue
             own = is_own(f) and not (f.service in moved and f.kind == "trace" and class_of(f) == "errors")
+            if own and f.service == alerted and f.kind != "event":
+                own = False
             weight = weight_of(f, own)
             if f.kind == "metric" and onset_hint is not None and f.onset is not None and f.onset > onset_hint + LATE_S:
                 weight *= LATE_FACTOR
@@ -190,8 +183,6 @@ def rank_candidates(
                 else:
                     warnings[f.service] = max(warnings[f.service], weight)   # gated below
                 continue
-            if _is_impact(f):
-                impact[f.service] = max(impact[f.service], weight)
             key = (own, f.kind, class_of(f) + ("/client_side" if "client_side" in f.tags else ""))
             parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
             if "client_side" in f.tags:
@@ -204,10 +195,6 @@ def rank_candidates(
                 timed[f.service].append((f.onset, weight))
                 if f.score >= STRONG:
                     c.onset = f.onset if c.onset is None else min(c.onset, f.onset)
-        for s in measured:
-            if impact[s] < IMPACT and s in parts:
-                parts[s] = {k: v * RESOURCE_ALONE_FACTOR if k[0] and k[1] == "metric" and k[2] in RESOURCE_CLASSES
-                            else v for k, v in parts[s].items()}
         for s, c in cands.items():
             # Within one kind of signal, classes are correlated views (max + a little);
             # across kinds (metric, log, trace, event) evidence is independent (noisy-OR).
@@ -243,7 +230,7 @@ def rank_candidates(
             # What its callers can have inherited: a dependency whose own requests are measured
             # passes trouble on only through its latency, errors or absence — its CPU or memory
             # moving does not slow anyone down by itself.
-            if s in measured and _X("PASSED", 1):
+            if s in measured:
                 passed = {k: v for k, v in parts[s].items() if k[2].split("/")[0] in PASSED_ON}
                 c.strength = min(c.strength, max(_noisy_or(_per_kind(passed, True)),
                                                  _noisy_or(_per_kind(passed, False)), max(gated, default=0.0)))
@@ -276,7 +263,7 @@ def rank_candidates(
     onsets = [c.onset for c in cands.values() if c.onset is not None]
     first = min(onsets) if onsets else None
     for c in cands.values():
-        symptom = min(1.0, c.symptom * (EXPLAINED_FACTOR if c.explained_by else UNEXPLAINED_FACTOR))
+        symptom = c.symptom * (EXPLAINED_FACTOR if c.explained_by else 1.0)
         own = c.own * (OWN_EXPLAINED_FACTOR if c.explained_by else 1.0)
         base = _noisy_or([own, symptom])
         if first is not None and c.onset is not None and base > 0:
@@ -287,7 +274,10 @@ def rank_candidates(
         c.fault = fault_of(c.findings)
         comps = [f.component for _, f in c.findings if f.component]
         c.component = comps[0] if comps else ""
-    return sorted(cands.values(), key=lambda c: (-c.score, c.onset if c.onset is not None else math.inf, c.service))
+    # with no evidence, the strongest marginal anomaly first (for a single root cause the service
+    # whose own marginal is most extreme is the likeliest: Orchard et al., 2024); never by name alone
+    return sorted(cands.values(), key=lambda c: (-c.score, -c.marginal, c.onset if c.onset is not None else math.inf,
+                                                 c.service))
 
 
 def confidences(cands: list[Candidate], temperature: float = 0.15) -> list[float]:

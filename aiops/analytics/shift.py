@@ -309,3 +309,22 @@ def _medians_around(x: np.ndarray, split: np.ndarray) -> tuple[np.ndarray, np.nd
     after = np.where((cols >= split[:, None]) & (split[:, None] >= 0), x, np.nan)
     with _quiet():
         return np.nanmedian(before, axis=1), np.nanmedian(after, axis=1)
+
+
+def marginal_z(values: np.ndarray, timestamps: np.ndarray, onset_hint: float) -> np.ndarray:
+    """Per series, the plainest measure of how far it moved: the largest |x - median| after
+    the onset hint in robust standard deviations of the data before it (1.4826 MAD, or the
+    standard deviation where the MAD is 0, or 1 where both are). What trivial rankings use;
+    the ranking falls back on it when no change passed as evidence. 0 without data on a side."""
+    x = np.asarray(values, dtype=np.float64)
+    ts = np.asarray(timestamps, dtype=np.float64)
+    nb = int(np.searchsorted(ts, onset_hint, side="left"))
+    if x.ndim != 2 or nb == 0 or nb >= x.shape[1]:
+        return np.zeros(len(x))
+    with _quiet():
+        med = np.nanmedian(x[:, :nb], axis=1)
+        mad = 1.4826 * np.nanmedian(np.abs(x[:, :nb] - med[:, None]), axis=1)
+        sd = np.nanstd(x[:, :nb], axis=1)
+        scale = np.where(mad > 0, mad, np.where(sd > 0, sd, 1.0))
+        z = np.nanmax(np.abs(x[:, nb:] - med[:, None]), axis=1) / scale
+    return np.where(np.isfinite(z), z, 0.0)

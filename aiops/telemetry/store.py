@@ -154,7 +154,9 @@ class TelemetryStore:
         With counter_rates, counters become per-second rates before bucketing: series
         named *_total/*_count/*_sum/*_bucket, and integer-valued series that never
         decrease and rise at least once. A drop in a named counter is a reset (the
-        increase is the new value), as in Prometheus' rate().
+        increase is the new value), as in Prometheus' rate() — but a series so named that
+        falls more often than resets happen (in more than 10 % of its steps, and more than
+        twice) is a per-period total exported under a counter's name, and stays a gauge.
         """
         n_buckets = bucket_count(start, end, step)
         params: dict[str, Any] = {"start": float(start), "end": float(end), "step": float(step)}
@@ -179,7 +181,8 @@ class TelemetryStore:
                     FROM metrics WHERE ts < $end AND value IS NOT NULL {where}
                     WINDOW w AS (PARTITION BY {key} ORDER BY ts)),
                 c AS (
-                    SELECT *, regexp_matches(metric, '{COUNTER_NAME}') OR (
+                    SELECT *, (regexp_matches(metric, '{COUNTER_NAME}')
+                               AND count(dv) FILTER (WHERE dv < 0) OVER p <= greatest(2, 0.1 * count(dv) OVER p)) OR (
                         count(dv) OVER p >= 2 AND min(dv) OVER p >= 0 AND max(dv) OVER p > 0
                         AND bool_and(value = floor(value)) OVER p) AS is_rate
                     FROM d WINDOW p AS (PARTITION BY {key}))

@@ -13,7 +13,7 @@ from aiops.analytics.baseline import onset_search
 from aiops.analytics.gaps import scan_gaps
 from aiops.analytics.histograms import derive_latency
 from aiops.analytics.pooling import pod_means
-from aiops.analytics.shift import scan_shifts
+from aiops.analytics.shift import marginal_z, scan_shifts
 from aiops.analytics.signals import SYMPTOM_CLASSES, signal_class
 from aiops.domain import Finding
 from aiops.telemetry.grids import MetricGrid, SeriesKey
@@ -100,10 +100,34 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
             component=f"pod/{key.pod}" if key.pod else "", ref=str(key), tags=tags,
         ))
     found.extend(_silent_targets(grid, ctx.baseline_end, float(grid.timestamps[-1] + grid.step)))
+    found.extend(_weak(keys, values, grid.timestamps, hint, found))
     found.sort(key=lambda f: (-f.score, f.service, f.signal))
     n_bad = len({(f.service, f.signal) for f in found})
     return ToolResult("ok", f"{len(grid)} series (+{len(groups)} service means) scanned, {n_bad} anomalous",
                       query=QUERY, findings=found)
+
+
+def _weak(keys: list[SeriesKey], values: np.ndarray, timestamps: np.ndarray, hint: float,
+          found: list[Finding]) -> list[Finding]:
+    """For each service without metric evidence, its series that moved most after the onset
+    hint (robust z against the data before it), as a finding of score 0 tagged `weak`: it
+    weighs nothing, but when nothing passed as evidence the ranking orders services by it —
+    the strongest marginal anomaly — instead of by name."""
+    z = marginal_z(values, timestamps, hint)
+    strong = {f.service for f in found}
+    best: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key.service and key.service not in strong and z[i] > 0 and (key.service not in best
+                                                                       or z[i] > z[best[key.service]]):
+            best[key.service] = i
+    out = []
+    for service, i in sorted(best.items()):
+        key = keys[i]
+        out.append(Finding(kind="metric", service=service, signal=key.metric, score=0.0,
+                           summary=f"{key.metric}{' on ' + key.pod if key.pod else ''} moved up to {z[i]:.1f} robust "
+                                   "standard deviations after the alert (below the evidence threshold)",
+                           magnitude=float(z[i]), ref=str(key), tags=(signal_class(key.metric), "weak")))
+    return out
 
 
 def _until_the_data_ends(grid: MetricGrid) -> MetricGrid:
