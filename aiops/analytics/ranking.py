@@ -86,7 +86,7 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
 
 
 # evidence classes through which a dependency's trouble reaches its callers
-PASSED_ON = frozenset({"latency", "errors", "error", "restarts", "mentioned"})
+PASSED_ON = frozenset({"latency", "errors", "error", "restarts", "mentioned", "new"})
 
 
 def _follows(change_at: float | None, onset: float) -> bool:

@@ -3,6 +3,7 @@ when, by how much — plus targets whose series all went quiet together."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import replace
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from aiops.analytics.baseline import onset_search
+from aiops.analytics.changes import CHANGE_KINDS
 from aiops.analytics.gaps import scan_gaps
 from aiops.analytics.histograms import derive_latency
 from aiops.analytics.pooling import pod_means
@@ -84,7 +86,9 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     keys = list(grid.keys) + [SeriesKey(metric, service, "", labels) for metric, service, labels in groups]
     values = np.vstack([grid.values, pooled]) if len(groups) else grid.values
     hint, lead = onset_search(ctx.baseline_end, ctx.onset, w)
-    scan = scan_shifts(values, grid.timestamps, hint, step=grid.step, families=[k.metric for k in keys], lead_s=lead)
+    families = [k.metric for k in keys]
+    scan = scan_shifts(values, grid.timestamps, hint, step=grid.step, families=families, lead_s=lead)
+    _since_own_changes(ctx, scan, keys, values, grid, hint, lead, families)
     alone = _pod_specific(pod_groups, scan)
     found: list[Finding] = []
     for i in np.flatnonzero(scan.valid & (scan.score >= MIN_SCORE)):
@@ -105,6 +109,29 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     n_bad = len({(f.service, f.signal) for f in found})
     return ToolResult("ok", f"{len(grid)} series (+{len(groups)} service means) scanned, {n_bad} anomalous",
                       query=QUERY, findings=found)
+
+
+def _since_own_changes(ctx: ToolContext, scan, keys: list[SeriesKey], values: np.ndarray,  # noqa: ANN001
+                       grid: MetricGrid, hint: float, lead: float, families: list[str]) -> None:
+    """A service changed (deployed, reconfigured) before the search window began may have
+    gone wrong at its change, long before anyone was alerted: its own series are also
+    searched from its earliest such change on, and keep the stronger of the two changes."""
+    start = float(grid.timestamps[0])
+    since: dict[str, float] = {}
+    for e in ctx.store.events(start, hint - lead):
+        if e["service"] and str(e["kind"]).lower() in CHANGE_KINDS:
+            since.setdefault(e["service"], float(e["ts"]))
+    for service, ts in since.items():
+        rows = np.array([i for i, k in enumerate(keys) if k.service == service], dtype=np.int64)
+        if not len(rows):
+            continue
+        wide = scan_shifts(values[rows], grid.timestamps, hint, step=grid.step,
+                           families=[families[i] for i in rows], lead_s=hint - ts + grid.step)
+        # only series that lived on to the onset: a pod the rollout retired ends in artefacts
+        alive = np.isfinite(values[rows][:, grid.timestamps >= hint]).any(axis=1)
+        better = alive & (wide.score > scan.score[rows])
+        for field in dataclasses.fields(scan):
+            getattr(scan, field.name)[rows[better]] = getattr(wide, field.name)[better]
 
 
 def _weak(keys: list[SeriesKey], values: np.ndarray, timestamps: np.ndarray, hint: float,
