@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiops.config_service import MemorySettings, ServeSettings
 from aiops.errors import ConfigError
 
 def _default_data_dir() -> str:
@@ -108,6 +109,8 @@ class GatewaySettings:
     trace_prompts: bool = False      # put the (redacted) prompt on the trace span
     internal_key: str = ""           # a secret: set it via AIOPS_GATEWAY_INTERNAL_KEY, never in a shared file
     require_internal_key: bool = False
+    safety_command: list[str] = field(default_factory=list)   # veto hook: argv run with the prompt as JSON on stdin
+    safety_hook: str = ""            # veto hook: "package.module:function" (messages) -> reason or None
 
     def validate(self, where: str) -> None:
         _positive(where, "gateway.cache_ttl_s", self.cache_ttl_s)
@@ -117,6 +120,8 @@ class GatewaySettings:
             raise ConfigError(f"{where}: gateway.max_retries = {self.max_retries!r} must be >= 0")
         if not (self.backoff_s >= 0 and math.isfinite(self.backoff_s)):
             raise ConfigError(f"{where}: gateway.backoff_s = {self.backoff_s!r} must be >= 0")
+        if self.safety_hook and not _entry_point(self.safety_hook):
+            raise ConfigError(f"{where}: gateway.safety_hook = {self.safety_hook!r} is not \"package.module:function\"")
 
 
 @dataclass
@@ -340,6 +345,8 @@ class Settings:
     prompts: PromptsSettings = field(default_factory=PromptsSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     release: ReleaseSettings = field(default_factory=ReleaseSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
+    memory: MemorySettings = field(default_factory=MemorySettings)
     source_file: str | None = None  # which file the settings came from, if any
     otel_env: dict[str, str] = field(default_factory=dict)   # the OTEL_* environment variables (tracing exporters)
 
@@ -353,6 +360,11 @@ class Settings:
 
 def section_names() -> list[str]:
     return [f.name for f in dataclasses.fields(Settings) if f.name not in ("source_file", "otel_env")]
+
+
+def _entry_point(text: str) -> bool:
+    module, _, name = text.partition(":")
+    return bool(module and name) and all(p.isidentifier() for p in module.split(".") + name.split("."))
 
 
 def _choice(where: str, key: str, value: str, allowed: tuple[str, ...]) -> None:
