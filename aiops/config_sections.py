@@ -132,9 +132,12 @@ class KbSettings:
     hashing_dim: int = 256
     include_builtin: bool = True   # index the shipped runbooks (knowledge/) automatically
     watch_interval_s: float = 2.0
+    lock_wait_s: float = 10.0      # a writer waits this long for another writer's batch (readers never wait)
 
     def validate(self, where: str) -> None:
         _choice(where, "kb.embedder", self.embedder, ("hashing", "litellm", "sentence"))
+        if not (self.lock_wait_s >= 0 and math.isfinite(self.lock_wait_s)):
+            raise ConfigError(f"{where}: kb.lock_wait_s = {self.lock_wait_s!r} must be >= 0")
         _positive(where, "kb.hashing_dim", self.hashing_dim)
         _positive(where, "kb.watch_interval_s", self.watch_interval_s)
 
