@@ -63,6 +63,7 @@ class RunState:
     runbook_hits: list[Hit] = field(default_factory=list)         # best first, one per source
     playbooks: dict[str, Any] = field(default_factory=dict)       # service -> matched Playbook
     round: int = 0
+    memory: Any = None                                            # aiops.memory.IncidentMemory, when the face keeps one
 
     @classmethod
     def start(cls, incident: Incident, store: TelemetryReader | None, settings: Settings, **extra: Any) -> "RunState":
