@@ -86,7 +86,7 @@ class MemorySettings:
 
     enabled: bool = True
     path: str = ""                   # JSON lines; "" = <data_dir>/memory.jsonl
-    min_similarity: float = 0.4      # a past incident this similar (0..1) is recalled
+    min_similarity: float = 0.45     # a past incident this similar (0..1) is recalled
     max_recalled: int = 5            # similar incidents cited per run
     max_boost: float = 0.05          # the most a confirmed past cause adds to a suspect's score
     max_incidents: int = 5000        # kept in the file; the oldest are dropped beyond it

@@ -13,7 +13,8 @@ of a fault kind cites the first occurrence's confirmed cause, and trivial baseli
 alert's own service, and "the memory alone" (the most similar past incident's confirmed
 service). Usage:
 
-    python bench/bench_memory.py [--corpus DIR | --cases 30 --seed 1 --profile classic|realistic]
+    python bench/bench_memory.py [--recurring 3 [--topology webshop] | --corpus DIR |
+                                  --cases 30 --seed 1 --profile classic|realistic]
                                  [--max-boost 0.05] [--verbose]
 """
 
@@ -42,7 +43,27 @@ def diagnose(session: Session, bundle: Path):
     raise RuntimeError(f"{bundle}: no answer")
 
 
+def recurring_corpus(root: Path, repeats: int, seed: int, topology: str) -> list[Path]:
+    """Every fault kind `repeats` times on the same service (the first occurrence's target),
+    interleaved: kind A, kind B, ..., then A again — as a system's incidents recur."""
+    from aiops.evaluation.truth import read_truth
+    from aiops.simulator import generate_bundle
+    from aiops.simulator.faults import FAULT_KINDS
+
+    targets: dict[str, str] = {}
+    out = []
+    for rep in range(repeats):
+        for k, kind in enumerate(FAULT_KINDS):
+            path = generate_bundle(kind, seed * 1000 + rep * 37 + k, root / f"case-{rep:02d}-{kind}", topology=topology,
+                                   target=targets.get(kind))
+            targets.setdefault(kind, read_truth(path).services[0])
+            out.append(path)
+    return out
+
+
 def cases_of(args: argparse.Namespace, tmp: Path) -> list[Path]:
+    if args.recurring:
+        return recurring_corpus(tmp / "corpus", args.recurring, args.seed, args.topology)
     if args.corpus:
         root = Path(args.corpus)
     else:
@@ -59,6 +80,9 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=30)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profile", choices=("classic", "realistic"), default="classic")
+    ap.add_argument("--recurring", type=int, default=0, metavar="N",
+                    help="simulate every fault kind N times on one service instead (same topology)")
+    ap.add_argument("--topology", default="webshop")
     ap.add_argument("--max-boost", type=float, default=None)
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
@@ -108,8 +132,10 @@ def main() -> int:
         kinds = defaultdict(int)
         for r in rows:
             kinds[r["kind"]] += 1
-        print(f"corpus: {n} cases, {len(kinds)} fault kinds, each seen {min(kinds.values())}-{max(kinds.values())} times "
-              f"({args.corpus or f'{args.profile} --cases {args.cases} --seed {args.seed}'})")
+        what = (f"--recurring {args.recurring} --topology {args.topology} --seed {args.seed}" if args.recurring else
+                args.corpus or f"{args.profile} --cases {args.cases} --seed {args.seed}")
+        print(f"corpus: {n} cases, {len(kinds)} fault kinds, each seen {min(kinds.values())}-{max(kinds.values())} "
+              f"times ({what})")
         print(f"top-1 without memory: {top1('ref')}/{n} = {top1('ref') / n:.1%}")
         print(f"top-1 with memory:    {top1('mem')}/{n} = {top1('mem') / n:.1%}  "
               f"(max_boost {settings.memory.max_boost:g}; first place lifted by the memory in "

@@ -46,8 +46,8 @@ def recall_memory(state: "RunState", ranked: list["Candidate"], verdict: "Verdic
         return Recall(ranked)
     cfg = state.settings.memory
     try:
-        recalled = memory.similar(signature_of(state.incident, state.findings), min_similarity=cfg.min_similarity,
-                                  limit=cfg.max_recalled, exclude=state.run_id)
+        recalled = memory.similar(signature_of(state.incident, state.findings, suspects_of(state, ranked)),
+                                  min_similarity=cfg.min_similarity, limit=cfg.max_recalled, exclude=state.run_id)
     except OSError as exc:
         return Recall(ranked, notes=[f"incident memory unreadable ({memory.path}: {exc.strerror or exc})"])
     if not recalled:
@@ -72,14 +72,24 @@ def recall_memory(state: "RunState", ranked: list["Candidate"], verdict: "Verdic
     return Recall(order, evidence, notes, lift)
 
 
+def suspects_of(state: "RunState", ranked: list["Candidate"]) -> set[str]:
+    """The services whose evidence makes the signature, as the report will rank them."""
+    from aiops.analytics.ranking import confidences
+    from aiops.memory.signature import focus
+
+    shown = ranked[:max(state.settings.diagnose.max_root_causes, 5)]
+    return focus([(c.service, conf) for c, conf in zip(shown, confidences(shown))])
+
+
 def remember_run(memory: "IncidentMemory", state: "RunState", d: Diagnosis) -> str:
     """Keep the finished run; '' when kept, else a note saying why not."""
-    from aiops.memory.signature import signature_of
+    from aiops.memory.signature import focus, signature_of
     from aiops.memory.store import Cause
 
     causes = [Cause(c.service, c.fault, c.confidence) for c in d.root_causes[:3] if c.confidence > 0]
+    suspects = focus([(c.service, c.confidence) for c in d.root_causes])
     try:
-        memory.remember(state.run_id, d.incident.title, signature_of(state.incident, state.findings), causes,
+        memory.remember(state.run_id, d.incident.title, signature_of(state.incident, state.findings, suspects), causes,
                         extra={"alertname": d.incident.alert.get("alertname", "")})
     except OSError as exc:
         return f"incident memory: this run was not remembered ({memory.path}: {exc.strerror or exc})"

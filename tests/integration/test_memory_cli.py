@@ -14,7 +14,8 @@ def two_pool_leaks(tmp_path_factory):
     from aiops.simulator import generate_bundle
 
     root = tmp_path_factory.mktemp("memory")
-    return [generate_bundle("connection_pool_exhaustion", seed, root / f"b{seed}") for seed in (3, 4)]
+    # the same fault on the same service, twice (another seed: other traffic, other pods, other times)
+    return [generate_bundle("connection_pool_exhaustion", seed, root / f"b{seed}", target="cart") for seed in (3, 4)]
 
 
 def test_a_repeat_cites_the_first_ones_confirmed_cause(two_pool_leaks, tmp_path):
