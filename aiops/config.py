@@ -32,6 +32,8 @@ from aiops.config_sections import (  # re-exported: the sections are part of thi
     PromptsSettings,
     LimitsSettings,
     ReleaseSettings,
+    ServeSettings,
+    MemorySettings,
     Settings,
     section_names,
 )
@@ -56,6 +58,8 @@ __all__ = [
     "PromptsSettings",
     "LimitsSettings",
     "ReleaseSettings",
+    "ServeSettings",
+    "MemorySettings",
     "Settings",
     "section_names",
     "ENV_PREFIX", "ENV_CONFIG", "config_path", "load_settings", "step_summary_path",

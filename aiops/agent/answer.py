@@ -145,7 +145,10 @@ def reveal_secrets(d: Diagnosis) -> Diagnosis:
 
 def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, duration_s: float,
                     usage: Usage = Usage()) -> Diagnosis:
-    ranked = _order(state.rank(), verdict)
+    from aiops.agent.recall import recall_memory
+
+    recall = recall_memory(state, _order(state.rank(), verdict), verdict)     # bounded; may lift, never lowers
+    ranked = recall.ranked
     limit = max(state.settings.diagnose.max_root_causes, 5)
     shown = ranked[:limit]
     confs = confidences(shown)
@@ -165,6 +168,8 @@ def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, 
         pb = state.playbooks.get(c.service)
         if pb is not None and pb.fault == faults[c.service]:
             evidence += (Evidence("knowledge", f"fits playbook {pb.name}: {pb.title}", ref=shown_source(pb.source)),)
+        if c.service in recall.evidence:
+            evidence += (recall.evidence[c.service],)
         causes.append(RootCause(rank=i + 1, service=c.service, component=c.component, fault=faults[c.service],
                                 confidence=round(float(conf), 4), summary=_summary(c, titles[c.service]),
                                 evidence=evidence))
@@ -175,7 +180,7 @@ def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, 
     )
     top_faults = [faults[c.service] for c in shown[:2] if c.score > 0]
     runbooks = _runbooks(state, top_faults)
-    notes = list(state.notes)
+    notes = list(state.notes) + recall.notes
     if verdict is not None and verdict.summary:
         notes.append(f"reflection: {verdict.summary}")
     from aiops.gateway.redact import Redactor

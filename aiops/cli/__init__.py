@@ -79,6 +79,7 @@ _OPTIONAL = [
     ("runs", "group", "runs", "Run history: list, show and diff recorded diagnoses."),
     ("runs", "feedback_command", "feedback", ""),
     ("report", "report_command", "report", ""),
+    ("serve", "serve_command", "serve", ""),
 ]
 
 _register()

@@ -55,6 +55,7 @@ class KnowledgeBase:
         self.notes: list[str] = []  # e.g. why an in-memory fallback is used
         self._index: SearchIndex | None = None
         self._ingestor = Ingestor(store, embedder, self.progress)
+        self._opened_at = None if store.read_only or store.path is None else store.generation()
         self._ensure_embedder()
 
     @classmethod
@@ -68,7 +69,16 @@ class KnowledgeBase:
             raise
 
     def close(self) -> None:
-        self.store.close()
+        """Close; a writer's store that changed (or was never published) is published first
+        as the snapshot readers use (aiops.kb.snapshot)."""
+        try:
+            if self._opened_at is not None:
+                from aiops.kb.publish import publish, snapshot_path
+
+                if self.store.generation() != self._opened_at or not snapshot_path(self.store.path).exists():
+                    publish(self.store)
+        finally:
+            self.store.close()
 
     def __enter__(self) -> KnowledgeBase:
         return self
@@ -168,7 +178,7 @@ class KnowledgeBase:
         rows = self.store.fetch(
             "SELECT CASE WHEN starts_with(source, $prefix) THEN 'built-in' ELSE 'user' END AS origin, "
             "count(*) FROM kb_documents GROUP BY origin ORDER BY origin", {"prefix": BUILTIN_PREFIX})
-        path = self.store.path
+        path = self.store.label_path
         return {
             "path": str(path) if path is not None else ":memory:",
             "size_bytes": sum(f.stat().st_size for f in (path, Path(f"{path}.wal")) if f.exists()) if path else 0,
