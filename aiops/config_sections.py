@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiops.config_mcp import McpSettings
 from aiops.errors import ConfigError
 
 def _default_data_dir() -> str:
@@ -340,6 +341,7 @@ class Settings:
     prompts: PromptsSettings = field(default_factory=PromptsSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     release: ReleaseSettings = field(default_factory=ReleaseSettings)
+    mcp: McpSettings = field(default_factory=McpSettings)
     source_file: str | None = None  # which file the settings came from, if any
     otel_env: dict[str, str] = field(default_factory=dict)   # the OTEL_* environment variables (tracing exporters)
 

@@ -179,6 +179,7 @@ class Session:
         state.missing.extend(missing or [])
         registry = self.registry or default_registry(settings)
         state.notes.extend(f"tool not loaded: {p}" for p in registry.problems)
+        state.missing.extend(getattr(registry, "missing", []))      # e.g. an MCP server that did not start
         playbooks, problems = default_playbooks(settings)
         state.notes.extend(f"playbook not loaded: {p}" for p in problems)
         provider = resolve_tracer_provider(self.tracer_provider)
@@ -196,6 +197,8 @@ class Session:
         finally:
             loop.close()
             kb.close()
+            if self.registry is None:
+                registry.close()
         if answer is not None:
             yield answer
 

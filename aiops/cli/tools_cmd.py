@@ -19,14 +19,18 @@ def tools_command(
 
     settings = load_cli_settings()
     registry = default_registry(settings)
+    registry.close()                   # listed: the MCP servers' connections are not needed any more
     specs = registry.specs()
+    refused = [{"name": r.name, "reason": r.reason} for r in registry.refused]
     if fmt == "json":
         typer.echo(json.dumps({"tools": [{"name": s.name, "specialist": s.specialist, "description": s.description,
                                           "parameters": s.parameters, "read_only": s.read_only,
                                           "http_methods": list(s.http_methods), "origin": s.origin} for s in specs],
-                               "problems": registry.problems}, indent=2))
+                               "problems": registry.problems, "refused": refused, "missing": registry.missing},
+                              indent=2))
     elif fmt == "text":
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
 
         table = Table(title=f"{len(specs)} tools (all read-only)", expand=True)
@@ -41,6 +45,10 @@ def tools_command(
         console.print(table)
         for p in registry.problems:
             console.print(f"[yellow]not loaded:[/] {p}")
+        for r in refused:       # an MCP server's tool that may write, or that is not on its allow-list
+            console.print(f"[yellow]refused:[/] {escape(r['name'])} — {escape(r['reason'])}", highlight=False)
+        for m in registry.missing:
+            console.print(f"[red]unreachable:[/] {escape(m)}", highlight=False)
     else:
         raise BadInputError(f"--format {fmt!r}: choose text or json")
     if strict and registry.problems:
