@@ -229,3 +229,29 @@ def test_a_flood_is_cut_for_the_reasoner(tmp_path, demo_state):
 def test_model_facing_names_stay_within_provider_limits(tracker):
     registry, _ = tracker
     assert all(len(model_name(s.name)) <= 64 for s in registry.specs())
+
+
+def test_an_offline_playbook_can_call_an_mcp_tool_and_the_report_cites_it(tmp_path, demo):
+    calls = tmp_path / "calls.jsonl"
+    books = tmp_path / "playbooks"
+    books.mkdir()
+    (books / "incident-tracker.yaml").write_text("""
+name: aa-incident-tracker
+title: Known incident (the incident tracker remembers it)
+fault: known_incident
+description: Past incidents of the alerting service, from the operator's incident tracker (MCP).
+match:
+  symptoms: [latency, p99, slo]
+checks:
+  - tool: mcp.tracker.search_incidents
+    args: {service: "{service}"}
+    reason: past incidents of the alerting service
+""")
+    settings = settings_with(tmp_path, tracker=stdio_server(calls))
+    settings.playbooks.paths = [str(books)]
+    settings.diagnose.reasoner = "offline"
+    d = list(Session(settings).investigate(demo.incident, demo.store))[-1].diagnosis
+    assert called(calls) == ["search_incidents"]
+    cited = [e for rc in d.root_causes if rc.service == "frontend" for e in rc.evidence
+             if e.ref.startswith("mcp://tracker/search_incidents")]
+    assert cited and "INC-4711 frontend" in cited[0].summary and SECRET not in cited[0].summary
