@@ -37,6 +37,7 @@ from aiops.config_sections import (  # re-exported: the sections are part of thi
     Settings,
     section_names,
 )
+from aiops.config_mcp import McpServerConfig, McpSettings
 from aiops.errors import ConfigError
 from aiops.tomlfile import read_toml
 
@@ -60,6 +61,8 @@ __all__ = [
     "ReleaseSettings",
     "ServeSettings",
     "MemorySettings",
+    "McpSettings",
+    "McpServerConfig",
     "Settings",
     "section_names",
     "ENV_PREFIX", "ENV_CONFIG", "config_path", "load_settings", "step_summary_path",

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from aiops.config_service import MemorySettings, ServeSettings
+from aiops.config_mcp import McpSettings
 from aiops.errors import ConfigError
 
 def _default_data_dir() -> str:
@@ -362,6 +363,7 @@ class Settings:
     release: ReleaseSettings = field(default_factory=ReleaseSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
     memory: MemorySettings = field(default_factory=MemorySettings)
+    mcp: McpSettings = field(default_factory=McpSettings)
     source_file: str | None = None  # which file the settings came from, if any
     otel_env: dict[str, str] = field(default_factory=dict)   # the OTEL_* environment variables (tracing exporters)
 

@@ -219,6 +219,7 @@ class Session:
         state.memory = self.memory
         registry = self.registry or default_registry(settings)
         state.notes.extend(f"tool not loaded: {p}" for p in registry.problems)
+        state.missing.extend(getattr(registry, "missing", []))      # e.g. an MCP server that did not start
         playbooks, problems = default_playbooks(settings)
         state.notes.extend(f"playbook not loaded: {p}" for p in problems)
         provider = resolve_tracer_provider(self.tracer_provider)
@@ -236,6 +237,8 @@ class Session:
         finally:
             loop.close()
             kb.close()
+            if self.registry is None:
+                registry.close()
         if answer is not None:
             if self.memory is not None:
                 from aiops.agent.recall import remember_run

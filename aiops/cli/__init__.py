@@ -80,6 +80,7 @@ _OPTIONAL = [
     ("runs", "feedback_command", "feedback", ""),
     ("report", "report_command", "report", ""),
     ("serve", "serve_command", "serve", ""),
+    ("mcp_cmd", "group", "mcp", "Model Context Protocol: serve aiops to other agents and IDEs (aiops mcp serve)."),
 ]
 
 _register()

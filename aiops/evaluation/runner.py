@@ -46,6 +46,7 @@ class CaseResult:
     llm_calls: int = 0
     tokens: int = 0
     cost_usd: float = 0.0
+    reasoner: str = ""           # who answered: offline, llm:<model>, or offline having taken over
 
     def hit(self, k: int) -> bool:
         return self.rank is not None and self.rank <= k
@@ -136,7 +137,8 @@ def evaluate_case(bundle: Path, truth: Truth, settings: Settings, session: Sessi
                       tags=truth.tags, prompts=prompt_label(dict(diagnosis.prompt_versions)) if diagnosis else OFFLINE,
                       llm_calls=usage.llm_calls if usage else 0,
                       tokens=usage.prompt_tokens + usage.completion_tokens if usage else 0,
-                      cost_usd=float(usage.cost_usd) if usage else 0.0)
+                      cost_usd=float(usage.cost_usd) if usage else 0.0,
+                      reasoner=diagnosis.reasoner if diagnosis is not None else "")
 
 
 def run_eval(corpus: Path | list[Path], settings: Settings, **options: Any) -> Iterator[CaseResult]:
