@@ -208,9 +208,13 @@ DETECT_SCHEMA = {"type": "object", "properties": {
     "path": {"type": "string", "description": "A timestamp,value CSV file on the machine aiops runs on."},
     "points": {"type": "array", "maxItems": MAX_LINES, "items": {"type": "array", "maxItems": 2, "items": {"type": "number"}},
                "description": "Or the series itself: [[unix_seconds, value], ...]."},
-    "detector": {"type": "string", "enum": ["ensemble", "seasonal_mad", "level_shift", "spike", "ewma", "holt"],
-                 "default": "ensemble"},
+    "detector": {"type": "string", "enum": ["adaptive", "ensemble", "seasonal_mad", "level_shift", "spike", "ewma", "holt"],
+                 "default": "adaptive"},
     "threshold": {"type": "number", "minimum": 0.01, "maximum": 0.99, "description": "Default: analytics.anomaly_threshold."},
+    "mark": {"type": "string", "enum": ["start", "all"], "default": "start",
+             "description": "anomaly=1 on the first point of each anomalous episode (an alert), or on all of it."},
+    "warmup": {"type": "integer", "minimum": 10, "maximum": 1000000,
+               "description": "Points that only teach what is normal. Default: analytics.warmup_points."},
     "causal": {"type": "boolean", "default": True, "description": "Judge each point only on the points before it."}}}
 
 
@@ -218,24 +222,27 @@ def detect(settings: Settings, args: dict[str, Any], progress: Progress) -> dict
     """The scores of `aiops detect --format json` (rows in input order, score 0..1, anomaly 0/1)."""
     import math
 
-    from aiops.cli.detect import SeriesFile, read_series_csv, score_series
+    from aiops.cli.detect import score_table
+    from aiops.cli.series_csv import SeriesTable, read_series_csv
 
     if bool(args.get("path")) == bool(args.get("points")):
         raise BadInputError("give exactly one of path (a CSV file) or points ([[timestamp, value], ...])")
     if args.get("path"):
-        series = read_series_csv(Path(args["path"]).expanduser())
+        table = read_series_csv(Path(args["path"]).expanduser())
     else:
         rows = [p for p in args["points"] if len(p) == 2]
         if len(rows) != len(args["points"]):
             raise BadInputError("every point is [timestamp, value]")
-        series = SeriesFile(Path("points"), [repr(t) for t, _ in rows], [repr(v) for _, v in rows],
-                            [float(t) for t, _ in rows], [float(v) for _, v in rows])
+        table = SeriesTable(Path("points"), ["value"], False, [repr(t) for t, _ in rows], [[repr(v)] for _, v in rows],
+                            [float(t) for t, _ in rows], [[float(v)] for _, v in rows])
     level = args.get("threshold") or settings.analytics.anomaly_threshold
-    scores, flags = score_series(series, args["detector"], level, args["causal"], settings.analytics.baseline_fraction)
+    warmup = args.get("warmup") or settings.analytics.warmup_points
+    scores, flags, episodes = score_table(table, args["detector"], level, args["causal"],
+                                          settings.analytics.baseline_fraction, args["mark"], warmup)
     return {"detector": args["detector"], "threshold": level, "causal": args["causal"], "rows": len(scores),
-            "anomalies": int(sum(flags)),
-            "points": [{"timestamp": t, "value": None if math.isnan(v) else v, "score": round(float(s), 6),
-                        "anomaly": int(a)} for t, v, s, a in zip(series.raw_timestamps, series.values, scores, flags)]}
+            "anomalies": int(sum(flags)), "episodes": episodes,
+            "points": [{"timestamp": t, "value": None if math.isnan(v[0]) else v[0], "score": round(float(s), 6),
+                        "anomaly": int(a)} for t, v, s, a in zip(table.raw_timestamps, table.values, scores, flags)]}
 
 
 LOGS_SCHEMA = {"type": "object", "properties": {

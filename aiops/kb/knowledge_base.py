@@ -68,15 +68,20 @@ class KnowledgeBase:
             store.close()
             raise
 
-    def close(self) -> None:
+    def close(self, failing: bool = False) -> None:
         """Close; a writer's store that changed (or was never published) is published first
-        as the snapshot readers use (aiops.kb.snapshot)."""
+        as the snapshot readers use (aiops.kb.snapshot). When the work before already failed
+        (`failing`), a publish that fails too does not hide that first error."""
         try:
             if self._opened_at is not None:
                 from aiops.kb.publish import publish, snapshot_path
 
                 if self.store.generation() != self._opened_at or not snapshot_path(self.store.path).exists():
-                    publish(self.store)
+                    try:
+                        publish(self.store)
+                    except Exception:
+                        if not failing:
+                            raise
         finally:
             self.store.close()
 
@@ -84,7 +89,7 @@ class KnowledgeBase:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        self.close(failing=exc[0] is not None)
 
     def _ensure_embedder(self) -> None:
         state = self.store.embedder_state()

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from aiops.errors import WriteError
 from aiops.kb.embedders import Embedder
 from aiops.kb.knowledge_base import BUILTIN_PREFIX, KnowledgeBase
 from aiops.kb.publish import publish, snapshot_path  # noqa: F401 - re-exported
@@ -82,6 +83,16 @@ def open_snapshot(path: Path, embedder: Embedder) -> KnowledgeBase | None:
         raise
 
 
+def _open_store_read_only(path: Path, embedder: Embedder) -> KnowledgeBase:
+    """The writer's file itself, read-only (no writer holds it: its refresh just failed)."""
+    store = KbStore(path, read_only=True)
+    try:
+        return KnowledgeBase(store, embedder)
+    except BaseException:
+        store.close()
+        raise
+
+
 def open_reader(path: Path, embedder: Embedder, refresh: Callable[[], None], builtin_dir: Path | None,
                 wait_s: float = 10.0, sleep: Callable[[float], None] = time.sleep) -> KnowledgeBase:
     """A read-only knowledge base over the current snapshot; `refresh()` (the writer's open,
@@ -104,6 +115,10 @@ def open_reader(path: Path, embedder: Embedder, refresh: Callable[[], None], bui
             refresh()
             refreshed = True
             continue
+        except WriteError as exc:                 # a full disk: the snapshot cannot be published
+            kb = open_snapshot(path, embedder) or _open_store_read_only(path, embedder)
+            kb.notes.append(f"knowledge base snapshot {why}; not refreshed: {exc}")
+            return kb
         except KnowledgeBaseBusy:
             if kb is not None:                     # busy writer: read what is published, say so
                 kb = open_snapshot(path, embedder)

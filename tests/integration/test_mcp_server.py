@@ -148,7 +148,7 @@ def test_streamable_http_on_a_loopback_port(config, tmp_path):
             async with Client(f"http://127.0.0.1:{port}/mcp") as client:
                 names = {t.name for t in (await client.list_tools()).tools}
                 points = [[i * 60.0, 10.0 + (i % 3)] for i in range(120)] + [[120 * 60.0, 400.0]]
-                detect = await client.call_tool("detect", {"points": points})
+                detect = await client.call_tool("detect", {"points": points, "warmup": 60})
                 logs_result = await client.call_tool("logs_templates", {"path": str(logs)})
                 return names, detect, logs_result
 
