@@ -32,9 +32,12 @@ from aiops.config_sections import (  # re-exported: the sections are part of thi
     PromptsSettings,
     LimitsSettings,
     ReleaseSettings,
+    ServeSettings,
+    MemorySettings,
     Settings,
     section_names,
 )
+from aiops.config_mcp import McpServerConfig, McpSettings
 from aiops.errors import ConfigError
 from aiops.tomlfile import read_toml
 
@@ -56,6 +59,10 @@ __all__ = [
     "PromptsSettings",
     "LimitsSettings",
     "ReleaseSettings",
+    "ServeSettings",
+    "MemorySettings",
+    "McpSettings",
+    "McpServerConfig",
     "Settings",
     "section_names",
     "ENV_PREFIX", "ENV_CONFIG", "config_path", "load_settings", "step_summary_path",

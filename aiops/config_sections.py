@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiops.config_service import MemorySettings, ServeSettings
+from aiops.config_mcp import McpSettings
 from aiops.errors import ConfigError
 
 def _default_data_dir() -> str:
@@ -111,6 +113,8 @@ class GatewaySettings:
     trace_prompts: bool = False      # put the (redacted) prompt on the trace span
     internal_key: str = ""           # a secret: set it via AIOPS_GATEWAY_INTERNAL_KEY, never in a shared file
     require_internal_key: bool = False
+    safety_command: list[str] = field(default_factory=list)   # veto hook: argv run with the prompt as JSON on stdin
+    safety_hook: str = ""            # veto hook: "package.module:function" (messages) -> reason or None
 
     def validate(self, where: str) -> None:
         _positive(where, "gateway.cache_ttl_s", self.cache_ttl_s)
@@ -120,6 +124,8 @@ class GatewaySettings:
             raise ConfigError(f"{where}: gateway.max_retries = {self.max_retries!r} must be >= 0")
         if not (self.backoff_s >= 0 and math.isfinite(self.backoff_s)):
             raise ConfigError(f"{where}: gateway.backoff_s = {self.backoff_s!r} must be >= 0")
+        if self.safety_hook and not _entry_point(self.safety_hook):
+            raise ConfigError(f"{where}: gateway.safety_hook = {self.safety_hook!r} is not \"package.module:function\"")
 
 
 MIN_HASHING_DIM, MAX_HASHING_DIM = 8, 16384
@@ -133,9 +139,12 @@ class KbSettings:
     hashing_dim: int = 256
     include_builtin: bool = True   # index the shipped runbooks (knowledge/) automatically
     watch_interval_s: float = 2.0
+    lock_wait_s: float = 10.0      # a writer waits this long for another writer's batch (readers never wait)
 
     def validate(self, where: str) -> None:
         _choice(where, "kb.embedder", self.embedder, ("hashing", "litellm", "sentence"))
+        if not (self.lock_wait_s >= 0 and math.isfinite(self.lock_wait_s)):
+            raise ConfigError(f"{where}: kb.lock_wait_s = {self.lock_wait_s!r} must be >= 0")
         if not MIN_HASHING_DIM <= self.hashing_dim <= MAX_HASHING_DIM:   # a DuckDB FLOAT[dim] column, one per chunk
             raise ConfigError(f"{where}: kb.hashing_dim = {self.hashing_dim!r} must be between {MIN_HASHING_DIM} "
                               f"and {MAX_HASHING_DIM}")
@@ -352,6 +361,9 @@ class Settings:
     prompts: PromptsSettings = field(default_factory=PromptsSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     release: ReleaseSettings = field(default_factory=ReleaseSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
+    memory: MemorySettings = field(default_factory=MemorySettings)
+    mcp: McpSettings = field(default_factory=McpSettings)
     source_file: str | None = None  # which file the settings came from, if any
     otel_env: dict[str, str] = field(default_factory=dict)   # the OTEL_* environment variables (tracing exporters)
 
@@ -365,6 +377,11 @@ class Settings:
 
 def section_names() -> list[str]:
     return [f.name for f in dataclasses.fields(Settings) if f.name not in ("source_file", "otel_env")]
+
+
+def _entry_point(text: str) -> bool:
+    module, _, name = text.partition(":")
+    return bool(module and name) and all(p.isidentifier() for p in module.split(".") + name.split("."))
 
 
 def _choice(where: str, key: str, value: str, allowed: tuple[str, ...]) -> None:

@@ -80,12 +80,13 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
             monkeypatch.delenv(name, raising=False)      # no test exports to the developer's collector
 
 
-_NIGHTLY_MARKERS = ("slow", "fuzz")
+_NIGHTLY_MARKERS = ("slow", "fuzz", "live_llm")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Slow tests and the nightly fuzz suite run only when asked for by marker
-    (`pytest -m fuzz`, `pytest -m slow`); the default run (and .ci/run) leaves them out."""
+    """Slow tests, the nightly fuzz suite and the live-model tests run only when asked for by
+    marker (`pytest -m fuzz`, `pytest -m slow`, `pytest -m live_llm`); the default run leaves
+    them out (.ci/run runs the live-model tests in a second pass)."""
     if config.getoption("markexpr"):
         return
     nightly = [i for i in items if any(i.get_closest_marker(m) for m in _NIGHTLY_MARKERS)]

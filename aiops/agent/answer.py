@@ -20,6 +20,7 @@ from aiops.domain import Diagnosis, Evidence, FaultKind, RootCause, RunbookRef, 
 
 log = logging.getLogger("aiops.agent")
 MAX_RUNBOOKS = 3
+EXTERNAL = "external"     # the tag of a finding an operator's MCP tool returned (aiops.tooling.mcp_tools)
 
 REMEDIATION: dict[FaultKind, str] = {
     "cpu_saturation": "Check CPU limits/throttling of {svc}; scale out or raise the limit, and look for a hot loop or traffic surge.",
@@ -145,7 +146,10 @@ def reveal_secrets(d: Diagnosis) -> Diagnosis:
 
 def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, duration_s: float,
                     usage: Usage = Usage()) -> Diagnosis:
-    ranked = _order(state.rank(), verdict)
+    from aiops.agent.recall import recall_memory
+
+    recall = recall_memory(state, _order(state.rank(), verdict), verdict)     # bounded; may lift, never lowers
+    ranked = recall.ranked
     limit = max(state.settings.diagnose.max_root_causes, 5)
     shown = ranked[:limit]
     confs = confidences(shown)
@@ -163,9 +167,13 @@ def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, 
     causes = []
     for i, (c, conf) in enumerate(zip(shown, confs)):
         evidence = evidence_of(c)
+        evidence += tuple(Evidence(f.kind, f.summary, ref=f.ref) for _, f in c.findings      # cited, never weighed
+                          if EXTERNAL in f.tags and f.summary not in {e.summary for e in evidence})
         pb = state.playbooks.get(c.service)
         if pb is not None and pb.fault == faults[c.service]:
             evidence += (Evidence("knowledge", f"fits playbook {pb.name}: {pb.title}", ref=shown_source(pb.source)),)
+        if c.service in recall.evidence:
+            evidence += (recall.evidence[c.service],)
         causes.append(RootCause(rank=i + 1, service=c.service, component=c.component, fault=faults[c.service],
                                 confidence=round(float(conf), 4), summary=_summary(c, titles[c.service]),
                                 evidence=evidence))
@@ -176,7 +184,9 @@ def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, 
     )
     top_faults = [faults[c.service] for c in shown[:2] if c.score > 0]
     runbooks = _runbooks(state, top_faults)
-    notes = list(state.notes)
+    notes = list(state.notes) + recall.notes
+    notes.extend(dict.fromkeys(f"external evidence: {f.summary} ({f.ref})" for f in state.findings
+                               if EXTERNAL in f.tags and not f.service))
     if verdict is not None and verdict.summary:
         notes.append(f"reflection: {verdict.summary}")
     from aiops.gateway.redact import Redactor

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Iterator, Optional
 if TYPE_CHECKING:      # `aiops --help` imports this module (the CLI's live flags): nothing heavy
     from aiops.agent.events import Event
     from aiops.config import Settings
+    from aiops.telemetry.alerts import Alert
     from aiops.telemetry.live.base import FetchScope, LiveSource
     from aiops.telemetry.live.live_incident import LiveIncident
     from aiops.telemetry.store import TelemetryStore
@@ -94,8 +95,9 @@ def _alert(settings: Settings, request: LiveRequest, notes: list[str], missing: 
     return None
 
 
-def plan_live(settings: Settings, request: LiveRequest) -> LivePlan:
-    """Sources, window, scope and incident of a live run; BadInputError for unusable flags."""
+def plan_live(settings: Settings, request: LiveRequest, alert: "Alert | None" = None) -> LivePlan:
+    """Sources, window, scope and incident of a live run; BadInputError for unusable flags.
+    `alert` is one already in hand (a webhook's, in `aiops serve`) instead of the request's."""
     from aiops.errors import BadInputError
     from aiops.telemetry.live.base import FetchScope
     from aiops.telemetry.live.live_incident import LiveIncident, build_incident, resolve_window
@@ -108,7 +110,7 @@ def plan_live(settings: Settings, request: LiveRequest) -> LivePlan:
                             "(see docs/live-sources.md)")
     notes: list[str] = []
     missing: list[str] = []
-    alert = _alert(settings, request, notes, missing)
+    alert = alert if alert is not None else _alert(settings, request, notes, missing)
     window = resolve_window(request.window, request.start, request.end, settings.sources.default_window,
                             alert.starts_at if alert is not None else None)
     labels = alert.labels if alert is not None else {}

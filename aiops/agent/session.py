@@ -15,6 +15,7 @@ is built before the first event is asked for.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import uuid
@@ -36,6 +37,7 @@ from aiops.tooling import ToolRegistry, default_registry
 if TYPE_CHECKING:
     from aiops.gateway import Gateway
     from aiops.kb import Embedder, KnowledgeBase
+    from aiops.memory.store import IncidentMemory
     from aiops.telemetry.store import TelemetryStore
 
 # The run history's hook (aiops.history.recorded): wraps a run's events, records the run.
@@ -97,8 +99,9 @@ class Session:
 
     def __init__(self, settings: Settings, *, gateway: "Gateway | None" = None, tracer_provider: Any = None,
                  registry: ToolRegistry | None = None, reasoner: Reasoner | None = None,
-                 record: Recorder | None = None) -> None:
+                 record: Recorder | None = None, memory: "IncidentMemory | None" = None) -> None:
         self.settings = settings
+        self.memory = memory          # the incident memory: recalled when answering, fed with every answer
         self.given_gateway = gateway
         self.tracer_provider = tracer_provider
         self.registry = registry
@@ -213,8 +216,10 @@ class Session:
         state.missing.extend(missing or [])
         state.source_reads.extend(reads or [])
         state.reasoner_note = self._fallback
+        state.memory = self.memory
         registry = self.registry or default_registry(settings)
         state.notes.extend(f"tool not loaded: {p}" for p in registry.problems)
+        state.missing.extend(getattr(registry, "missing", []))      # e.g. an MCP server that did not start
         playbooks, problems = default_playbooks(settings)
         state.notes.extend(f"playbook not loaded: {p}" for p in problems)
         provider = resolve_tracer_provider(self.tracer_provider)
@@ -232,7 +237,16 @@ class Session:
         finally:
             loop.close()
             kb.close()
+            if self.registry is None:
+                registry.close()
         if answer is not None:
+            if self.memory is not None:
+                from aiops.agent.recall import remember_run
+
+                note = remember_run(self.memory, state, answer.diagnosis)
+                if note:
+                    answer = Answer(dataclasses.replace(answer.diagnosis, notes=answer.diagnosis.notes + (note,)),
+                                    followup=answer.followup)
             yield answer
 
     def _reasoner(self, registry: ToolRegistry, playbooks: list, run_id: str, incident: Incident) -> Reasoner:

@@ -88,6 +88,7 @@ class RunState:
     source_reads: list[SourceRead] = field(default_factory=list)  # the sources read into the store
     reasoner_note: str = ""                                       # why the reasoner differs from the one asked for
     round: int = 0
+    memory: Any = None                                            # aiops.memory.IncidentMemory, when the face keeps one
     _measured: frozenset[str] | None = field(default=None, repr=False)
 
     @classmethod

@@ -79,6 +79,8 @@ _OPTIONAL = [
     ("runs", "group", "runs", "Run history: list, show and diff recorded diagnoses."),
     ("runs", "feedback_command", "feedback", ""),
     ("report", "report_command", "report", ""),
+    ("serve", "serve_command", "serve", ""),
+    ("mcp_cmd", "group", "mcp", "Model Context Protocol: serve aiops to other agents and IDEs (aiops mcp serve)."),
 ]
 
 _register()

@@ -63,6 +63,7 @@ def diagnose_command(
     from aiops.agent.trace_export import tracing_setup
     from aiops.cli.progress import ProgressView
     from aiops.history import recorder_for
+    from aiops.memory.store import IncidentMemory
 
     err = Console(stderr=True)
     fmt = settings.diagnose.format
@@ -71,7 +72,8 @@ def diagnose_command(
     logging.getLogger("opentelemetry").setLevel(logging.ERROR)   # one note below instead of retry chatter
     tracing = tracing_setup(settings, trace, console=sys.stderr)
     try:
-        session = Session(settings, tracer_provider=tracing.provider, record=recorder_for(settings))
+        session = Session(settings, tracer_provider=tracing.provider, record=recorder_for(settings),
+                          memory=IncidentMemory.from_settings(settings))
         events = live_input.live_events(session, live_run, None if demo else bundle, demo)
         if events is None:
             events = session.diagnose_bundle(bundle)

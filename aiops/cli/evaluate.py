@@ -64,6 +64,9 @@ def eval_command(
     if compare:
         _compare(corpora, settings, list(compare), as_json, min_top1)
         return
+    if settings.diagnose.reasoner == "llm":      # a model is measured beside the offline reasoner
+        _versus(corpora, settings, as_json, min_top1)
+        return
     report = EvalReport()
     for case in run_eval(corpora, settings):
         report.cases.append(case)
@@ -139,4 +142,55 @@ def _compare(corpora: list[Path], settings, versions: list[str], as_json: bool, 
     if min_top1 is not None and candidate.accuracy(1) < min_top1:
         typer.echo(f"{versions[1]}: top-1 accuracy {candidate.accuracy(1):.2%} is below --min-top1 {min_top1:.2%}",
                    err=True)
+        raise typer.Exit(1)
+
+
+def _versus(corpora: list[Path], settings, as_json: bool, min_top1: float | None) -> None:  # noqa: ANN001
+    """`--reasoner llm`: every case offline and with the model, side by side."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from aiops.evaluation.runner import EvalReport
+    from aiops.evaluation.versus import run_versus, versus_dict
+
+    if not settings.models.planner:
+        from aiops.errors import BadInputError
+
+        raise BadInputError("--reasoner llm needs a model: --model, or models.planner in the config")
+    err = Console(stderr=True)
+    pairs = []
+    for pair in run_versus(corpora, settings):
+        pairs.append(pair)
+        if not as_json:
+            o, m = pair.offline, pair.llm
+            err.print(f"{pair.name}: truth {','.join(o.truth)} | offline rank {o.rank or '-'} ({o.seconds:.1f} s) | "
+                      f"llm rank {m.rank or '-'} ({m.seconds:.1f} s, {m.llm_calls} calls, {m.tokens} tokens, "
+                      f"${m.cost_usd:.4f}){' — offline took over' if pair.took_over else ''}"
+                      f"{' ' + m.error if m.error else ''}", markup=False)
+    doc = versus_dict(pairs)
+    if as_json:
+        typer.echo(json.dumps(doc, indent=2))
+    else:
+        cases = Table(title=f"{len(pairs)} cases: offline reasoner vs {settings.models.planner}")
+        for col in ("case", "truth", "offline rank", "offline s", "llm rank", "llm s", "calls", "tokens", "$", "note"):
+            cases.add_column(col, justify="left" if col in ("case", "truth", "note") else "right")
+        for c in doc["cases"]:
+            o, m = c["offline"], c["llm"]
+            note = "offline took over" if "took over" in m["reasoner"] else (m["error"] or "")
+            cases.add_row(c["name"], ",".join(c["truth"]), str(o["rank"] or "-"), f"{o['seconds']:.1f}",
+                          str(m["rank"] or "-"), f"{m['seconds']:.1f}", str(m["llm_calls"]), str(m["tokens"]),
+                          f"{m['cost_usd']:.4f}", note)
+        totals = Table(title="accuracy, time and cost per case")
+        for col in ("reasoner", "cases", "top-1", "top-3", "top-5", "s/case", "tokens/case", "$/case", "took over"):
+            totals.add_column(col, justify="left" if col == "reasoner" else "right")
+        for name, s in (("offline", doc["offline"]), (f"llm ({settings.models.planner})", doc["llm"])):
+            totals.add_row(name, str(s["cases"]), f"{s['top1']:.0%}", f"{s['top3']:.0%}", f"{s['top5']:.0%}",
+                           f"{s['mean_seconds']:.2f}", f"{s['tokens_per_case']:.0f}", f"{s['cost_usd_per_case']:.4f}",
+                           str(doc["llm_took_over"]) if name != "offline" else "-")
+        out = Console()
+        out.print(cases)
+        out.print(totals)
+    llm = EvalReport([p.llm for p in pairs])
+    if min_top1 is not None and llm.accuracy(1) < min_top1:
+        typer.echo(f"llm: top-1 accuracy {llm.accuracy(1):.2%} is below --min-top1 {min_top1:.2%}", err=True)
         raise typer.Exit(1)

@@ -37,13 +37,29 @@ def gateway_embedder(settings: Any) -> Any:
     return wired(settings, Gateway.from_settings(settings))
 
 
+def _embedder(settings: Any) -> Any:
+    from aiops.kb import embedder_from_settings
+
+    return gateway_embedder(settings) if settings.kb.embedder == "litellm" else embedder_from_settings(settings)
+
+
 def _open(db: Optional[Path], quiet: bool = False) -> Any:
+    """The store for writing: held only while this command applies its change, then the
+    snapshot that searches read is published."""
     from aiops.cli.global_options import load_cli_settings
-    from aiops.kb import embedder_from_settings, open_knowledge_base
+    from aiops.kb import open_knowledge_base
 
     settings = load_cli_settings()
-    embedder = gateway_embedder(settings) if settings.kb.embedder == "litellm" else embedder_from_settings(settings)
-    return open_knowledge_base(settings, db=db, embedder=embedder, progress=None if quiet else _progress)
+    return open_knowledge_base(settings, db=db, embedder=_embedder(settings), progress=None if quiet else _progress)
+
+
+def _open_reading(db: Optional[Path]) -> Any:
+    """The published snapshot, read-only: never blocked by `kb watch` or another writer."""
+    from aiops.cli.global_options import load_cli_settings
+    from aiops.kb.builtin import open_reading_kb
+
+    settings = load_cli_settings()
+    return open_reading_kb(settings, db=db, embedder=_embedder(settings))
 
 
 def _finish(report: Any) -> None:
@@ -86,6 +102,7 @@ def watch_command(
     """Sync a directory now and again whenever its files change (polling; Ctrl-C stops)."""
     from aiops.cli.global_options import load_cli_settings
     from aiops.kb import watch_directory
+    from aiops.kb.snapshot import DirectoryWatch
 
     if not directory.is_dir():
         raise BadInputError(f"{directory}: not a directory")
@@ -101,12 +118,15 @@ def watch_command(
         for file, reason in report.errors:
             typer.echo(f"skipped {file}: {reason}", err=True)
 
-    with _open(db) as kb:
-        typer.echo(f"watching {directory} every {every:g}s (Ctrl-C to stop)", err=True)
-        try:
-            watch_directory(lambda: kb.sync(directory), every, iterations, on_report)
-        except KeyboardInterrupt:
-            typer.echo("stopped", err=True)
+    def apply() -> Any:      # the write lock is held only while a batch is applied
+        with _open(db, quiet=True) as kb:
+            return kb.sync(directory)
+
+    typer.echo(f"watching {directory} every {every:g}s (Ctrl-C to stop)", err=True)
+    try:
+        watch_directory(DirectoryWatch(directory, apply), every, iterations, on_report)
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
 
 
 @app.command("search")
@@ -128,7 +148,7 @@ def search_command(
         raise BadInputError(f"--k {k!r}: must be > 0")
     if mode not in SEARCH_MODES:
         raise BadInputError(f"--mode {mode!r}: use one of {', '.join(SEARCH_MODES)}")
-    with _open(db, quiet=True) as kb:
+    with _open_reading(db) as kb:
         hits = kb.search(query, k=k, tags=tag, service=service, per_source=None if all_sections else 1, mode=mode)
     if fmt == "json":
         typer.echo(json.dumps({"query": query, "hits": [h.to_dict() for h in hits]}, indent=2))
@@ -152,7 +172,7 @@ def stats_command(
 ) -> None:
     """Documents, chunks, embedder and size of the knowledge base."""
     _check_format(fmt)
-    with _open(db, quiet=True) as kb:
+    with _open_reading(db) as kb:
         stats = kb.stats()
     if fmt == "json":
         typer.echo(json.dumps(stats, indent=2))

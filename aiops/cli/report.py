@@ -83,6 +83,11 @@ def report_command(
     history_days: Optional[int] = typer.Option(None, "--history-days", help="Compare with the same hours of up to "
                                                                             "this many previous days (default 7)."),
     bundle: Optional[Path] = typer.Option(None, "--bundle", "-b", help="Bundle directory holding the windows."),
+    source: List[str] = typer.Option([], "--source", help="Read the windows from this live source instead of a "
+                                                           "bundle: prometheus[:NAME], kubernetes[:NAME], loki, "
+                                                           "jaeger, tempo, files (repeatable; configured in [sources])."),
+    snapshot: Optional[Path] = typer.Option(None, "--snapshot", help="With --source: write what was compared as a "
+                                                                     "bundle here (default: <out-dir>/snapshot)."),
     fmt: str = typer.Option("markdown", "--format", "-f", help="Standard output: markdown, json, html, junit or none."),
     markdown_file: Optional[Path] = typer.Option(None, "--markdown", help="Write the Markdown report to this file."),
     html_file: Optional[Path] = typer.Option(None, "--html", help="Write the self-contained HTML report to this file."),
@@ -115,9 +120,15 @@ def report_command(
     summary_file = step_summary_path(settings)
     if summary_file is not None:
         _writable("--step-summary" if step_summary else "$GITHUB_STEP_SUMMARY", summary_file)
-    if bundle is None:
-        raise BadInputError("--bundle DIR is required (live sources are not wired to aiops report yet)")
+    if bundle is None and not source:
+        raise BadInputError("give --bundle DIR or --source prometheus[:NAME] (the data holding the release windows)")
+    if bundle is not None and source:
+        raise BadInputError("give either --bundle or --source, not both")
+    if snapshot is not None and not source:
+        raise BadInputError("--snapshot goes with --source (a bundle is its own snapshot)")
     targets = _outputs(out_dir, {"markdown": markdown_file, "html": html_file, "json": json_file, "junit": junit_file})
+    if snapshot is None and source and out_dir is not None:
+        snapshot = out_dir / "snapshot"
 
     def say(text: str) -> None:
         if not quiet:
@@ -128,6 +139,27 @@ def report_command(
     from aiops.release.model import ReleaseRequest, ReleaseWindows
     from aiops.timeutil import parse_duration, to_rfc3339
 
+    cfg = settings.release
+    if source:
+        from aiops.cli.report_live import live_release, write_snapshot
+
+        store, request, notes, missing = live_release(
+            settings, source, release, deployed,
+            lambda t: ReleaseWindows(t, parse_duration(cfg.baseline), parse_duration(cfg.after), cfg.history_days),
+            tuple(service), say)
+        try:
+            say("aiops report: comparing before and after the release")
+            report = check_release(store, request, settings, notes=notes, missing=missing)
+            if snapshot is not None:
+                write_snapshot(store, request, snapshot, missing, notes)
+                say(f"aiops report: wrote the snapshot of what was compared to {snapshot} "
+                    f"(replay: aiops report --release {release} --deployed-at {to_rfc3339(deployed)} --bundle {snapshot})")
+            else:
+                say("aiops report: no snapshot written (give --out-dir or --snapshot DIR to keep what was compared)")
+        finally:
+            store.close()
+        _finish(report, settings, targets, fmt, summary_file, out_dir, say)
+        return
     say(f"aiops report: loading {bundle}")
     loaded = load_release_bundle(bundle)
     try:
@@ -136,13 +168,18 @@ def report_command(
             if deployed is None:
                 raise BadInputError(f"--deployed-at: not given, and no deploy event in {bundle} names release {release!r}")
             say(f"aiops report: deployed at {to_rfc3339(deployed)} (deploy event naming {release})")
-        cfg = settings.release
         windows = ReleaseWindows(deployed, parse_duration(cfg.baseline), parse_duration(cfg.after), cfg.history_days)
         request = ReleaseRequest(release, windows, tuple(service), source=f"bundle {bundle}")
         say("aiops report: comparing before and after the release")
         report = check_release(loaded.store, request, settings, notes=list(loaded.warnings))
     finally:
         loaded.store.close()
+    _finish(report, settings, targets, fmt, summary_file, out_dir, say)
+
+
+def _finish(report, settings, targets: dict[str, Path], fmt: str, summary_file: Path | None, out_dir: Path | None,
+            say) -> None:  # noqa: ANN001
+    """Write the reports, print one, exit 1 on fail."""
     rendered = _render(report, settings, set(targets) | ({fmt} if fmt != "none" else set()) |
                        ({"markdown"} if summary_file else set()) | (set(OUT_DIR_FILES) if out_dir else set()))
     from aiops.report.files import write_atomic, write_directory

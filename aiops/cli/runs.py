@@ -200,3 +200,12 @@ def feedback_command(
         typer.echo(f"new evaluation case: {outcome.case_dir} (run `aiops eval` to score it)")
     if outcome.warning:
         typer.echo(f"note: {outcome.warning}", err=True)
+
+
+def _register_similar() -> None:
+    from aiops.cli.runs_similar import similar_command
+
+    app.command("similar")(similar_command)
+
+
+_register_similar()

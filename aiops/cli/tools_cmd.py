@@ -20,12 +20,15 @@ def tools_command(
 
     settings = load_cli_settings()
     registry = default_registry(settings)
+    registry.close()                   # listed: the MCP servers' connections are not needed any more
     specs = registry.specs()
+    refused = [{"name": r.name, "reason": r.reason} for r in registry.refused]
     if fmt == "json":
         typer.echo(json.dumps({"tools": [{"name": s.name, "specialist": s.specialist, "description": s.description,
                                           "parameters": s.parameters, "read_only": s.read_only,
                                           "http_methods": list(s.http_methods), "origin": s.origin} for s in specs],
-                               "problems": registry.problems}, indent=2))
+                               "problems": registry.problems, "refused": refused, "missing": registry.missing},
+                              indent=2))
     elif fmt == "text":
         from rich.console import Console
         from rich.text import Text
@@ -35,6 +38,10 @@ def tools_command(
             console.print(line, no_wrap=not verbose)
         for p in registry.problems:
             console.print(Text.assemble(("not loaded: ", "yellow"), p))
+        for r in refused:       # an MCP server's tool that may write, or that is not on its allow-list
+            console.print(Text.assemble(("refused: ", "yellow"), f"{r['name']} — {r['reason']}"), highlight=False)
+        for m in registry.missing:
+            console.print(Text.assemble(("unreachable: ", "red"), m), highlight=False)
     else:
         raise BadInputError(f"--format {fmt!r}: choose text or json")
     if strict and registry.problems:

@@ -54,9 +54,11 @@ def tui_command(
     from aiops.agent.session import Session
     from aiops.agent.trace_export import tracing_setup
     from aiops.history import recorder_for
+    from aiops.memory.store import IncidentMemory
 
     tracing = tracing_setup(settings, None)
-    session = Session(settings, tracer_provider=tracing.provider, record=recorder_for(settings))
+    session = Session(settings, tracer_provider=tracing.provider, record=recorder_for(settings),
+                      memory=IncidentMemory.from_settings(settings))
     source = None
     if demo or bundle is not None:
         from aiops.resources import demo_bundle

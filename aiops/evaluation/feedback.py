@@ -133,7 +133,22 @@ def give_feedback(history: RunHistory, settings: Settings, ref: str, verdict: st
     history.write("feedback", {"id": uuid.uuid4().hex, "run_id": run["run_id"], "ts": now, "verdict": verdict,
                                "root_cause": root_cause, "kind": kind, "note": note,
                                "case_dir": str(case_dir) if case_dir else ""})
+    warning = _remember_verdict(settings, run["run_id"], verdict, root_cause, kind, now) or warning
     return FeedbackOutcome(run["run_id"], verdict, case_dir, warning)
+
+
+def _remember_verdict(settings: Settings, run_id: str, verdict: str, root_cause: str, kind: str, now: float) -> str:
+    """The incident memory learns the verdict too ('' when it did, else a warning)."""
+    from aiops.memory.store import IncidentMemory
+
+    memory = IncidentMemory.from_settings(settings)
+    if memory is None:
+        return ""
+    try:
+        memory.verdict(run_id, verdict, root_cause, kind, now=now)
+    except OSError as exc:
+        return f"the incident memory did not learn this verdict ({memory.path}: {exc.strerror or exc})"
+    return ""
 
 
 def _top_fault(run: dict[str, Any]) -> str:

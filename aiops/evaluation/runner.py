@@ -47,6 +47,7 @@ class CaseResult:
     llm_calls: int = 0
     tokens: int = 0
     cost_usd: float = 0.0
+    reasoner: str = ""           # who answered: offline, llm:<model>, or offline having taken over
     # trivial ranking -> expected (top-1, top-3, top-5) hit on this case (aiops.evaluation.baselines)
     baselines: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
@@ -158,7 +159,8 @@ def evaluate_case(bundle: Path, truth: Truth, settings: Settings, session: Sessi
                       tags=truth.tags, prompts=prompt_label(dict(diagnosis.prompt_versions)) if diagnosis else OFFLINE,
                       llm_calls=usage.llm_calls if usage else 0,
                       tokens=usage.prompt_tokens + usage.completion_tokens if usage else 0,
-                      cost_usd=float(usage.cost_usd) if usage else 0.0, baselines=baselines)
+                      cost_usd=float(usage.cost_usd) if usage else 0.0,
+                      reasoner=diagnosis.reasoner if diagnosis is not None else "", baselines=baselines)
 
 
 def _baselines(bundle: Path, truth: Truth, settings: Settings) -> dict[str, tuple[float, float, float]]:

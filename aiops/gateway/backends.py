@@ -17,6 +17,7 @@ from aiops.gateway.completion import Message, ModelReply, ModelRequest, ToolCall
 from aiops.gateway.errors import ProviderError
 
 RequestHook = Callable[[dict[str, Any]], dict[str, Any]]
+NO_KEY = "no-key"      # sent to an OpenAI-compatible api_base (llama.cpp, Ollama, vLLM) when no key is configured
 
 
 class Backend(Protocol):
@@ -67,6 +68,9 @@ class LiteLLMBackend:
         }
         if request.tools:
             kwargs["tools"] = request.tools
+            # OpenAI's default with tools, said out loud: some OpenAI-compatible servers
+            # (llama.cpp's function-calling chat formats) ignore the tools without it
+            kwargs["tool_choice"] = "auto"
         if request.api_base:
             kwargs["api_base"] = request.api_base
         if request.temperature is not None:
@@ -75,6 +79,8 @@ class LiteLLMBackend:
             kwargs = self._hook(dict(kwargs))
         if api_key:
             kwargs["api_key"] = api_key
+        elif request.api_base and request.model.partition("/")[0] in ("openai", request.model):
+            kwargs["api_key"] = NO_KEY      # a keyless local server; the OpenAI client will not send without one
         try:
             response = litellm.completion(**kwargs)
         except Exception as exc:  # noqa: BLE001 - every provider failure is classified

@@ -111,6 +111,9 @@ class Gateway:
         if record is None and g.require_internal_key:
             raise InvalidInternalKey("[gateway] require_internal_key is on: pass an internal key (AIOPS_GATEWAY_INTERNAL_KEY)")
         redactor = Redactor(pii=g.redact_pii, literals=[*provider_keys.all_values(), plain or ""])
+        from aiops.gateway.safety import hooks_from_settings
+
+        options["safety_hooks"] = [*hooks_from_settings(settings), *options.get("safety_hooks", ())]
         return cls(
             ModelCatalog.from_settings(settings),
             backend or LiteLLMBackend(),

@@ -33,6 +33,8 @@ def _missing_key(target: ModelTarget, api_key_of: Callable[[ModelTarget], str | 
     provider = target.provider
     if provider in KEYLESS or provider == "fake" or api_key_of(target):
         return ""
+    if target.api_base and provider == "openai":
+        return ""       # an OpenAI-compatible server of your own (llama.cpp, vLLM) often wants no key
     where = f'{provider} = "…" in {_shown(default_key_file())}'
     if provider in ENV_NAMES:
         return f"{target.model} has no API key: set {ENV_NAMES[provider]} (or {where})"

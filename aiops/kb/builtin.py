@@ -45,8 +45,13 @@ def sync_builtin(kb: KnowledgeBase) -> None:
 
 def open_knowledge_base(settings: Settings, db: Path | None = None, embed_fn: EmbedFn | None = None,
                         progress: Progress | None = None, embedder: Embedder | None = None) -> KnowledgeBase:
-    """The operator's store (or `db`), with shipped runbooks synced in if kb.include_builtin."""
-    kb = KnowledgeBase.open(db or kb_path(settings), embedder or embedder_from_settings(settings, embed_fn), progress)
+    """The operator's store (or `db`) for writing, with shipped runbooks synced in if
+    kb.include_builtin; waits up to kb.lock_wait_s for another writer's batch. Closing it
+    publishes the snapshot readers use (aiops.kb.snapshot)."""
+    from aiops.kb.snapshot import open_writer
+
+    kb = open_writer(db or kb_path(settings), embedder or embedder_from_settings(settings, embed_fn), progress,
+                     wait_s=settings.kb.lock_wait_s)
     try:
         if settings.kb.include_builtin:
             sync_builtin(kb)
@@ -56,9 +61,23 @@ def open_knowledge_base(settings: Settings, db: Path | None = None, embed_fn: Em
     return kb
 
 
+def open_reading_kb(settings: Settings, db: Path | None = None, embedder: Embedder | None = None) -> KnowledgeBase:
+    """The operator's store for searching: its published snapshot, read-only, refreshed
+    through the writer first when missing or stale (aiops.kb.snapshot.open_reader). Never
+    waits for a writer that is applying a batch once a snapshot exists."""
+    from aiops.kb.snapshot import open_reader
+
+    chosen = embedder or embedder_from_settings(settings)
+    path = db or kb_path(settings)
+    return open_reader(path, chosen, lambda: open_knowledge_base(settings, db=path, embedder=chosen).close(),
+                       content_dir("knowledge") if settings.kb.include_builtin else None,
+                       wait_s=settings.kb.lock_wait_s)
+
+
 def open_default_kb(settings: Settings, embed_fn: EmbedFn | None = None, embedder: Embedder | None = None,
                     make_embedder: Callable[[], Embedder] | None = None) -> KnowledgeBase:
-    """What the agent calls: never fails for want of the store or the embedding model.
+    """What the agent calls: never fails for want of the store or the embedding model, and
+    never waits for `kb watch` (it reads the published snapshot, read-only).
 
     The embedder is `embedder`, else the one `make_embedder()` builds (the agent's: through
     its model gateway), else the configured one calling `embed_fn`. When the configured
@@ -68,7 +87,7 @@ def open_default_kb(settings: Settings, embed_fn: EmbedFn | None = None, embedde
     """
     try:
         chosen = embedder or (make_embedder() if make_embedder else embedder_from_settings(settings, embed_fn))
-        return open_knowledge_base(settings, embedder=chosen)
+        return open_reading_kb(settings, embedder=chosen)
     except AiopsError as exc:
         reason = one_line(exc)
         log.warning("knowledge base unavailable (%s); using the shipped runbooks only", reason)

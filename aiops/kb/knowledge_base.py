@@ -55,6 +55,7 @@ class KnowledgeBase:
         self.notes: list[str] = []  # e.g. why an in-memory fallback is used
         self._index: SearchIndex | None = None
         self._ingestor = Ingestor(store, embedder, self.progress)
+        self._opened_at = None if store.read_only or store.path is None else store.generation()
         self._ensure_embedder()
 
     @classmethod
@@ -67,14 +68,28 @@ class KnowledgeBase:
             store.close()
             raise
 
-    def close(self) -> None:
-        self.store.close()
+    def close(self, failing: bool = False) -> None:
+        """Close; a writer's store that changed (or was never published) is published first
+        as the snapshot readers use (aiops.kb.snapshot). When the work before already failed
+        (`failing`), a publish that fails too does not hide that first error."""
+        try:
+            if self._opened_at is not None:
+                from aiops.kb.publish import publish, snapshot_path
+
+                if self.store.generation() != self._opened_at or not snapshot_path(self.store.path).exists():
+                    try:
+                        publish(self.store)
+                    except Exception:
+                        if not failing:
+                            raise
+        finally:
+            self.store.close()
 
     def __enter__(self) -> KnowledgeBase:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        self.close(failing=exc[0] is not None)
 
     def _ensure_embedder(self) -> None:
         state = self.store.embedder_state()
@@ -168,7 +183,7 @@ class KnowledgeBase:
         rows = self.store.fetch(
             "SELECT CASE WHEN starts_with(source, $prefix) THEN 'built-in' ELSE 'user' END AS origin, "
             "count(*) FROM kb_documents GROUP BY origin ORDER BY origin", {"prefix": BUILTIN_PREFIX})
-        path = self.store.path
+        path = self.store.label_path
         return {
             "path": str(path) if path is not None else ":memory:",
             "size_bytes": sum(f.stat().st_size for f in (path, Path(f"{path}.wal")) if f.exists()) if path else 0,

@@ -116,12 +116,17 @@ def _create(path: Path) -> None:
 
 
 class KbStore:
-    """Thin typed access to the DuckDB file; `path=None` keeps everything in memory."""
+    """Thin typed access to the DuckDB file; `path=None` keeps everything in memory.
+    `read_only` opens an existing file (a published snapshot) without taking the write lock."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, read_only: bool = False) -> None:
         self.path = path
+        self.label_path = path              # the store a published snapshot stands for
+        self.read_only = read_only and path is not None
         target = ":memory:"
-        if path is not None:
+        if self.read_only:
+            target = str(path)
+        elif path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -130,7 +135,7 @@ class KbStore:
             if not path.exists():
                 _create(path)
         try:
-            self._con = duckdb.connect(target)
+            self._con = duckdb.connect(target, read_only=self.read_only)
         except duckdb.IOException as exc:
             text = str(exc)
             if "lock" in text.lower():
@@ -141,6 +146,12 @@ class KbStore:
         self._sql("SET enable_progress_bar = false")
         self._in_txn = False
         self._embedder_cache: tuple[str, int] | None = None
+        if self.read_only:
+            version = self.meta("schema_version")
+            if version != SCHEMA_VERSION:
+                self._con.close()
+                raise BadInputError(f"knowledge base {path}: schema version {version} is not {SCHEMA_VERSION}")
+            return
         with self.transaction(bump=False):
             for statement in _SCHEMA:
                 self._sql(statement)

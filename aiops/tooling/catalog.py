@@ -1,6 +1,7 @@
 """Every tool of a run, registered through the one registry: the survey scans, the data
 tools, the shipped declarative tools (tools/*.yaml), the operator's tool directories and
-plug-ins (the `aiops.tools` entry-point group)."""
+plug-ins (the `aiops.tools` entry-point group) and the tools of the operator's MCP servers
+([mcp.servers.NAME]; the caller closes the registry to end those connections)."""
 
 from __future__ import annotations
 
@@ -22,4 +23,9 @@ def default_registry(settings: Any, plugins: bool = True) -> ToolRegistry:
         registry.load_directory(Path(extra).expanduser())
     if plugins:
         registry.load_plugins()
+    mcp = getattr(settings, "mcp", None)
+    if mcp is not None and mcp.servers:       # the operator's MCP servers: started now, closed by registry.close()
+        from aiops.tooling.mcp_tools import register_mcp_servers
+
+        register_mcp_servers(registry, mcp.configs())
     return registry

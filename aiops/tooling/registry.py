@@ -29,6 +29,18 @@ class ToolRegistry:
     def __init__(self) -> None:
         self._tools: dict[str, Tool] = {}
         self.problems: list[str] = []          # declarative tools or plug-ins that failed to load
+        self.missing: list[str] = []           # tool sources out of reach (an MCP server): missing evidence
+        self.refused: list[Any] = []           # tools offered but refused (aiops.tooling.mcp_tools.Refusal)
+        self.closers: list[Callable[[], None]] = []   # connections the registry holds open
+
+    def close(self) -> None:
+        """Close what the tools hold open (MCP server processes and sessions)."""
+        closers, self.closers = self.closers, []
+        for close in reversed(closers):
+            try:
+                close()
+            except Exception as exc:  # noqa: BLE001 - closing is best effort
+                log.warning("closing a tool connection failed: %s", exc)
 
     def register(self, tool: Tool, replace: bool = False) -> Tool:
         spec: ToolSpec = tool.spec

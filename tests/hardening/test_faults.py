@@ -112,10 +112,24 @@ def _kb_documents(settings) -> int:
 
 # -- the knowledge base -----------------------------------------------------------------------------
 
-def test_a_knowledge_base_locked_by_another_process_still_gives_runbooks(demo, tmp_path):
+def test_a_knowledge_base_held_for_writing_is_read_from_its_snapshot(demo, tmp_path):
     settings = settings_in(tmp_path)
     settings.kb.path = str(tmp_path / "kb" / "kb.duckdb")
+    documents = _kb_documents(settings)                                  # a writer publishes the snapshot
+    with held_open(Path(settings.kb.path)):                             # e.g. `aiops kb watch` mid-batch
+        d = list(investigate(demo.incident, demo.store, settings))[-1].diagnosis
+    assert d.root_causes[0].service == "inventory" and d.runbooks
+    assert not any("knowledge base" in n for n in d.notes), d.notes      # the operator's store, not a fallback
+    assert not any("the operator's runbooks" in m for m in d.missing_evidence)
+    assert _kb_documents(settings) == documents                          # the file is whole afterwards
+
+
+def test_a_knowledge_base_locked_before_any_snapshot_still_gives_runbooks(demo, tmp_path):
+    settings = settings_in(tmp_path)
+    settings.kb.path = str(tmp_path / "kb" / "kb.duckdb")
+    settings.kb.lock_wait_s = 0.3
     documents = _kb_documents(settings)
+    Path(settings.kb.path + ".snapshot").unlink()                       # a store from before snapshots
     with held_open(Path(settings.kb.path)):
         d = list(investigate(demo.incident, demo.store, settings))[-1].diagnosis
     assert d.root_causes[0].service == "inventory" and d.runbooks        # the shipped runbooks, in memory
@@ -132,7 +146,8 @@ def test_a_read_only_knowledge_base_is_left_as_it_was(demo, tmp_path):
     with read_only(tmp_path / "kb"):
         d = list(investigate(demo.incident, demo.store, settings))[-1].diagnosis
         assert _digest(tmp_path / "kb") == before
-    assert d.runbooks and any("knowledge base unavailable" in n for n in d.notes), d.notes
+    # read from its published snapshot, read-only: the operator's runbooks, nothing written
+    assert d.runbooks and not any("knowledge base unavailable" in n for n in d.notes), d.notes
     assert _kb_documents(settings) == documents
 
 

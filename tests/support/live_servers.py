@@ -89,12 +89,14 @@ def start_prometheus(workdir: Path, data_dir: Path) -> ServerProcess:
     return server
 
 
-def start_alertmanager(workdir: Path) -> ServerProcess:
+def start_alertmanager(workdir: Path, config_text: str | None = None) -> ServerProcess:
+    """Alertmanager with `config_text` as its configuration (default: route everything to a
+    receiver that sends nothing)."""
     port = free_port()
     cluster = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "alertmanager.yml"
-    config.write_text("route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n")
+    config.write_text(config_text or "route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n")
     server = _spawn("alertmanager", [
         "prometheus-alertmanager", f"--config.file={config}", f"--storage.path={workdir / 'data'}",
         f"--web.listen-address=127.0.0.1:{port}", f"--cluster.listen-address=127.0.0.1:{cluster}",

@@ -30,6 +30,7 @@ ALIAS = "planner"
 DEFAULT_CONTEXT_TOKENS = 16_000
 REFLECT_MAX_TOKENS = 900
 PLAN_MAX_TOKENS = 600
+REPLY_ECHO_CHARS = 2000     # of an invalid verdict, shown back to the model with the error
 
 
 class ReplyInvalid(ValueError):
@@ -175,7 +176,8 @@ class LlmReasoner:
                 if attempt == 1:
                     self._give_up(state, f"invalid verdict twice: {exc}")
                     return self.offline.reflect(state, round_no, must_answer)
-                messages += [reply.as_message(), {"role": "user", "content":
+                echo = {"role": "assistant", "content": reply.text[:REPLY_ECHO_CHARS]}   # a ramble must not fill the window
+                messages += [echo, {"role": "user", "content":
                              f"Your reply was not valid: {exc}. Reply with the JSON object only."}]
         self._shown = len(state.records)
         assert doc is not None

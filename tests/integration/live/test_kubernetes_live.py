@@ -131,6 +131,9 @@ def test_a_kubernetes_answer_past_the_size_cap_is_named_missing_evidence(cluster
     kubeconfig = cluster_api.write_kubeconfig(tmp_path / "kubeconfig")
     cfg = kube_config(config, kubeconfig, "max_response_mb = 0.001\n")        # 1 KiB: every list is larger
     result = run_aiops("-c", cfg, "diagnose", "--live", "--namespace", "shop", "--window", "30m", "--format", "json")
-    assert result.exit_code == 0, result.stderr
-    missing = " ".join(json.loads(result.stdout)["missing_evidence"])
+    # the only source could not be read: nothing to judge, and the answer says why
+    assert result.exit_code == 4, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["verdict"] == "insufficient_evidence"
+    missing = " ".join(doc["missing_evidence"])
     assert "larger than 0.001 MB decoded" in missing and "sources.kubernetes.emu.max_response_mb" in missing, missing

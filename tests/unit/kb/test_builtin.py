@@ -11,7 +11,7 @@ import pytest
 from aiops.errors import SourceError
 
 from aiops.config import load_settings
-from aiops.kb import KnowledgeBase, kb_path, open_default_kb
+from aiops.kb import KnowledgeBase, kb_path, open_default_kb, open_knowledge_base
 from aiops.resources import content_dir
 
 REPO = Path(__file__).resolve().parents[3]
@@ -47,7 +47,7 @@ def test_reopening_with_nothing_changed_is_fast_and_embeds_nothing(data_dir: Pat
 
 def test_user_documents_and_shipped_runbooks_share_one_store(data_dir: Path, docs: Path) -> None:
     settings = settings_for(data_dir)
-    with open_default_kb(settings) as kb:
+    with open_knowledge_base(settings) as kb:     # writers open the store; readers its snapshot
         kb.sync(docs)
     with open_default_kb(settings) as kb:
         assert kb.stats()["by_origin"]["user"] == 3
@@ -60,15 +60,35 @@ def test_shipped_runbooks_can_be_left_out(tmp_path: Path) -> None:
         assert kb.stats()["documents"] == 0
 
 
-def test_busy_store_falls_back_to_the_shipped_runbooks_in_memory(data_dir: Path) -> None:
-    settings = settings_for(data_dir)
-    path = kb_path(settings)
+def _hold_for_writing(path: Path) -> subprocess.Popen:
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, duckdb; c = duckdb.connect(sys.argv[1]); print('holding', flush=True); sys.stdin.readline()", str(path)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert holder.stdout.readline().strip() == "holding"
+    return holder
+
+
+def test_a_store_held_for_writing_is_read_from_its_published_snapshot(data_dir: Path) -> None:
+    settings = settings_for(data_dir, AIOPS_KB_LOCK_WAIT_S="0.3")
+    path = kb_path(settings)
+    holder = _hold_for_writing(path)
     try:
-        assert holder.stdout.readline().strip() == "holding"
+        with open_default_kb(settings) as kb:
+            assert kb.stats()["path"] == str(path) and kb.notes == []
+            assert kb.search("kafka consumer lag growing", k=1)[0].source == "knowledge/queue-backlog-consumer-lag.md"
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+
+
+def test_busy_store_without_a_snapshot_falls_back_to_the_shipped_runbooks_in_memory(data_dir: Path) -> None:
+    # No snapshot published yet and the store held for writing past kb.lock_wait_s.
+    settings = settings_for(data_dir, AIOPS_KB_LOCK_WAIT_S="0.3")
+    path = kb_path(settings)
+    (path.parent / (path.name + ".snapshot")).unlink()
+    holder = _hold_for_writing(path)
+    try:
         with open_default_kb(settings) as kb:
             assert kb.stats()["path"] == ":memory:"
             assert "in use by another process" in kb.notes[0]

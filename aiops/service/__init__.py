@@ -1,0 +1,1 @@
+"""`aiops serve`: the Alertmanager webhook receiver that diagnoses incidents and delivers the answers."""
