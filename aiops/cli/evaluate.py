@@ -14,8 +14,11 @@ def _table(title: str, label: str, groups: dict, report) -> "object":  # noqa: A
 
     from aiops.evaluation.runner import best_baseline
 
+    # tokens and cost only when a model answered: offline, the table fits 80 columns
+    paid = any(c.llm_calls for c in report.cases)
     table = Table(title=title)
-    for col in (label, "cases", "top-1", "top-3", "top-5", "best trivial top-1/3", "s/case", "tokens/case", "$/case"):
+    cols = (label, "cases", "top-1", "top-3", "top-5", "best trivial top-1/3", "s/case")
+    for col in cols + (("tokens/case", "$/case") if paid else ()):
         table.add_column(col, justify="left" if col == label else "right")
 
     def row(name: str, cases: list, **style: str) -> None:
@@ -23,8 +26,9 @@ def _table(title: str, label: str, groups: dict, report) -> "object":  # noqa: A
         b1, t1 = best_baseline(s, 1)
         b3, t3 = best_baseline(s, 3)
         trivial = f"{t1:.0%} / {t3:.0%}" if b1 else "-"
+        cost = (f"{s['tokens_per_case']:.0f}", f"{s['cost_usd_per_case']:.4f}") if paid else ()
         table.add_row(name, str(s["cases"]), f"{s['top1']:.0%}", f"{s['top3']:.0%}", f"{s['top5']:.0%}", trivial,
-                      f"{s['mean_seconds']:.2f}", f"{s['tokens_per_case']:.0f}", f"{s['cost_usd_per_case']:.4f}", **style)
+                      f"{s['mean_seconds']:.2f}", *cost, **style)
 
     for name, cases in groups.items():
         row(name, cases)
