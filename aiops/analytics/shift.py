@@ -82,7 +82,8 @@ def _transform(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         level = np.nanmedian(positive, axis=1)
     logged = np.isfinite(lo) & (lo >= 0)
     srt = np.sort(np.where(np.isfinite(x), x, np.inf), axis=1)
-    step = np.diff(srt, axis=1)
+    with _quiet():                  # inf - inf past the last sample: NaN, dropped below
+        step = np.diff(srt, axis=1)
     step = np.where(np.isfinite(step) & (step > 0), step, np.inf)
     quantum = step.min(axis=1) if step.shape[1] else np.full(len(x), np.inf)
     quantum = np.where(np.isfinite(quantum), quantum, 0.0)
@@ -96,7 +97,8 @@ def _resolution(y: np.ndarray) -> np.ndarray:
     threads or replicas move in whole units, and a one-unit wiggle of a series that sat still
     is the measurement's resolution, not a robust z of 10."""
     srt = np.sort(np.where(np.isfinite(y), y, np.inf), axis=1)
-    step = np.diff(srt, axis=1)
+    with _quiet():
+        step = np.diff(srt, axis=1)
     step = np.where(np.isfinite(step) & (step > 1e-12), step, np.inf)
     q = step.min(axis=1) if step.shape[1] else np.full(len(y), np.inf)
     return np.where(np.isfinite(q), q, 0.0)
