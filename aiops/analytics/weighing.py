@@ -16,9 +16,11 @@ import re
 from typing import Iterable
 
 from aiops.analytics.signals import FAULT_OF_CLASS, OWN_CLASSES
+from aiops.analytics.units import pressure_sign
 from aiops.domain import FaultKind, Finding
 
 OWN_WEIGHT = {"metric": 0.9, "trace": 0.95, "log": 0.8, "event": 0.8}
+PRESSURE_CLASSES = frozenset({"cpu", "memory", "disk", "pool"})   # resources that run out
 SYMPTOM_WEIGHT = {"metric": 0.7, "trace": 0.6, "log": 0.7, "event": 0.3}
 DROP_FACTOR = 0.6           # a drop in work done is a weak symptom
 SCATTERED_FACTOR = 0.5      # a metric whose exceedances never hold together: half the weight
@@ -115,7 +117,17 @@ def _fault_named(f: Finding) -> FaultKind:
             return "dependency_failure"
         return next((fault for pat, fault in _LOG_FAULTS if pat.search(f.summary)), "error_burst")
     cls = next((t for t in f.tags if t in FAULT_OF_CLASS), "other")
+    if not _pressure_way(f, cls):
+        return "anomaly"          # CPU or latency that fell names no saturation or slowdown
     return FAULT_OF_CLASS.get(cls, "anomaly")
+
+
+def _pressure_way(f: Finding, cls: str) -> bool:
+    """Does a metric finding move the way its class's fault would move it? Usage, latency
+    and errors rise; free/available/idle series fall; network and traffic may go either way."""
+    if cls in ("network", "traffic", "other") or f.direction == 0:
+        return True
+    return f.direction == (pressure_sign(f.signal) if cls in PRESSURE_CLASSES else 1)
 
 
 def _names_a_cause(f: Finding) -> bool:
@@ -124,7 +136,8 @@ def _names_a_cause(f: Finding) -> bool:
     if f.kind == "event":
         return True
     if f.kind == "metric":
-        return bool(set(f.tags) & OWN_CLASSES)
+        cls = next((t for t in f.tags if t in OWN_CLASSES), "")
+        return bool(cls) and _pressure_way(f, cls)
     if f.kind == "log":
         return any(pat.search(f.summary) for pat, fault in _LOG_FAULTS if fault != "latency")
     return False
@@ -133,8 +146,8 @@ def _names_a_cause(f: Finding) -> bool:
 def fault_of(weighted: Iterable[tuple[float, Finding]]) -> FaultKind:
     """The fault the evidence points to: the strongest finding that names a cause, if it
     weighs at least 40 % of the strongest finding overall; else the strongest finding."""
-    ranked = sorted(weighted, key=lambda wf: -wf[0])
-    if not ranked:
+    ranked = sorted(((w, f) for w, f in weighted if w > 0), key=lambda wf: -wf[0])
+    if not ranked:                    # nothing passed as evidence (weak findings only)
         return "none"
     top = ranked[0][0]
     causes = [(w, f) for w, f in ranked if _names_a_cause(f) and w >= 0.4 * top]
