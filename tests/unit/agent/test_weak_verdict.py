@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from inprocess_cli import run_aiops
 
@@ -101,3 +102,26 @@ def test_too_little_read_is_insufficient_evidence_however_far_something_moved():
     events_only = Coverage(rows={"events": 3}, services={"events": ()})
     verdict, reasons = verdict_of(events_only, 0.0, INCIDENT, ("zeta", 9.0))
     assert verdict == "insufficient_evidence" and any("only change and cluster events" in r for r in reasons)
+
+
+def noise_bundle(root: Path, seed: int) -> Path:
+    """Four services, three metrics each, white noise every 15 s: nothing happened."""
+    root.mkdir()
+    (root / "incident.toml").write_text(f'title = "checkout is slow"\nstarted_at = {ONSET}\n'
+                                        f'[window]\nstart = {T0}\nend = {T0 + 1800}\n')
+    rng = np.random.default_rng(seed)
+    rows = ["timestamp,metric,value,service"]
+    for t in range(T0, T0 + 1800, 15):
+        for service in ("auth", "cart", "db", "web"):
+            for metric, level in (("cpu_usage_ratio", 0.4), ("memory_usage_bytes", 5e8), ("latency_p90_seconds", 0.2)):
+                rows.append(f"{t},{metric},{level * (1 + 0.02 * rng.standard_normal()):.6g},{service}")
+    (root / "metrics.csv").write_text("\n".join(rows) + "\n")
+    return root
+
+
+@pytest.mark.xfail(strict=True, reason="MOVED_Z compares the maximum |z| over every post-alert point of every "
+                                       "series with 3: white noise alone passes it in ~90 % of 12-series runs, so "
+                                       "a quiet system is almost never called healthy")
+def test_white_noise_in_a_dozen_series_is_healthy(tmp_path):
+    doc = diagnose(noise_bundle(tmp_path / "b", seed=0), tmp_path)
+    assert doc["verdict"] == "healthy", doc["verdict_reasons"]
