@@ -314,10 +314,12 @@ def _medians_around(x: np.ndarray, split: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def marginal_z(values: np.ndarray, timestamps: np.ndarray, onset_hint: float) -> np.ndarray:
-    """Per series, the plainest measure of how far it moved: the largest |x - median| after
-    the onset hint in robust standard deviations of the data before it (1.4826 MAD, or the
-    standard deviation where the MAD is 0, or 1 where both are). What trivial rankings use;
-    the ranking falls back on it when no change passed as evidence. 0 without data on a side."""
+    """Per series, the plainest measure of how far it moved: |median after the onset hint -
+    median before| in robust standard deviations of the data before (1.4826 MAD, or the
+    standard deviation where the MAD is 0, or 1 where both are) — what the trivial
+    largest-metric-shift ranking uses. A median, not the largest point: a dozen series of
+    white noise always hold a point beyond 3 sigma, never a median that moved. The ranking
+    falls back on it when no change passed as evidence. 0 without data on a side."""
     x = np.asarray(values, dtype=np.float64)
     ts = np.asarray(timestamps, dtype=np.float64)
     nb = int(np.searchsorted(ts, onset_hint, side="left"))
@@ -328,5 +330,5 @@ def marginal_z(values: np.ndarray, timestamps: np.ndarray, onset_hint: float) ->
         mad = 1.4826 * np.nanmedian(np.abs(x[:, :nb] - med[:, None]), axis=1)
         sd = np.nanstd(x[:, :nb], axis=1)
         scale = np.where(mad > 0, mad, np.where(sd > 0, sd, 1.0))
-        z = np.nanmax(np.abs(x[:, nb:] - med[:, None]), axis=1) / scale
+        z = np.abs(np.nanmedian(x[:, nb:], axis=1) - med) / scale
     return np.where(np.isfinite(z), z, 0.0)

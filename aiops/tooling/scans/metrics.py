@@ -169,8 +169,9 @@ def _weak(keys: list[SeriesKey], values: np.ndarray, timestamps: np.ndarray, hin
     for service, i in sorted(best.items()):
         key = keys[i]
         out.append(Finding(kind="metric", service=service, signal=key.metric, score=0.0,
-                           summary=f"{key.metric}{' on ' + key.pod if key.pod else ''} moved up to {z[i]:.1f} robust "
-                                   "standard deviations after the alert (below the evidence threshold)",
+                           summary=f"{key.metric}{' on ' + key.pod if key.pod else ''}: median after the alert "
+                                   f"{z[i]:.1f} robust standard deviations from before (below the evidence "
+                                   "threshold)",
                            magnitude=float(z[i]), ref=str(key), tags=(signal_class(key.metric), "weak")))
     return out
 

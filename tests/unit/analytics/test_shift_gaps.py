@@ -11,9 +11,6 @@ import pytest
 from aiops.analytics.shift import scan_shifts
 
 
-@pytest.mark.xfail(strict=True, reason="shift._transform/_resolution take np.diff of rows sorted with NaN as inf "
-                                       "outside _quiet(): inf - inf warns 'invalid value encountered in subtract', "
-                                       "printed on stderr by `aiops diagnose`")
 def test_a_series_that_ends_early_is_scanned_without_runtime_warnings() -> None:
     ts = np.arange(60) * 15.0
     ended = np.array([[1.0, 2.0, 3.0, 2.0] * 10 + [np.nan] * 20])

@@ -22,22 +22,34 @@ def spiked(at: float, to: float) -> np.ndarray:
     return x
 
 
-def test_marginal_z_is_the_largest_move_after_the_onset_in_robust_sd_of_the_data_before() -> None:
-    z = marginal_z(np.vstack([spiked(ONSET + 60, 130.0), spiked(ONSET + 60, 70.0), PATTERN]), TS, ONSET)
-    assert z == pytest.approx([30 / 1.4826, 30 / 1.4826, 2 / 1.4826])   # up or down alike
+def shifted(by: float) -> np.ndarray:
+    x = PATTERN.copy()
+    x[TS >= ONSET] += by
+    return x
+
+
+def test_marginal_z_is_how_far_the_median_moved_after_the_onset_in_robust_sd_of_the_data_before() -> None:
+    z = marginal_z(np.vstack([shifted(30.0), shifted(-30.0), PATTERN]), TS, ONSET)
+    assert z == pytest.approx([30 / 1.4826, 30 / 1.4826, 0.0])   # up or down alike
+
+
+def test_one_spike_after_the_onset_is_not_a_move() -> None:
+    # a dozen series of white noise always hold some point beyond 3 sigma; their medians stay put
+    z = marginal_z(np.vstack([spiked(ONSET + 60, 130.0), spiked(ONSET + 60, 70.0)]), TS, ONSET)
+    assert z.tolist() == [0.0, 0.0]
 
 
 def test_a_spike_before_the_onset_is_baseline_not_a_move() -> None:
     z = marginal_z(np.vstack([spiked(ONSET - 60, 130.0)]), TS, ONSET)
-    assert z[0] == pytest.approx(2 / 1.4826)      # the median and MAD shrug the outlier off
+    assert z[0] == pytest.approx(0.0)             # the median and MAD shrug the outlier off
 
 
 def test_marginal_z_falls_back_to_the_sd_then_to_one_when_the_baseline_is_flat() -> None:
     mostly_flat = np.full(len(TS), 5.0)
     mostly_flat[:4] = [4.0, 6.0, 4.0, 6.0]         # MAD 0, sd > 0
-    mostly_flat[TS == ONSET + 30] = 9.0
+    mostly_flat[TS >= ONSET] = 9.0
     flat = np.full(len(TS), 5.0)
-    flat[TS == ONSET + 30] = 9.0                  # MAD 0 and sd 0: a move of 4 is z 4
+    flat[TS >= ONSET] = 9.0                       # MAD 0 and sd 0: a move of 4 is z 4
     before = mostly_flat[TS < ONSET]
     z = marginal_z(np.vstack([mostly_flat, flat]), TS, ONSET)
     assert z == pytest.approx([4.0 / before.std(), 4.0])
@@ -46,7 +58,7 @@ def test_marginal_z_falls_back_to_the_sd_then_to_one_when_the_baseline_is_flat()
 def test_no_data_on_one_side_is_no_move() -> None:
     gone = PATTERN.copy()
     gone[TS >= ONSET] = np.nan
-    late = spiked(ONSET + 60, 200.0)
+    late = shifted(100.0)
     late[TS < ONSET] = np.nan
     assert marginal_z(np.vstack([gone, late]), TS, ONSET).tolist() == [0.0, 0.0]
     assert marginal_z(np.vstack([PATTERN]), TS, TS[0]).tolist() == [0.0]        # nothing before the onset
