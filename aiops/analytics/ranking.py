@@ -86,6 +86,7 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
 
 
 # evidence classes through which a dependency's trouble reaches its callers
+CRASHES = frozenset({"oom", "restart", "crash"})   # event tags of a container that died
 PASSED_ON = frozenset({"latency", "errors", "error", "restarts", "mentioned", "new"})
 
 
@@ -180,6 +181,10 @@ def rank_candidates(
             if f.kind == "event":
                 if "change" in f.tags:
                     change_at[f.service].append((weight, f.onset))
+                elif set(f.tags) & CRASHES:
+                    # a container that was killed or crashed and restarted did change: no gate
+                    key = (True, "event", "restarts")
+                    parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
                 else:
                     warnings[f.service] = max(warnings[f.service], weight)   # gated below
                 continue

@@ -81,7 +81,7 @@ def _label(f: Finding, before: int, after: int) -> str:
     tags = [t for t in f.tags if t and t not in wrong]
     if tags:
         return " ".join(tags)
-    return "up" if f.direction > 0 and after > 0 else "down" if f.direction < 0 else ""
+    return "up" if f.direction > 0 and after > 0 else "down" if f.direction < 0 else "flagged"
 
 
 def template_views(logs: MinedLogs, service: str, split: float, findings: list[Finding],
