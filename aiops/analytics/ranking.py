@@ -86,6 +86,7 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
 
 
 # evidence classes through which a dependency's trouble reaches its callers
+WEAK_WEIGHT = 0.15          # a series whose median moved far but passed no change test: a little symptom
 CRASHES = frozenset({"oom", "restart", "crash"})   # event tags of a container that died
 PASSED_ON = frozenset({"latency", "errors", "error", "restarts", "mentioned", "new"})
 
@@ -167,9 +168,16 @@ def rank_candidates(
             if not f.service:
                 continue
             c = cands[f.service]
-            if "weak" in f.tags:         # below the evidence threshold: only orders the quiet ones
+            if "weak" in f.tags:
+                # below the evidence threshold: it orders the quiet services, and a median that
+                # moved >= 3 robust sd still counts a little (the uncertainty of a change test on
+                # one or two samples is carried into the score instead of silencing the series)
                 c.marginal = max(c.marginal, f.magnitude)
                 c.findings.append((0.0, f))
+                if f.magnitude > 3.0:
+                    w = WEAK_WEIGHT * min(1.0, math.log(f.magnitude / 3.0) / math.log(100 / 3.0)) ** 0.7
+                    key = (False, "metric", "weak")
+                    parts[f.service][key] = max(parts[f.service].get(key, 0.0), w)
                 continue
             own = is_own(f) and not (f.service in moved and f.kind == "trace" and class_of(f) == "errors")
             if own and f.service == alerted and f.kind != "event":

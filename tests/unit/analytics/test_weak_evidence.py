@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aiops.analytics.ranking import rank_candidates
+from aiops.analytics.ranking import WEAK_WEIGHT, rank_candidates
 from aiops.analytics.shift import marginal_z
 from aiops.domain import Finding
 
@@ -76,13 +76,15 @@ def test_without_evidence_services_rank_by_their_strongest_own_move_not_by_name(
     out = rank_candidates(findings, ["aardvark", "alpha", "mu", "zeta"], {}, ONSET)
     assert [c.service for c in out] == ["zeta", "mu", "alpha", "aardvark"], "aardvark has no series: last"
     assert [c.marginal for c in out] == [10.8, 6.7, 1.3, 0.0]
-    assert all(c.score == 0.0 for c in out), "a weak finding weighs nothing"
+    # a median that moved >= 3 robust sd counts a little (WEAK_WEIGHT at most), less with less
+    assert out[0].score > out[1].score > out[2].score == out[3].score == 0.0      # alpha: 1.3 sd, nothing
+    assert out[0].score <= WEAK_WEIGHT
     assert out[0].findings[0][0] == 0.0 and "weak" in out[0].findings[0][1].tags
 
 
-def test_any_evidence_outranks_the_strongest_weak_move() -> None:
+def test_evidence_outranks_the_strongest_weak_move() -> None:
     real = Finding(kind="metric", service="alpha", signal="error_ratio", score=0.2, summary="errors rose",
                    onset=ONSET, direction=1, magnitude=2.0, tags=("errors",))
     out = rank_candidates([weak("zeta", 50.0), real], ["alpha", "zeta"], {}, ONSET)
     assert [c.service for c in out] == ["alpha", "zeta"]
-    assert out[0].score > 0.0 and out[1].score == 0.0
+    assert out[0].score > out[1].score > 0.0
