@@ -69,6 +69,11 @@ def _remediation(state: RunState, shown: list[Candidate], faults: dict[str, str]
     return out
 
 
+def _has_evidence(c: Candidate) -> bool:
+    """Did anything but weak moves (below the evidence threshold) weigh for the candidate?"""
+    return any(w > 0 and "weak" not in f.tags for w, f in c.findings)
+
+
 def _runbooks(state: RunState, faults: list[str]) -> list[RunbookRef]:
     """Hits the run's knowledge steps found, plus a lookup for the top hypotheses' faults."""
     hits = list(state.runbook_hits)
@@ -157,8 +162,12 @@ def build_diagnosis(state: RunState, verdict: Verdict | None, *, reasoner: str, 
     if verdict is not None and verdict.ranking:   # the reasoner's own confidence where it gave one
         confs = [hyp[c.service].confidence if c.service in hyp else conf for c, conf in zip(shown, confs)]
     coverage = coverage_of(state.store, state.incident.window, state.source_reads)
-    strongest = max([ranked[0].score if ranked else 0.0, *confs[:1]])    # a model's own confidence counts too
-    judged, reasons = verdict_of(coverage, strongest, state.incident)
+    # what passed as evidence decides the verdict (weak moves only rank); a model's own confidence counts too
+    strongest = max([max((c.score for c in ranked if _has_evidence(c)), default=0.0),
+                     *(confs[:1] if (verdict is not None and verdict.ranking) or (shown and _has_evidence(shown[0]))
+                       else ())])
+    moved = max(((c.service, c.marginal) for c in ranked), key=lambda m: m[1], default=("", 0.0))
+    judged, reasons = verdict_of(coverage, strongest, state.incident, moved)
     if judged == "insufficient_evidence":      # candidates without data in the window would be made up
         shown, confs = [], []
     faults = {c.service: hyp[c.service].fault if c.service in hyp else c.fault for c in shown}

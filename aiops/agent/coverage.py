@@ -25,6 +25,7 @@ from aiops.timeutil import to_rfc3339
 # findings' weights) showed nothing worth naming. Chosen from simulated clean releases and
 # incidents (bench/bench_verdict.py): every incident's top service scores far above it.
 QUIET_BELOW = 0.1
+MOVED_Z = 3.0      # ... unless a series moved this many robust standard deviations after the alert
 
 # modality -> (table, time column, extra condition)
 _TABLES = {"metrics": ("metrics", "ts", " AND value IS NOT NULL"), "logs": ("logs", "ts", ""),
@@ -49,13 +50,19 @@ def coverage_of(store: TelemetryReader | None, window: TimeWindow, sources: Sequ
                     services={m: tuple(s for s in counts[m] if s) for m in MODALITIES})
 
 
-def verdict_of(coverage: Coverage, top_score: float, incident: Incident) -> tuple[str, tuple[str, ...]]:
-    """(verdict, reasons) for a run whose best candidate scored `top_score`."""
+def verdict_of(coverage: Coverage, top_score: float, incident: Incident,
+               moved: tuple[str, float] = ("", 0.0)) -> tuple[str, tuple[str, ...]]:
+    """(verdict, reasons) for a run whose best candidate scored `top_score`; `moved` is the
+    service whose series moved most after the onset (robust z) when nothing passed as
+    evidence: a move of MOVED_Z or more is never called healthy."""
     read = coverage.read
     if not read or (read == ("events",) and top_score < QUIET_BELOW):
         return "insufficient_evidence", _why_blind(coverage, incident.window)
     if top_score >= QUIET_BELOW:
         return "root_cause", ()
+    if moved[1] >= MOVED_Z:
+        return "root_cause", (f"weak evidence only: nothing passed as a change, the strongest move is {moved[0]}'s "
+                              f"({moved[1]:.1f} robust standard deviations after the alert); ranked by that",)
     n = len(coverage.all_services)
     reasons = [f"no service showed anomalous behaviour in the {_modalities(read)} of {n} service{'s' if n != 1 else ''}"]
     name = incident.alert.get("alertname")

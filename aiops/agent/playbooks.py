@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiops.analytics.units import pressure_sign
+from aiops.analytics.weighing import PRESSURE_CLASSES
 from aiops.domain import Finding, Incident
 from aiops.errors import BadInputError, one_line
 
@@ -57,8 +59,11 @@ class EvidenceRule:
             return False
         if self.tags and not set(self.tags) & set(f.tags):
             return False
-        if self.direction and f.direction and f.direction != self.direction:
-            return False
+        if self.direction and f.direction:
+            # `up` on a resource means more pressure: free/available bytes that fell qualify
+            way = f.direction * (pressure_sign(f.signal) if f.kind == "metric" and self.cls in PRESSURE_CLASSES else 1)
+            if way != self.direction:
+                return False
         if self.own is not None and self.own != is_own:
             return False
         return not self.text or bool(self.text.search(f"{f.signal} {f.summary}"))

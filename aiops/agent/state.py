@@ -29,6 +29,29 @@ class KnowledgeBaseOpener(Protocol):
     def __call__(self) -> "KnowledgeBase | None": ...
 
 
+def alerted_service(incident: Incident, services: list[str]) -> str:
+    """The service the alert fired on ('' when it names none of `services`): the alert's
+    `service` label, else the longest service name the title holds as a word."""
+    import re
+
+    label = str(incident.alert.get("service", "")) if incident.alert else ""
+    if label in services:
+        return label
+    title = incident.title or ""
+    named = [s for s in services if s and re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", title)]
+    return max(named, key=len) if named else ""
+
+
+def measured_services(store: TelemetryReader) -> frozenset[str]:
+    """Services with latency or error series, or with spans: their requests are measured."""
+    from aiops.analytics.signals import signal_class
+
+    rows = store.sql("SELECT DISTINCT service, metric FROM metrics WHERE service <> ''")
+    out = {str(s) for s, m in zip(rows["service"], rows["metric"]) if signal_class(str(m)) in ("latency", "errors")}
+    spans = store.sql("SELECT DISTINCT service FROM spans WHERE service <> ''")
+    return frozenset(out | {str(s) for s in spans["service"]})
+
+
 def call_key(tool: str, args: dict[str, Any]) -> str:
     """Identity of a call: the same tool with the same arguments is the same call."""
     return tool + json.dumps(args, sort_keys=True, default=str)
@@ -66,6 +89,7 @@ class RunState:
     reasoner_note: str = ""                                       # why the reasoner differs from the one asked for
     round: int = 0
     memory: Any = None                                            # aiops.memory.IncidentMemory, when the face keeps one
+    _measured: frozenset[str] | None = field(default=None, repr=False)
 
     @classmethod
     def start(cls, incident: Incident, store: TelemetryReader | None, settings: Settings, **extra: Any) -> "RunState":
@@ -121,7 +145,20 @@ class RunState:
         from aiops.analytics.ranking import rank_candidates
 
         return rank_candidates(self.findings, self.services, self.graph, self.onset or self.baseline_end,
-                               inferred=self.inferred)
+                               inferred=self.inferred, measured=self.measured, alerted=self.alerted)
+
+    @property
+    def alerted(self) -> str:
+        """The service the alert fired on: its `service` label, else a service the title names."""
+        return alerted_service(self.incident, self.services)
+
+    @property
+    def measured(self) -> frozenset[str]:
+        """Services whose own latency or errors are measured: they have latency or error
+        series, or spans (read once per run)."""
+        if self._measured is None:
+            self._measured = measured_services(self.store) if self.store is not None else frozenset()
+        return self._measured
 
     def results_of(self, tool: str) -> list[StepRecord]:
         return [r for r in self.records if r.step.tool == tool]

@@ -10,6 +10,8 @@ from aiops.domain import TimeWindow
 
 MIN_BASELINE_SHARE = 0.3      # of the data before the onset, always kept as baseline
 LEAD_S = 120.0                # the baseline ends this long before the reported onset
+SEARCH_LEAD_S = 300.0         # a change point is looked for from this long before the onset on
+NO_ONSET_SEARCH_SHARE = 0.4   # ... and, without an onset, over this share of the window
 
 
 def split_window(window: TimeWindow, started_at: float | None, baseline_fraction: float) -> tuple[float, float | None]:
@@ -22,3 +24,20 @@ def split_window(window: TimeWindow, started_at: float | None, baseline_fraction
         return window.start + baseline_fraction * window.seconds, None
     pre = onset - window.start
     return window.start + max(MIN_BASELINE_SHARE * pre, pre - LEAD_S), onset
+
+
+def signal_baseline_end(baseline_end: float, onset: float | None, first_ts: float) -> float:
+    """Where the baseline of one signal whose data begins at `first_ts` ends: the run's
+    baseline end, but never more than half of what that signal has before the onset (spans
+    and logs often begin under a minute before the alert, metrics minutes before)."""
+    if onset is None or not first_ts < onset:
+        return baseline_end
+    return max(baseline_end, onset - 0.5 * (onset - first_ts))
+
+
+def onset_search(baseline_end: float, onset: float | None, window: TimeWindow) -> tuple[float, float]:
+    """(hint, lead_s) for a change-point search: from `lead_s` before the onset (the alert may
+    fire late) to just after it; without an onset, around the baseline end, widely."""
+    if onset is not None:
+        return onset, SEARCH_LEAD_S
+    return baseline_end, NO_ONSET_SEARCH_SHARE * window.seconds

@@ -23,6 +23,7 @@ import numpy as np
 
 MIN_GAP_S = 60.0          # shorter holes are scrape noise
 MIN_COVERAGE = 0.4        # baseline buckets with data needed to call a hole unusual
+MIN_GAP_BUCKETS = 2       # one missing scrape is jitter, whatever the scrape interval
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,14 @@ def scan_gaps(values: np.ndarray, timestamps: np.ndarray, baseline_end: float, s
     coverage = 1.0 - missing[:, :nb].mean(axis=1)
     base_run, _ = _longest_runs(missing[:, :nb])
     post_run, post_end = _longest_runs(missing[:, nb:])
-    need = np.maximum(np.ceil(MIN_GAP_S / step), 2 * base_run + 1)
-    found = (coverage >= MIN_COVERAGE) & (post_run >= need)
+    need = np.maximum(np.maximum(np.ceil(MIN_GAP_S / step), MIN_GAP_BUCKETS), 2 * base_run + 1)
     first = nb + post_end - post_run + 1
     last = nb + post_end
-    resumed = found & (last < t - 1)
+    ends_open = last >= t - 1
+    # a hole that runs to the end of the data may be the export ending a little early for this
+    # series: it needs one bucket more before it says anything
+    found = (coverage >= MIN_COVERAGE) & (post_run >= need + ends_open)
+    resumed = found & ~ends_open
     start = np.where(found, ts[np.clip(first, 0, t - 1)], np.nan)
     end = np.where(resumed, ts[np.clip(last + 1, 0, t - 1)], np.nan)
     return GapScan(found, start, end, resumed)

@@ -50,6 +50,7 @@ _HTTP_5XX = re.compile(
     re.IGNORECASE,
 )
 ALPHA = 1e-3              # significance needed to report a rate change
+ERROR_ALPHA = 1e-2        # ... of an error template
 _BASELINE_BINS = 20
 _WEIGHTS = {"new_error": 1.0, "error": 0.85, "new": 0.7, "increase": 0.55, "decrease": 0.4}
 
@@ -174,7 +175,10 @@ def analyse_logs(
     ratio = (n_after / ctx.t_incident) / ((n_before + 0.5) / ctx.t_baseline)
     text_error = np.array([is_error_text(x) for x in ctx.mined.templates], dtype=bool)[np.arange(size) % n_templates]
 
-    rising = (n_after > 0) & (ratio >= 1.5) & ((p_up < ALPHA) | ((n_before == 0) & text_error))
+    # An error template may speak with less evidence than any other line, but it still has to
+    # stand out against its own baseline: with a short baseline, a rare template that simply
+    # had no occasion to appear yet is not new.
+    rising = (n_after > 0) & (ratio >= 1.5) & ((p_up < ALPHA) | (text_error & (p_up < ERROR_ALPHA)))
     falling = (n_before >= 10) & (ratio <= 0.5) & (p_down < ALPHA) & ~text_error
     order = np.argsort(pair, kind="stable")
     bounds = np.searchsorted(pair[order], np.arange(size + 1))

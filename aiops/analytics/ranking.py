@@ -40,6 +40,8 @@ STRONG = 0.5                # a dependency this anomalous can explain its caller
 CHANGE_EFFECT_S = 300.0     # a change explains behaviour that changed within this long after it
 CORROBORATED = 0.25         # own telemetry this changed lets mentions add to a dependency's strength
 TIMED = 0.3                 # findings this strong date a service's anomaly (weighted median)
+LATE_S = 180.0              # a change that began this long after the onset hint is a consequence ...
+LATE_FACTOR = 0.25          # ... and weighs this much as evidence of a cause
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Candidate:
     traced_own: bool = False             # its own trace time or errors changed
     fault: FaultKind = "unknown"
     component: str = ""
+    marginal: float = 0.0                # how far its most moved series moved (robust z), when nothing passed as evidence
     findings: list[tuple[float, Finding]] = field(default_factory=list)  # (weight, finding)
 
 
@@ -80,6 +83,12 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
         if is_own_part == own:
             kinds[kind].append(v)
     return [_max_plus(v) for _, v in sorted(kinds.items())]
+
+
+# evidence classes through which a dependency's trouble reaches its callers
+WEAK_WEIGHT = 0.15          # a series whose median moved far but passed no change test: a little symptom
+CRASHES = frozenset({"oom", "restart", "crash"})   # event tags of a container that died
+PASSED_ON = frozenset({"latency", "errors", "error", "restarts", "mentioned", "new"})
 
 
 def _follows(change_at: float | None, onset: float) -> bool:
@@ -120,8 +129,16 @@ def rank_candidates(
     graph: dict[str, set[str]] | None = None,
     onset_hint: float | None = None,
     inferred: dict[str, set[str]] | None = None,
+    measured: set[str] | frozenset[str] = frozenset(),
+    alerted: str = "",
 ) -> list[Candidate]:
-    """Rank every service with data; best first. Pure and deterministic."""
+    """Rank every service with data; best first. Pure and deterministic. `measured` names the
+    services whose own latency or errors are measured (latency/error series, or spans): such
+    a dependency passes trouble on to its callers only through its latency, errors or
+    absence, so only that evidence lets it explain their symptoms. `alerted` is the service the alert fired on: what
+    it shows is the symptom to explain, so its own-looking evidence (its time, its errors,
+    its resources under the load the fault put on it) counts as symptoms — if no dependency
+    explains them, they are still its own."""
     graph = {k: set(v) for k, v in (graph or {}).items()}
     traced = set(graph) | {c for v in graph.values() for c in v}
     traced_graph = {k: set(v) for k, v in graph.items()}
@@ -151,12 +168,31 @@ def rank_candidates(
             if not f.service:
                 continue
             c = cands[f.service]
+            if "weak" in f.tags:
+                # below the evidence threshold: it orders the quiet services, and a median that
+                # moved >= 3 robust sd still counts a little (the uncertainty of a change test on
+                # one or two samples is carried into the score instead of silencing the series)
+                c.marginal = max(c.marginal, f.magnitude)
+                c.findings.append((0.0, f))
+                if f.magnitude > 3.0:
+                    w = WEAK_WEIGHT * min(1.0, math.log(f.magnitude / 3.0) / math.log(100 / 3.0)) ** 0.7
+                    key = (False, "metric", "weak")
+                    parts[f.service][key] = max(parts[f.service].get(key, 0.0), w)
+                continue
             own = is_own(f) and not (f.service in moved and f.kind == "trace" and class_of(f) == "errors")
+            if own and f.service == alerted and f.kind != "event":
+                own = False
             weight = weight_of(f, own)
+            if f.kind == "metric" and onset_hint is not None and f.onset is not None and f.onset > onset_hint + LATE_S:
+                weight *= LATE_FACTOR
             c.findings.append((weight, f))
             if f.kind == "event":
                 if "change" in f.tags:
                     change_at[f.service].append((weight, f.onset))
+                elif set(f.tags) & CRASHES:
+                    # a container that was killed or crashed and restarted did change: no gate
+                    key = (True, "event", "restarts")
+                    parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
                 else:
                     warnings[f.service] = max(warnings[f.service], weight)   # gated below
                 continue
@@ -204,6 +240,14 @@ def rank_candidates(
             independent = {k: v for k, v in parts[s].items() if k not in client_side[s]}
             c.strength_alone = min(c.strength, max(_noisy_or(_per_kind(independent, True)),
                                                    _noisy_or(_per_kind(independent, False))))
+            # What its callers can have inherited: a dependency whose own requests are measured
+            # passes trouble on only through its latency, errors or absence — its CPU or memory
+            # moving does not slow anyone down by itself.
+            if s in measured:
+                passed = {k: v for k, v in parts[s].items() if k[2].split("/")[0] in PASSED_ON}
+                c.strength = min(c.strength, max(_noisy_or(_per_kind(passed, True)),
+                                                 _noisy_or(_per_kind(passed, False)), max(gated, default=0.0)))
+                c.strength_alone = min(c.strength_alone, c.strength)
 
     def explain() -> set[str]:
         """Set explained_by; return services explained through an untraced, inferred dependency."""
@@ -243,7 +287,10 @@ def rank_candidates(
         c.fault = fault_of(c.findings)
         comps = [f.component for _, f in c.findings if f.component]
         c.component = comps[0] if comps else ""
-    return sorted(cands.values(), key=lambda c: (-c.score, c.onset if c.onset is not None else math.inf, c.service))
+    # with no evidence, the strongest marginal anomaly first (for a single root cause the service
+    # whose own marginal is most extreme is the likeliest: Orchard et al., 2024); never by name alone
+    return sorted(cands.values(), key=lambda c: (-c.score, -c.marginal, c.onset if c.onset is not None else math.inf,
+                                                 c.service))
 
 
 def confidences(cands: list[Candidate], temperature: float = 0.15) -> list[float]:

@@ -1,54 +1,69 @@
-"""Sustained shift of many series after a baseline: the metric evidence for ranking.
+"""Which series changed at the onset, and how much: the metric evidence for ranking.
 
-For root-cause analysis a single noisy point must not count, and a change that lasts must
-count whatever its shape (level shift, ramp, burst of a few minutes). Per series:
+Real incidents give little to compare: one or two samples before the alert at 1- or 5-minute
+steps are common, the fault often began a few minutes before the alert fired, and a series
+may already have been odd before the incident (a pre-existing condition is not this
+incident's cause). Per series, vectorised over all series at once:
 
-* baseline location/scale: median and a robust scale (1.4826·MAD, floored by the IQR,
-  the baseline's own jitter, a small fraction of its level — so flat baselines do not
-  blow every blip up to infinity — and half the series' resolution: the smallest step
-  between its baseline values, as a count that moves by one is not news); a baseline with
-  a clear linear trend (a filling disk, an unconverted counter) is judged against its
-  extrapolated line instead;
-* z_t = (x_t - median) / scale for the points after the baseline;
-* the *sustained* statistic is the k-th largest |z_t| with k = max(3, 10 % of the post
-  points): at least that many points must be that far out;
-* onset: the first post point from which |z| stays above half the statistic (≥ 3) for two
-  of three points;
-* score = (log(stat / Z0) / log(Z_FULL / Z0)) ** 0.7, 0 below Z0 and 1 above Z_FULL: a
-  log scale, so a 30x latency jump still outranks a z of 10 on a noisy gauge; times how
-  one-sided the points beyond the statistic are (a series that only got noisier, as many
-  points up as down, is not a shift), and by how well the change holds from its onset on
-  (a burst that came and went weighs up to half less).
+* **transform**: a series that is never negative is judged in log space (log(x + c), c a
+  small fraction of its typical level and at least its resolution), so a 20x latency jump is
+  20x whether the level was 5 ms or 2 s, and multiplicative noise weighs the same on every
+  service; other series stay linear;
+* **candidate onsets**: every grid point from `lead_s` before the onset hint (the alert may
+  fire late) to one step after it; the onset is the candidate with the strongest change;
+* **noise**: the robust scale of the series' own point-to-point differences before the
+  candidate (differences ignore a level shift), shrunk towards the typical scale of its
+  metric family over all services (empirical Bayes: with 1 or 2 samples the family decides,
+  with hundreds the series does), floored by its resolution and a small relative level;
+* **reference levels**: the change must stand out against the last sample, the median of the
+  last three and the median of all samples before the onset (and, for a baseline with a clear
+  linear trend, its extrapolation) — the smallest of those z counts, so a series that had
+  already moved before the onset, or was only continuing a trend, is not news. Each
+  reference's own uncertainty widens its scale (sqrt(1 + pi/2 / n));
+* **statistic**: the k-th largest z after the onset in the direction that is larger, k the
+  points covering two minutes (at most half of the points after the onset, at least 20 % of
+  them, at least one: a fault that shows in one 5-minute sample counts, one burst of a noisy
+  service at minute steps does not);
+* **score** = (log(stat / Z0) / log(Z_FULL / Z0)) ** 0.7 on 0..1, times how one-sided the
+  points beyond the statistic are (a series that only got noisier is not a shift) and how well
+  the change holds from its onset on (a burst that came and went weighs up to half less).
 
-Vectorised over all series at once; NaN (missing buckets) are ignored.
+NaN (missing buckets) are ignored throughout.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
-Z0 = 3.0          # below this sustained robust z there is no evidence
+Z0 = 3.0          # below this robust z there is no evidence
 Z_FULL = 100.0    # z = 10 -> 0.47, 30 -> 0.75, >= 100 -> 1
-MIN_BASE = 5      # baseline points needed to judge a series
-MIN_BASE_SHARE = 0.3   # ... and at least this share of the baseline's buckets
-MIN_POST = 3      # post points needed
 PERSIST_FULL = 0.4     # share of points from the onset on that are out for full weight
+LEAD_S = 300.0         # the fault may have begun this long before the onset hint
+PRIOR_WEIGHT = 4.0     # the family's scale counts as this many differences of the series' own
+MIN_LOG_SCALE = 0.02   # log space: changes within ~2 % are never news
+FLAT_SHARE = 0.1       # a flat baseline's scale: this share of the change (z at most 10)
+REL_FLOOR = 0.01       # linear space: nor are changes within 1 % of the level
+MIN_BASE_SHARE = 0.3   # a series needs samples in this share of the grid points before the onset
+SUSTAIN_S = 120.0      # ... and the change must hold this long (see the k in scan_shifts)
+POST_SHARE = 0.2       # the statistic is the k-th largest z, k = this share of the points after the onset
+_MEDIAN_VAR = math.pi / 2.0   # variance of a sample median, in units of sigma^2 / n
 
 
 @dataclass(frozen=True)
 class ShiftScan:
     score: np.ndarray        # [N] 0..1
-    stat: np.ndarray         # [N] sustained robust z (absolute)
+    stat: np.ndarray         # [N] robust z of the change (absolute)
     direction: np.ndarray    # [N] +1 / -1 / 0
     onset: np.ndarray        # [N] unix s, NaN when no onset
-    rel_change: np.ndarray   # [N] (post median - baseline median) / |baseline median|, NaN if undefined
+    rel_change: np.ndarray   # [N] (after median - before median) / |before median|, NaN if undefined
     base_median: np.ndarray
     post_median: np.ndarray
-    valid: np.ndarray        # [N] bool
+    valid: np.ndarray        # [N] bool: data on both sides of the onset
 
 
 @contextmanager
@@ -59,170 +74,261 @@ def _quiet():
         yield
 
 
-def _row_quantiles(a: np.ndarray, qs: tuple[float, ...]) -> tuple[list[np.ndarray], np.ndarray]:
-    """Quantiles of each row ignoring NaN (linear interpolation, NaN for empty rows) and the
-    sorted rows (NaN last): one sort, where np.nanquantile falls back to a Python loop per
-    row as soon as any row holds a NaN."""
-    srt = np.sort(a, axis=1)
-    cnt = np.isfinite(srt).sum(axis=1)
-    rows = np.arange(len(a))
-    out = []
-    for q in qs:
-        pos = q * np.maximum(cnt - 1, 0)
-        lo = np.floor(pos).astype(np.int64)
-        hi = np.minimum(lo + 1, np.maximum(cnt - 1, 0))
-        frac = pos - lo
-        if srt.shape[1] == 0:
-            out.append(np.full(len(a), np.nan))
-            continue
-        v = srt[rows, lo] * (1.0 - frac) + srt[rows, hi] * frac
-        out.append(np.where(cnt > 0, v, np.nan))
-    return out, srt
-
-
-def _row_median(a: np.ndarray) -> np.ndarray:
-    return _row_quantiles(a, (0.5,))[0][0]
-
-
-def _baseline_trend(base: np.ndarray, ts: np.ndarray, nb: int, mad: np.ndarray):
-    """Least-squares line through each baseline; its extrapolation over the post period.
-
-    Returns (rows that trend, expected post values of those rows [R, P], their robust
-    residual scale [R]). A series trends when the line moves by more than 4 residual scales
-    over the baseline and explains most of its spread — a steadily growing disk or counter
-    is then judged against where it was heading, not against where it started. Sums go
-    through matrix-vector products; residuals are only worked out for rows whose line
-    moves at least by their spread (the rest cannot trend).
-    """
-    tb = ts[:nb] - ts[nb - 1]
-    tp = ts[nb:] - ts[nb - 1]
-    ok = np.isfinite(base)
-    okf = ok.astype(np.float64)
-    b0 = np.where(ok, base, 0.0)
-    cnt = np.maximum(okf.sum(axis=1), 1.0)
-    t_mean = (okf @ tb) / cnt
-    x_mean = b0.sum(axis=1) / cnt
-    sxx = okf @ (tb * tb) - cnt * t_mean * t_mean
-    sxy = b0 @ tb - cnt * t_mean * x_mean
-    slope = np.where(sxx > 0, sxy / np.where(sxx > 0, sxx, 1.0), 0.0)
-    span = float(tb[-1] - tb[0]) if nb > 1 else 0.0
-    maybe = np.flatnonzero(np.isfinite(slope) & (np.abs(slope) * span > mad) & (mad > 0))
-    if len(maybe) == 0 or span <= 0:
-        return maybe, np.zeros((0, len(tp))), np.zeros(0)
-    line = x_mean[maybe, None] + slope[maybe, None] * (tb[None, :] - t_mean[maybe, None])
-    resid = base[maybe] - line
-    r_med = _row_median(resid)
-    r_scale = _row_median(np.abs(resid - r_med[:, None])) * 1.4826
-    keep = (np.abs(slope[maybe]) * span > 4.0 * np.fmax(r_scale, 1e-12)) & (mad[maybe] > 2.0 * r_scale)
-    rows = maybe[keep]
-    expected = x_mean[rows, None] + slope[rows, None] * (tp[None, :] - t_mean[rows, None])
-    return rows, expected, r_scale[keep]
-
-
-def _quantum(srt: np.ndarray) -> np.ndarray:
-    """The resolution of each baseline (rows sorted, NaN last): the smallest step between
-    its distinct values.
-
-    Counts of connections, threads or replicas move in whole units; a one-unit wiggle of a
-    series that sat still is the measurement's resolution, not a robust-z of 10.
-    """
-    step = np.diff(srt, axis=1)
+def _transform(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log(x + c) for rows that are never negative, x otherwise; and which rows are logged."""
+    with _quiet():
+        lo = np.nanmin(x, axis=1)
+        positive = np.where(x > 0, x, np.nan)
+        level = np.nanmedian(positive, axis=1)
+    logged = np.isfinite(lo) & (lo >= 0)
+    srt = np.sort(np.where(np.isfinite(x), x, np.inf), axis=1)
+    with _quiet():                  # inf - inf past the last sample: NaN, dropped below
+        step = np.diff(srt, axis=1)
     step = np.where(np.isfinite(step) & (step > 0), step, np.inf)
-    q = step.min(axis=1) if step.shape[1] else np.full(len(base), np.inf)
+    quantum = step.min(axis=1) if step.shape[1] else np.full(len(x), np.inf)
+    quantum = np.where(np.isfinite(quantum), quantum, 0.0)
+    c = np.fmax.reduce([0.05 * np.where(np.isfinite(level), level, 1.0), quantum, np.full(len(x), 1e-12)])
+    y = np.where(logged[:, None], np.log(np.where(logged[:, None], x, 1.0) + c[:, None]), x)
+    return y, logged
+
+
+def _resolution(y: np.ndarray) -> np.ndarray:
+    """The smallest step between distinct values of each row: counts of connections,
+    threads or replicas move in whole units, and a one-unit wiggle of a series that sat still
+    is the measurement's resolution, not a robust z of 10."""
+    srt = np.sort(np.where(np.isfinite(y), y, np.inf), axis=1)
+    with _quiet():
+        step = np.diff(srt, axis=1)
+    step = np.where(np.isfinite(step) & (step > 1e-12), step, np.inf)
+    q = step.min(axis=1) if step.shape[1] else np.full(len(y), np.inf)
     return np.where(np.isfinite(q), q, 0.0)
 
 
-def scan_shifts(values: np.ndarray, timestamps: np.ndarray, baseline_end: float) -> ShiftScan:
+def _prev_finite(y: np.ndarray) -> np.ndarray:
+    """For each cell, the index of the nearest finite cell before it in its row (-1 if none)."""
+    n, t = y.shape
+    idx = np.where(np.isfinite(y), np.arange(t)[None, :], -1)
+    last = np.maximum.accumulate(idx, axis=1)
+    prev = np.full((n, t), -1, dtype=np.int64)
+    prev[:, 1:] = last[:, :-1]
+    return prev
+
+
+def _diff_scale(diffs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Robust point-to-point noise per row (NaN-padded differences) and how many there were."""
+    with _quiet():
+        s = 1.4826 * np.nanmedian(np.abs(diffs), axis=1) / math.sqrt(2.0)
+    return s, np.isfinite(diffs).sum(axis=1)
+
+
+def _family_scale(scale: np.ndarray, count: np.ndarray, families: list[str]) -> np.ndarray:
+    """Per row, the median noise of its metric family (rows with at least one difference)."""
+    out = np.full(len(families), np.nan)
+    groups: dict[str, list[int]] = {}
+    for i, fam in enumerate(families):
+        groups.setdefault(fam, []).append(i)
+    for rows in groups.values():
+        r = np.asarray(rows)
+        ok = r[(count[r] > 0) & np.isfinite(scale[r])]
+        if len(ok):
+            out[r] = float(np.median(scale[ok]))
+    return out
+
+
+def _kth_largest(z: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Per row, the k-th largest finite value (-inf when the row has fewer)."""
+    srt = -np.sort(-np.where(np.isfinite(z), z, -np.inf), axis=1)
+    kk = np.clip(k - 1, 0, max(srt.shape[1] - 1, 0))
+    return srt[np.arange(len(z)), kk] if srt.shape[1] else np.full(len(z), -np.inf)
+
+
+def _trend_line(pre: np.ndarray, t_pre: np.ndarray, t_post: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Expected post values [N, P] of rows whose baseline has a clear linear trend (the line
+    moves by more than 4 noise scales over the baseline and explains its spread); NaN rows
+    otherwise."""
+    ok = np.isfinite(pre)
+    okf = ok.astype(np.float64)
+    cnt = okf.sum(axis=1)
+    out = np.full((len(pre), len(t_post)), np.nan)
+    if len(t_pre) < 6:
+        return out
+    b0 = np.where(ok, pre, 0.0)
+    c = np.maximum(cnt, 1.0)
+    t_mean = (okf @ t_pre) / c
+    x_mean = b0.sum(axis=1) / c
+    sxx = okf @ (t_pre * t_pre) - cnt * t_mean * t_mean
+    sxy = b0 @ t_pre - cnt * t_mean * x_mean
+    slope = np.where(sxx > 0, sxy / np.where(sxx > 0, sxx, 1.0), 0.0)
+    span = float(t_pre[-1] - t_pre[0])
+    line = x_mean[:, None] + slope[:, None] * (t_pre[None, :] - t_mean[:, None])
+    with _quiet():
+        resid = np.nanmedian(np.abs(pre - line), axis=1) * 1.4826
+        spread = np.nanmedian(np.abs(pre - np.nanmedian(pre, axis=1)[:, None]), axis=1) * 1.4826
+    trends = (cnt >= 6) & (np.abs(slope) * span > 4.0 * np.fmax(resid, scale)) & (spread > 2.0 * resid)
+    out[trends] = x_mean[trends, None] + slope[trends, None] * (t_post[None, :] - t_mean[trends, None])
+    return out
+
+
+def scan_shifts(values: np.ndarray, timestamps: np.ndarray, onset_hint: float, *, step: float | None = None,
+                families: list[str] | None = None, lead_s: float = LEAD_S) -> ShiftScan:
+    """Change of every series at the onset (see the module doc). `families` names each row's
+    metric family (the metric name) for the shared noise prior; `step` is the grid step."""
     x = np.asarray(values, dtype=np.float64)
     ts = np.asarray(timestamps, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != ts.shape[0]:
         raise ValueError(f"values must be [N, T] with T = len(timestamps); got {x.shape} and {ts.shape}")
     n, t = x.shape
-    nb = int(np.searchsorted(ts, baseline_end, side="left"))
-    base, post = x[:, :nb], x[:, nb:]
-    n_base = np.sum(np.isfinite(base), axis=1)
-    n_post = np.sum(np.isfinite(post), axis=1)
-    # A series that began late in the baseline (a pod created by a rollout or a restart) has
-    # too little history to judge: its startup would pass for the norm.
-    valid = (n_base >= max(MIN_BASE, int(MIN_BASE_SHARE * nb))) & (n_post >= MIN_POST)
-    empty = np.full(n, np.nan)
-    if n == 0 or nb == 0 or nb >= t:
-        return ShiftScan(np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int8), empty, empty, empty, empty,
-                         np.zeros(n, dtype=bool))
-    with _quiet():
-        (med, q25, q75), sorted_base = _row_quantiles(base, (0.5, 0.25, 0.75))
-        mad = _row_median(np.abs(base - med[:, None])) * 1.4826
-        jitter = _row_median(np.abs(np.diff(base, axis=1)))          # point-to-point noise
-        std = np.nanstd(base, axis=1)
-        post_med = _row_median(post)
-        trend_rows, center, resid_scale = _baseline_trend(base, ts, nb, mad)
-    level_scale = np.fmax.reduce([mad, (q75 - q25) / 1.349, 0.25 * std])
-    floors = [jitter, 0.01 * np.abs(med), 0.5 * _quantum(sorted_base), np.full(n, 1e-9)]
-    scale = np.fmax.reduce([level_scale] + floors)
-    scale = np.where(np.isfinite(scale), scale, 1e-9)
-    # A flat baseline (all equal, e.g. zero errors) is floored by the post-period's own
-    # level so a single blip is not infinitely significant, while 0 -> many still is.
-    flat = (mad <= 1e-12) & (jitter <= 1e-12)
-    with _quiet():
-        floor = 0.1 * np.nanmax(np.abs(post - med[:, None]), axis=1)
-    scale = np.where(flat, np.fmax(scale, np.where(np.isfinite(floor), floor, 1e-9)), scale)
-    z = (post - med[:, None]) / scale[:, None]
-    # A trending baseline is judged against its extrapolated line (a disk that keeps
-    # filling is not news; one that suddenly fills faster is). Falling behind the line is
-    # judged by the nearer of line and level: a drift that levels off (traffic past its
-    # daily peak, a disk that stopped filling) is not a shift.
-    if len(trend_rows):
-        r = trend_rows
-        t_scale = np.fmax.reduce([resid_scale] + [f[r] for f in floors])
-        z_trend = (post[r] - center) / np.where(np.isfinite(t_scale), t_scale, 1e-9)[:, None]
-        slope_sign = np.sign(center[:, -1:] - center[:, :1]) if center.shape[1] > 1 else np.zeros((len(r), 1))
-        behind = z_trend * slope_sign < 0
-        z[r] = np.where(behind & (np.abs(z[r]) < np.abs(z_trend)), z[r], z_trend)
-    az = np.abs(z)
-    az[~np.isfinite(az)] = -np.inf
-    k = np.maximum(3, np.ceil(0.10 * n_post)).astype(int)
-    # k-th largest |z| per row (-inf for NaN sorts last): one partition per distinct k
-    stat = np.empty(n)
-    width = az.shape[1]
-    for kk in np.unique(k):
-        rows = k == kk
-        pos = width - min(int(kk), width)
-        stat[rows] = np.partition(az[rows], pos, axis=1)[:, pos]
-    stat = np.where(valid & np.isfinite(stat), stat, 0.0)
+    step = float(step) if step else (float(np.median(np.diff(ts))) if t > 1 else 60.0)
+    families = families if families is not None else [""] * n
+    zeros, empty = np.zeros(n), np.full(n, np.nan)
+    cands = [j for j in range(1, t) if onset_hint - max(lead_s, step) <= ts[j] <= onset_hint + step]
+    result = ShiftScan(zeros.copy(), zeros.copy(), np.zeros(n, dtype=np.int8), empty.copy(), empty.copy(),
+                       empty.copy(), empty.copy(), np.zeros(n, dtype=bool))
+    if n == 0 or not cands:
+        return result
+    y, logged = _transform(x)
+    half_resolution = 0.5 * _resolution(y)
+    finite = np.isfinite(y)
+    prev = _prev_finite(y)
+    rows = np.arange(n)[:, None]
+    diffs = np.where(finite & (prev >= 0), y - y[rows, np.maximum(prev, 0)], np.nan)
+    # the family prior from the data before the earliest candidate (the quiet part, if any)
+    first = cands[0]
+    own0, cnt0 = _diff_scale(diffs[:, 1:first])
+    fam = _family_scale(own0, cnt0, families)
+    own_all, cnt_all = _diff_scale(diffs)
+    fam = np.where(np.isfinite(fam), fam, _family_scale(own_all, cnt_all, families))
+    fam = np.where(np.isfinite(fam), fam, np.where(logged, 0.25, np.nan))
+
+    best = np.full(n, -np.inf)
+    best_dir = np.zeros(n, dtype=np.int8)
+    best_j = np.full(n, -1, dtype=np.int64)
+    best_z = np.full((n, t), np.nan)
+    best_ref = np.full(n, np.nan)
+    best_other = np.zeros(n)        # the statistic in the other direction
+    for j in cands:
+        pre, post = y[:, :j], y[:, j:]
+        n_pre = finite[:, :j].sum(axis=1)
+        n_post = finite[:, j:].sum(axis=1)
+        own, cnt = _diff_scale(diffs[:, 1:j])
+        own = np.where(np.isfinite(own), own, 0.0)
+        prior = np.where(np.isfinite(fam), fam, own)
+        scale = np.sqrt((PRIOR_WEIGHT * prior ** 2 + cnt * own ** 2) / (PRIOR_WEIGHT + cnt))
+        with _quiet():
+            level = np.nanmedian(pre, axis=1)
+            refs = [(level, n_pre)]
+            for m in (1, 3):
+                last = _last_finite(pre, m)
+                with _quiet():
+                    refs.append((np.nanmedian(last, axis=1), np.minimum(n_pre, m)))
+        floor = np.fmax(np.where(logged, MIN_LOG_SCALE, np.fmax(REL_FLOOR * np.abs(level), 1e-12)), half_resolution)
+        # A flat baseline (all equal, e.g. 100 % available, zero errors) is floored by the
+        # change's own size: a blip is not infinitely significant, 0 -> many still is (z 10).
+        with _quiet():
+            jump = np.nanmax(np.abs(post - level[:, None]), axis=1)
+        flat = (cnt > 0) & (own <= 1e-12)
+        floor = np.where(flat & np.isfinite(jump), np.fmax(floor, FLAT_SHARE * jump), floor)
+        scale = np.fmax(np.where(np.isfinite(scale), scale, floor), floor)
+        # a change holds for SUSTAIN_S (or half the points after the onset, if fewer): one
+        # burst of a noisy service is not a change; at 5-minute steps one sample can be
+        k = np.maximum.reduce([np.ones(n), np.round(POST_SHARE * n_post),
+                               np.minimum(math.ceil(SUSTAIN_S / step), np.ceil(0.5 * n_post))]).astype(np.int64)
+        up, down = np.full(n, np.inf), np.full(n, np.inf)
+        z_level = None
+        trend = _trend_line(pre, ts[:j], ts[j:], scale)
+        trend_ref = [(trend, n_pre)] if np.isfinite(trend).any() else []
+        for r, (ref, n_ref) in enumerate(refs + trend_ref):
+            # the level of everything before the onset carries its own uncertainty; the last
+            # samples only say whether the series had already moved (they veto, not widen)
+            width = scale * np.sqrt(1.0 + _MEDIAN_VAR / np.maximum(n_ref, 1))
+            centre = ref if ref.ndim == 2 else ref[:, None]
+            z = (post - centre) / width[:, None]
+            has = np.isfinite(ref).any(axis=1) if ref.ndim == 2 else np.isfinite(ref)
+            up = np.where(has, np.fmin(up, _kth_largest(z, k)), up)
+            down = np.where(has, np.fmin(down, _kth_largest(-z, k)), down)
+            if z_level is None:
+                z_level = z
+        stat = np.fmax(up, down)
+        # A series that began long after the others (a pod created by a rollout or a restart)
+        # has too little history to judge: its startup would pass for the norm.
+        need = max(1, int(math.ceil(MIN_BASE_SHARE * j)))
+        ok = (n_pre >= need) & (n_post >= 1) & np.isfinite(stat)
+        better = ok & (stat > best)
+        best = np.where(better, stat, best)
+        best_dir = np.where(better, np.where(up >= down, 1, -1), best_dir).astype(np.int8)
+        best_j = np.where(better, j, best_j)
+        best_ref = np.where(better, level, best_ref)
+        best_other = np.where(better, np.fmin(up, down), best_other)
+        best_z[better] = np.concatenate([np.full((int(better.sum()), j), np.nan), z_level[better]], axis=1)
+
+    valid = best_j >= 0
+    stat = np.where(valid, np.maximum(best, 0.0), 0.0)
     with np.errstate(all="ignore"):
         score = np.where(stat > Z0, np.clip(np.log(stat / Z0) / np.log(Z_FULL / Z0), 0.0, 1.0) ** 0.7, 0.0)
-
-    # Direction and onset only where there is a shift to speak of (usually few rows).
-    direction = np.zeros(n, dtype=np.int8)
     onset = np.full(n, np.nan)
     sel = np.flatnonzero(score > 0)
-    if len(sel):
-        zs, azs, st = z[sel], az[sel], stat[sel]
-        # Direction: the sign of the mean z among the points beyond the sustained level. A
-        # shift goes one way; when those points split between up and down the series only
-        # got noisier, and the score shrinks with the imbalance (one way: kept; half-half: 0).
-        strong = azs >= st[:, None]
-        with np.errstate(all="ignore"):
-            signed = np.nansum(np.where(strong, np.sign(zs), 0.0), axis=1)
-            one_way = np.abs(signed) / np.maximum(strong.sum(axis=1), 1)
-        direction[sel] = np.sign(signed).astype(np.int8)
-        score[sel] = score[sel] * np.clip(2.0 * one_way - 1.0, 0.0, 1.0)
-        # Onset: first post point where |z| >= max(Z0, stat / 2) for 2 of 3 consecutive points.
-        hot = (azs >= np.maximum(Z0, st / 2.0)[:, None]).astype(np.int8)
-        if hot.shape[1] >= 3:
-            win = hot[:, :-2] + hot[:, 1:-1] + hot[:, 2:]
-            start_ok = (win >= 2) & (hot[:, :-2] == 1)
-            first = np.where(start_ok.any(axis=1), start_ok.argmax(axis=1), -1)
-        else:
-            first = np.where(hot.any(axis=1), hot.argmax(axis=1), -1)
-        onset[sel] = np.where((first >= 0) & (score[sel] > 0), ts[nb + np.maximum(first, 0)], np.nan)
-        # Persistence: a change that holds from its onset on is what a fault looks like; a
-        # burst that came and went while the incident went on weighs up to half less.
-        after = np.arange(hot.shape[1])[None, :] >= np.maximum(first, 0)[:, None]
-        finite = np.isfinite(zs) & after
-        held = (hot.astype(bool) & finite).sum(axis=1) / np.maximum(finite.sum(axis=1), 1)
-        score[sel] = score[sel] * np.clip(held / PERSIST_FULL, 0.5, 1.0)
+    for i in sel:   # few rows: one-sidedness, onset and persistence of each shift
+        zi = best_z[i, best_j[i]:]
+        zi = zi[np.isfinite(zi)]
+        if len(zi) == 0:
+            continue
+        signed = zi * best_dir[i]
+        # points beyond what the weaker direction reached: as many up as down is only noise
+        # points beyond half the statistic and beyond what the weaker direction reached: as
+        # many of them up as down is a series that only got noisier
+        top = float(np.max(np.abs(zi)))
+        strong = np.abs(zi) >= min(top, max(Z0, stat[i] / 2.0, float(best_other[i])))
+        one_way = abs(float(np.sum(np.sign(zi[strong])))) / max(int(strong.sum()), 1)
+        score[i] *= float(np.clip(2.0 * one_way - 1.0, 0.0, 1.0))
+        hot = signed >= max(Z0, stat[i] / 2.0)
+        first_hot = int(np.argmax(hot)) if hot.any() else 0
+        cols = np.flatnonzero(np.isfinite(best_z[i, best_j[i]:]))
+        onset[i] = ts[best_j[i] + cols[first_hot]]
+        held = hot[first_hot:].mean() if len(hot[first_hot:]) else 0.0
+        score[i] *= float(np.clip(held / PERSIST_FULL, 0.5, 1.0))
+    base_med, post_med = _medians_around(x, best_j)
     with np.errstate(all="ignore"):
-        rel = np.where(np.abs(med) > 1e-12, (post_med - med) / np.abs(med), np.nan)
+        rel = np.where(np.abs(base_med) > 1e-12, (post_med - base_med) / np.abs(base_med), np.nan)
+    direction = np.where(score > 0, best_dir, 0).astype(np.int8)
     return ShiftScan(score=score, stat=stat, direction=direction, onset=onset, rel_change=rel,
-                     base_median=med, post_median=post_med, valid=valid)
+                     base_median=base_med, post_median=post_med, valid=valid)
+
+
+def _last_finite(a: np.ndarray, m: int) -> np.ndarray:
+    """Per row, its last m finite values (NaN-padded on the left), as [N, m]."""
+    n, t = a.shape
+    srt_idx = np.argsort(np.isfinite(a), axis=1, kind="stable")      # NaN first, finite last, order kept
+    tail = srt_idx[:, max(t - m, 0):]
+    vals = a[np.arange(n)[:, None], tail]
+    return vals
+
+
+def _medians_around(x: np.ndarray, split: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median of each row before and after its split (NaN without one)."""
+    n, t = x.shape
+    cols = np.arange(t)[None, :]
+    before = np.where(cols < split[:, None], x, np.nan)
+    after = np.where((cols >= split[:, None]) & (split[:, None] >= 0), x, np.nan)
+    with _quiet():
+        return np.nanmedian(before, axis=1), np.nanmedian(after, axis=1)
+
+
+def marginal_z(values: np.ndarray, timestamps: np.ndarray, onset_hint: float) -> np.ndarray:
+    """Per series, the plainest measure of how far it moved: |median after the onset hint -
+    median before| in robust standard deviations of the data before (1.4826 MAD, or the
+    standard deviation where the MAD is 0, or 1 where both are) — what the trivial
+    largest-metric-shift ranking uses. A median, not the largest point: a dozen series of
+    white noise always hold a point beyond 3 sigma, never a median that moved. The ranking
+    falls back on it when no change passed as evidence. 0 without data on a side."""
+    x = np.asarray(values, dtype=np.float64)
+    ts = np.asarray(timestamps, dtype=np.float64)
+    nb = int(np.searchsorted(ts, onset_hint, side="left"))
+    if x.ndim != 2 or nb == 0 or nb >= x.shape[1]:
+        return np.zeros(len(x))
+    with _quiet():
+        med = np.nanmedian(x[:, :nb], axis=1)
+        mad = 1.4826 * np.nanmedian(np.abs(x[:, :nb] - med[:, None]), axis=1)
+        sd = np.nanstd(x[:, :nb], axis=1)
+        scale = np.where(mad > 0, mad, np.where(sd > 0, sd, 1.0))
+        z = np.abs(np.nanmedian(x[:, nb:], axis=1) - med) / scale
+    return np.where(np.isfinite(z), z, 0.0)

@@ -28,16 +28,20 @@ from typing import Collection, Mapping, Sequence
 
 import numpy as np
 
+from aiops.analytics.contribution import contribution_findings, contributions
 from aiops.analytics.spantree import EdgeStats, Spans, build_span_tree, call_edges
 from aiops.analytics.stattests import change_point, exceedance, mann_whitney_greater, poisson_lower, poisson_upper
 from aiops.domain import Finding
 
 ALPHA = 1e-3
 MIN_REQUESTS = 5              # per side, for a latency comparison
+MIN_CUT_REQUESTS = 4          # requests before an earlier change point tried as the split (and enough
+                              # before it for a latency comparison there)
 MIN_LATENCY_REL = 0.2         # own p90 must rise by >= 20 %
 MIN_LATENCY_MS = 1.0          # ... and by >= 1 ms
 MIN_ERROR_RISE = 0.01         # own error rate must rise by >= 1 percentage point
 INHERITED_WEIGHT = 0.5
+MINOR_FACTOR = 0.3            # own time that rose but adds little to the requests (see contribution)
 
 
 @dataclass(frozen=True)
@@ -80,13 +84,15 @@ def analyse_traces(
     window_start: float | None = None,
     max_findings: int = 50,
     client_side: Collection[str] = (),
+    search_from: float | None = None,
 ) -> TraceAnalysis:
     """Findings (best first), the service call graph and per-service before/after stats.
 
     `client_side` names services whose spans are their callers' client spans (untraced
     peers, see `aiops.analytics.peers`): a change there that only some callers see, while
     others with enough calls see none, is on those callers' side (their network, client
-    or pool) and is reported for them.
+    or pool) and is reported for them. With `search_from`, a service whose own time or errors
+    changed between then and `baseline_end` (an alert that fired late) is split there instead.
     """
     if not isinstance(spans, Spans):
         spans = Spans.from_columns(spans)
@@ -104,7 +110,6 @@ def analyse_traces(
     req = np.flatnonzero(tree.entry & in_window)
     req = req[np.lexsort((spans.start[req], tree.service_code[req]))]   # by service, then time
     svc = tree.service_code[req]
-    after = spans.start[req] >= baseline_end
     own_error = tree.error[req] & ~tree.callee_error[req]
     bounds = np.searchsorted(svc, np.arange(len(tree.services) + 1))
 
@@ -113,14 +118,21 @@ def analyse_traces(
     side: list[Finding] = []
     for code, name in enumerate(tree.services):
         sl = slice(bounds[code], bounds[code + 1])
-        rows, a = req[sl], after[sl]
+        rows = req[sl]
         if len(rows) == 0:
             continue
         dur, own = spans.duration_us[rows] / 1000.0, tree.own_us[rows] / 1000.0
         err, own_err = tree.error[rows], own_error[sl]
-        stats[name] = ServiceTraceStats(name, _window(dur[~a], own[~a], err[~a], own_err[~a]),
-                                        _window(dur[a], own[a], err[a], own_err[a]))
-        checks[name] = _check(stats[name], dur, own, err, own_err, a, spans.start[rows])
+        best: tuple[float, ServiceTraceStats, _Check, np.ndarray] | None = None
+        for cut, tries in _cuts(spans.start[rows], own, own_err, baseline_end, search_from):
+            a = spans.start[rows] >= cut
+            st = ServiceTraceStats(name, _window(dur[~a], own[~a], err[~a], own_err[~a]),
+                                   _window(dur[a], own[a], err[a], own_err[a]))
+            ck = _check(st, dur, own, err, own_err, a, spans.start[rows], alpha=ALPHA / tries)
+            if best is None or ck.strength() > best[0]:
+                best = (ck.strength(), st, ck, a)
+        assert best is not None
+        _, stats[name], checks[name], a = best
         if name in client_side and (checks[name].own_latency or checks[name].own_errors):
             checks[name], found = _caller_side(name, checks[name], _callers(tree, spans, rows), dur, own, err, own_err,
                                                a, spans.start[rows])
@@ -130,6 +142,15 @@ def analyse_traces(
     # must not let it explain away those same callers' own trouble.
     findings = [replace(f, tags=f.tags + ("client_side",)) if f.service in client_side and "own" in f.tags else f
                 for f in _attribute(stats, checks, graph)] + side
+    # where the extra time and the new failures of whole requests are spent
+    found = contributions(spans, tree, baseline_end, search_from)
+    if found:
+        # own time that rose while adding little to any request is not where the time went
+        slowed = {c.service for c in found if c.kind == "latency"}
+        findings = [replace(f, score=f.score * MINOR_FACTOR, summary=f"{f.summary}; adds little to the requests")
+                    if f.signal == "self_latency" and f.service not in slowed else f for f in findings]
+    findings += [replace(f, tags=f.tags + ("client_side",)) if f.service in client_side else f
+                 for f in contribution_findings(found, baseline_end)]
     findings.sort(key=lambda f: (-f.score, f.service, f.signal))
     return TraceAnalysis(findings[:max_findings], graph, edges, stats)
 
@@ -141,18 +162,56 @@ class _Check:
     own_errors: tuple[float, float, float] | None     # (p_value, size, onset) when own errors rose
     errors: tuple[float, float, float] | None
 
+    def strength(self) -> float:
+        """-log10 p of the strongest change found (0 when none): which cut shows it best."""
+        ps = [c[0] for c in (self.own_latency, self.own_errors, self.latency, self.errors) if c]
+        return float(-np.log10(max(min(ps), 1e-300))) if ps else 0.0
 
-def _check(s: ServiceTraceStats, dur, own, err, own_err, a, start) -> _Check:  # noqa: ANN001
+
+def _cuts(start: np.ndarray, own: np.ndarray, own_err: np.ndarray, baseline_end: float,
+          search_from: float | None) -> list[tuple[float, int]]:
+    """Where one service's before/after split is tried: the run's baseline end and, when the
+    service's own time or own errors changed earlier (an alert that fired late leaves the
+    spans before it already faulty), that change point — the split of its request sequence
+    (at least MIN_REQUESTS a side) with the largest standardised difference of mean log own
+    time, and the CUSUM point where own errors start to come more often. Each with the number
+    of splits its search tried: a change point found by searching must be that much more
+    significant (Bonferroni)."""
+    cuts = [(baseline_end, 1)]
+    n = len(start)
+    early = int(np.searchsorted(start, baseline_end, side="left"))
+    if search_from is None or early <= MIN_CUT_REQUESTS or n - early < MIN_REQUESTS:
+        return cuts
+    first = max(MIN_CUT_REQUESTS, int(np.searchsorted(start, search_from, side="left")))
+    if first >= early:
+        return cuts
+    y = np.log(np.maximum(own, 1e-3))
+    c = np.cumsum(y)
+    k = np.arange(first, early)
+    m1 = c[k - 1] / k
+    m2 = (c[-1] - c[k - 1]) / (n - k)
+    sd = float(np.std(y)) or 1.0
+    t = (m2 - m1) / (sd * np.sqrt(1.0 / k + 1.0 / (n - k)))
+    if len(t) and t.max() > 0:
+        cuts.append((float(start[k[int(np.argmax(t))]]), len(k)))
+    if own_err[:early].any() or own_err[early:].any():
+        cp = change_point(own_err, start)
+        if start[first] <= cp < baseline_end:
+            cuts.append((cp, early - first))
+    return cuts
+
+
+def _check(s: ServiceTraceStats, dur, own, err, own_err, a, start, alpha: float = ALPHA) -> _Check:  # noqa: ANN001
     def latency(values: np.ndarray, p90s: tuple[float, float]) -> tuple[float, float, float] | None:
         before_p90, after_p90 = p90s
-        if s.before.requests < MIN_REQUESTS or s.after.requests < MIN_REQUESTS:
+        if s.before.requests < min(MIN_REQUESTS, MIN_CUT_REQUESTS) or s.after.requests < MIN_REQUESTS:
             return None
         rise = after_p90 - before_p90
         rel = rise / max(before_p90, MIN_LATENCY_MS)
         if rise < MIN_LATENCY_MS or rel < MIN_LATENCY_REL:
             return None
         p = min(1.0, 2.0 * min(mann_whitney_greater(values[a], values[~a]), exceedance(values[a], values[~a])))
-        if p >= ALPHA:
+        if p >= alpha:
             return None
         return p, 1.0 - np.exp(-rel), change_point(values > before_p90, start)
 
@@ -165,7 +224,7 @@ def _check(s: ServiceTraceStats, dur, own, err, own_err, a, start) -> _Check:  #
         if rise < MIN_ERROR_RISE:
             return None
         p = poisson_upper(after, rate_b * n_a)
-        if p >= ALPHA:
+        if p >= alpha:
             return None
         return p, 1.0 - np.exp(-rise / 0.05), change_point(flags, start)
 

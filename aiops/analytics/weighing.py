@@ -16,13 +16,17 @@ import re
 from typing import Iterable
 
 from aiops.analytics.signals import FAULT_OF_CLASS, OWN_CLASSES
+from aiops.analytics.units import pressure_sign
 from aiops.domain import FaultKind, Finding
 
 OWN_WEIGHT = {"metric": 0.9, "trace": 0.95, "log": 0.8, "event": 0.8}
+PRESSURE_CLASSES = frozenset({"cpu", "memory", "disk", "pool"})   # resources that run out
 SYMPTOM_WEIGHT = {"metric": 0.7, "trace": 0.6, "log": 0.7, "event": 0.3}
 DROP_FACTOR = 0.6           # a drop in work done is a weak symptom
 SCATTERED_FACTOR = 0.5      # a metric whose exceedances never hold together: half the weight
 LATENCY_RATIO_FULL = 10.0   # a latency rise of this factor counts in full, 1.0 for half
+WRONG_WAY_FACTOR = 0.3      # latency or errors that fell: rarely where a fault is
+TRAFFIC_FACTOR = 0.6        # traffic that moved follows the users (or a fault elsewhere) more often than it causes
 # What an error line says about the fault, in generic operator vocabulary.
 _LOG_FAULTS: list[tuple[re.Pattern[str], FaultKind]] = [
     (re.compile(r"pool|connection is not available|too many connections|exhausted", re.I), "resource_exhaustion"),
@@ -79,6 +83,10 @@ def weight_of(f: Finding, own: bool) -> float:
     weight = (OWN_WEIGHT if own else SYMPTOM_WEIGHT)[f.kind] * f.score
     if not own and f.kind == "metric" and is_drop(f):
         weight *= DROP_FACTOR
+    if f.kind == "metric" and f.direction < 0 and set(f.tags) & {"latency", "errors"}:
+        weight *= WRONG_WAY_FACTOR
+    if f.kind == "metric" and "traffic" in f.tags and not own:
+        weight *= TRAFFIC_FACTOR
     if f.kind == "metric" and f.onset is None:
         weight *= SCATTERED_FACTOR
     if f.kind == "metric" and "latency" in f.tags and f.direction > 0:
@@ -109,7 +117,17 @@ def _fault_named(f: Finding) -> FaultKind:
             return "dependency_failure"
         return next((fault for pat, fault in _LOG_FAULTS if pat.search(f.summary)), "error_burst")
     cls = next((t for t in f.tags if t in FAULT_OF_CLASS), "other")
+    if not _pressure_way(f, cls):
+        return "anomaly"          # CPU or latency that fell names no saturation or slowdown
     return FAULT_OF_CLASS.get(cls, "anomaly")
+
+
+def _pressure_way(f: Finding, cls: str) -> bool:
+    """Does a metric finding move the way its class's fault would move it? Usage, latency
+    and errors rise; free/available/idle series fall; network and traffic may go either way."""
+    if cls in ("network", "traffic", "other") or f.direction == 0:
+        return True
+    return f.direction == (pressure_sign(f.signal) if cls in PRESSURE_CLASSES else 1)
 
 
 def _names_a_cause(f: Finding) -> bool:
@@ -118,7 +136,8 @@ def _names_a_cause(f: Finding) -> bool:
     if f.kind == "event":
         return True
     if f.kind == "metric":
-        return bool(set(f.tags) & OWN_CLASSES)
+        cls = next((t for t in f.tags if t in OWN_CLASSES), "")
+        return bool(cls) and _pressure_way(f, cls)
     if f.kind == "log":
         return any(pat.search(f.summary) for pat, fault in _LOG_FAULTS if fault != "latency")
     return False
@@ -127,8 +146,8 @@ def _names_a_cause(f: Finding) -> bool:
 def fault_of(weighted: Iterable[tuple[float, Finding]]) -> FaultKind:
     """The fault the evidence points to: the strongest finding that names a cause, if it
     weighs at least 40 % of the strongest finding overall; else the strongest finding."""
-    ranked = sorted(weighted, key=lambda wf: -wf[0])
-    if not ranked:
+    ranked = sorted(((w, f) for w, f in weighted if w > 0), key=lambda wf: -wf[0])
+    if not ranked:                    # nothing passed as evidence (weak findings only)
         return "none"
     top = ranked[0][0]
     causes = [(w, f) for w, f in ranked if _names_a_cause(f) and w >= 0.4 * top]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from aiops.config import Settings
 from aiops.errors import AiopsError, BadInputError, one_line
+from aiops.evaluation.baselines import BASELINES, baseline_scores
 from aiops.evaluation.truth import Truth, read_truth
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ class CaseResult:
     tokens: int = 0
     cost_usd: float = 0.0
     reasoner: str = ""           # who answered: offline, llm:<model>, or offline having taken over
+    # trivial ranking -> expected (top-1, top-3, top-5) hit on this case (aiops.evaluation.baselines)
+    baselines: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
     def hit(self, k: int) -> bool:
         return self.rank is not None and self.rank <= k
@@ -62,7 +65,25 @@ def _stats(cases: list[CaseResult]) -> dict[str, Any]:
             "mean_seconds": sum(c.seconds for c in cases) / n if n else 0.0,
             "tokens_per_case": sum(c.tokens for c in cases) / n if n else 0.0,
             "cost_usd_per_case": sum(c.cost_usd for c in cases) / n if n else 0.0,
-            "errors": sum(1 for c in cases if c.error)}
+            "errors": sum(1 for c in cases if c.error),
+            "baselines": baseline_stats(cases)}
+
+
+def baseline_stats(cases: list[CaseResult]) -> dict[str, dict[str, float]]:
+    """Mean expected top-1/3/5 of every trivial ranking over `cases` (cases without it count 0)."""
+    n = len(cases)
+    names = [b for b in BASELINES if any(b in c.baselines for c in cases)]
+    return {b: {f"top{k}": sum(c.baselines.get(b, (0.0, 0.0, 0.0))[i] for c in cases) / n
+                for i, k in enumerate((1, 3, 5))} for b in names} if n else {}
+
+
+def best_baseline(stats: dict[str, Any], k: int = 1) -> tuple[str, float]:
+    """The trivial ranking with the best top-k in `stats` (from _stats), and that figure."""
+    base = stats.get("baselines") or {}
+    if not base:
+        return "", 0.0
+    name = max(base, key=lambda b: (base[b][f"top{k}"], b))
+    return name, base[name][f"top{k}"]
 
 
 GROUPINGS: dict[str, Callable[[CaseResult], Iterable[str]]] = {
@@ -120,6 +141,7 @@ def evaluate_case(bundle: Path, truth: Truth, settings: Settings, session: Sessi
     from aiops.agent.events import Answer
     from aiops.agent.session import Session
 
+    baselines = _baselines(bundle, truth, settings)
     t0 = time.perf_counter()
     ranked: tuple[str, ...] = ()
     error = ""
@@ -138,7 +160,24 @@ def evaluate_case(bundle: Path, truth: Truth, settings: Settings, session: Sessi
                       llm_calls=usage.llm_calls if usage else 0,
                       tokens=usage.prompt_tokens + usage.completion_tokens if usage else 0,
                       cost_usd=float(usage.cost_usd) if usage else 0.0,
-                      reasoner=diagnosis.reasoner if diagnosis is not None else "")
+                      reasoner=diagnosis.reasoner if diagnosis is not None else "", baselines=baselines)
+
+
+def _baselines(bundle: Path, truth: Truth, settings: Settings) -> dict[str, tuple[float, float, float]]:
+    """Expected top-1/3/5 hits of the trivial rankings on this bundle ({} when it does not load:
+    the diagnosis reports that error itself)."""
+    from aiops.telemetry.bundle import load_bundle
+    from aiops.telemetry.limits import BundleLimits
+
+    try:
+        loaded = load_bundle(bundle, limits=BundleLimits.from_settings(settings))
+    except AiopsError:
+        return {}
+    try:
+        scores = baseline_scores(loaded.store, loaded.incident)
+    finally:
+        loaded.store.close()
+    return {b: tuple(scores.hit(b, truth.services, k) for k in (1, 3, 5)) for b in BASELINES}  # type: ignore[misc]
 
 
 def run_eval(corpus: Path | list[Path], settings: Settings, **options: Any) -> Iterator[CaseResult]:

@@ -65,7 +65,8 @@ def render_chart(chart: Chart, deployed_at: float, baseline_start: float, after_
     if chart.unit not in ("s",) and lo > 0 and lo < 0.35 * hi:
         lo = 0.0                              # counts and rates read better from 0
     if hi - lo <= 1e-12 * max(abs(hi), 1.0):
-        lo, hi = lo - max(abs(lo) * 0.1, 1e-9), hi + max(abs(hi) * 0.1, 1e-9)
+        flat = max(abs(lo) * 0.1, 1e-9)            # a flat series: a band around it, never below 0
+        lo, hi = (max(0.0, lo - flat) if lo >= 0 else lo - flat), hi + flat
     pad = (hi - lo) * 0.08
     if lo != 0.0:                             # never below zero for data that is not
         lo = max(0.0, lo - pad) if lo > 0 else lo - pad

@@ -26,6 +26,9 @@ class TelemetryReader(Protocol):
 
     def metric_names(self) -> list[str]: ...
 
+    def metric_span(self, start: float, end: float) -> tuple[float, float, float] | None:
+        """(first, last sample time, median sampling interval) in [start, end), or None."""
+
     def metric_grid(self, start: float, end: float, step: float, metrics: str | Sequence[str] | None = None,
                     services: str | Sequence[str] | None = None, counter_rates: bool = False) -> MetricGrid: ...
 

@@ -130,6 +130,17 @@ class TelemetryStore:
         return {t: [r[0] for r in self._rows(f"SELECT DISTINCT service FROM {t} WHERE service <> '' ORDER BY 1")]
                 for t in TABLES}
 
+    def metric_span(self, start: float, end: float) -> tuple[float, float, float] | None:
+        """(first, last sample time, median sampling interval) of the metrics in [start, end), or
+        None without samples; the interval is 60 s when no series has two samples."""
+        (lo, hi, step), = self._rows("""
+            WITH d AS (SELECT ts, ts - lag(ts) OVER (PARTITION BY metric, service, pod, labels ORDER BY ts) AS dt
+                       FROM metrics WHERE ts >= $start AND ts < $end)
+            SELECT min(ts), max(ts), median(dt) FILTER (WHERE dt > 0) FROM d""", {"start": float(start), "end": float(end)})
+        if lo is None:
+            return None
+        return float(lo), float(hi), float(step) if step is not None and step > 0 else 60.0
+
     def metric_names(self) -> list[str]:
         return [r[0] for r in self._rows("SELECT DISTINCT metric FROM metrics ORDER BY 1")]
 
@@ -143,7 +154,9 @@ class TelemetryStore:
         With counter_rates, counters become per-second rates before bucketing: series
         named *_total/*_count/*_sum/*_bucket, and integer-valued series that never
         decrease and rise at least once. A drop in a named counter is a reset (the
-        increase is the new value), as in Prometheus' rate().
+        increase is the new value), as in Prometheus' rate() — but a series so named that
+        falls more often than resets happen (in more than 10 % of its steps, and more than
+        twice) is a per-period total exported under a counter's name, and stays a gauge.
         """
         n_buckets = bucket_count(start, end, step)
         params: dict[str, Any] = {"start": float(start), "end": float(end), "step": float(step)}
@@ -168,7 +181,8 @@ class TelemetryStore:
                     FROM metrics WHERE ts < $end AND value IS NOT NULL {where}
                     WINDOW w AS (PARTITION BY {key} ORDER BY ts)),
                 c AS (
-                    SELECT *, regexp_matches(metric, '{COUNTER_NAME}') OR (
+                    SELECT *, (regexp_matches(metric, '{COUNTER_NAME}')
+                               AND count(dv) FILTER (WHERE dv < 0) OVER p <= greatest(2, 0.1 * count(dv) OVER p)) OR (
                         count(dv) OVER p >= 2 AND min(dv) OVER p >= 0 AND max(dv) OVER p > 0
                         AND bool_and(value = floor(value)) OVER p) AS is_rate
                     FROM d WINDOW p AS (PARTITION BY {key}))

@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 import numpy as np
 from rich.text import Text
 
+from aiops.analytics.units import format_quantity
+
 _DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))   # [sub-column][row within cell]
 _BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -86,13 +88,15 @@ def braille_cells(ys: np.ndarray, height: int, max_gap: int = 4) -> list[list[in
 
 
 def render_chart(timestamps: np.ndarray, values: np.ndarray, t0: float, t1: float, width: int, height: int,
-                 onset: float | None = None, styles: ChartStyles = ChartStyles()) -> Text:
-    """A line chart `width` x (`height` + 1) cells: y labels on the left, the onset as a
-    vertical marker, and a time axis (start, ▲onset, end) on the last line."""
+                 onset: float | None = None, styles: ChartStyles = ChartStyles(), unit: str = "") -> Text:
+    """A line chart `width` x (`height` + 1) cells: y labels on the left (in `unit`, see
+    aiops.analytics.units, when given), the onset as a vertical marker, and a time axis
+    (start, ▲onset, end) on the last line."""
     v = np.asarray(values, dtype=float)
     finite = v[np.isfinite(v)]
     lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
-    top_label, bottom_label = compact_number(hi), compact_number(lo)
+    name = (lambda x: format_quantity(x, unit)) if unit else compact_number
+    top_label, bottom_label = name(hi), name(lo)
     gutter = max(len(top_label), len(bottom_label)) + 1
     plot_w = max(width - gutter, 4)
     means = column_means(timestamps, v, t0, t1, 2 * plot_w)

@@ -76,7 +76,9 @@ def draw_plan(style: str, seed: int, needs: str = "") -> CasePlan:
     a_like = style == "system-a-like"
     pre = (_minutes(rng, 7, 0.5, 2, 19) if a_like else _minutes(rng, 3, 0.6, 1, 10)) * 60 + rng.uniform(5, 55)
     post = rng.uniform(2, 6) * 60
-    lag = rng.uniform(0, 30) if rng.random() < 0.3 else rng.uniform(30, 180)
+    # The alert is late: mostly by under a minute and a half, now and then by up to three.
+    u = rng.random()
+    lag = rng.uniform(0, 30) if u < 0.45 else rng.uniform(30, 90) if u < 0.85 else rng.uniform(90, 180)
     lag = float(min(lag, max(pre - 65.0, 0.0)))       # at least one healthy scrape
     spans = (alert - (rng.uniform(45, 75) if a_like else rng.uniform(35, 50)), alert + rng.uniform(100, 140))
     logs = (alert - rng.uniform(50, 75), alert + rng.uniform(100, 140))
@@ -100,7 +102,7 @@ def _petshop(rng: np.random.Generator, alert: float) -> CasePlan:
     period = 300.0
     history = 86400.0 if rng.random() < 0.5 else rng.uniform(1, 4) * 3600
     start = (alert - history) // period * period
-    lag = float(rng.choice([0.0, 1.0, 2.0]) * period + rng.uniform(0, period))
+    lag = float((1.0 if rng.random() < 0.3 else 0.0) * period + rng.uniform(0, period))   # within two samples
     post = float(rng.uniform(10, 20) * 60)
     return CasePlan(
         style="petshop-like", step=period, scrape=period, samples_per_step=100, alert_ts=alert,

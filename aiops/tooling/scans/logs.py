@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiops.analytics.baseline import signal_baseline_end
 from aiops.analytics.logs import analyse_logs
 from aiops.analytics.mentions import find_mentions
 from aiops.tooling.base import ToolContext, ToolResult
@@ -18,10 +19,11 @@ def logs_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     n = len(rec["ts"])
     if n == 0:
         return ToolResult("no_data", "no log records in the window", query=QUERY)
-    found = analyse_logs(rec["ts"], rec["service"], rec["message"], rec["level"], ctx.baseline_end, w.end,
+    baseline_end = signal_baseline_end(ctx.baseline_end, ctx.onset, float(rec["ts"][0]))
+    found = analyse_logs(rec["ts"], rec["service"], rec["message"], rec["level"], baseline_end, w.end,
                          window_start=w.start, pods=rec["pod"], known_services=ctx.services)
     mentions = find_mentions(rec["ts"], rec["service"], rec["message"], rec["level"], ctx.services,
-                             ctx.baseline_end, w.start, w.end)
+                             baseline_end, w.start, w.end)
     found = found + mentions.findings
     blamed = f", {len(mentions.findings)} services named in others' errors" if mentions.findings else ""
     return ToolResult("ok", f"{n} log lines mined, {len(found) - len(mentions.findings)} notable templates{blamed}",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from aiops.analytics.baseline import onset_search, signal_baseline_end
 from aiops.analytics.peers import attribute_to_peers, peer_names
 from aiops.analytics.spantree import Spans
 from aiops.analytics.traces import analyse_traces
@@ -21,7 +24,10 @@ def traces_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     spans = Spans.from_columns(table)
     # Client spans into untraced dependencies (databases, caches, brokers) are the peer's time.
     spans, moved = attribute_to_peers(spans, peer_names(table["attrs"]), ctx.services)
-    result = analyse_traces(spans, ctx.baseline_end, w.end, window_start=w.start, client_side=moved)
+    baseline_end = signal_baseline_end(ctx.baseline_end, ctx.onset, float(np.min(table["start"])))
+    hint, lead = onset_search(ctx.baseline_end, ctx.onset, w)
+    result = analyse_traces(spans, baseline_end, w.end, window_start=w.start, client_side=moved,
+                            search_from=hint - lead if ctx.onset is not None else None)
     graph = {k: tuple(sorted(v)) for k, v in result.graph.items()}
     edges = sum(len(v) for v in result.graph.values())
     peers = f", untraced peers seen through client spans: {', '.join(sorted(moved))}" if moved else ""

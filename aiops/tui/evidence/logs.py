@@ -67,8 +67,21 @@ class LogTemplateCache:
             return cached
 
 
-def _label(f: Finding) -> str:
-    return " ".join(t for t in f.tags if t) or ("up" if f.direction > 0 else "down")
+def _label(f: Finding, before: int, after: int) -> str:
+    """The investigation's words for a template, minus what the counts shown contradict (the
+    view may split elsewhere than the investigation did): `new` needs no line before and some
+    after, a rise needs lines after, `vanished` none after."""
+    wrong = set()
+    if before > 0 or after == 0:
+        wrong.add("new")
+    if after == 0:
+        wrong.add("increase")
+    if after > 0:
+        wrong.add("vanished")
+    tags = [t for t in f.tags if t and t not in wrong]
+    if tags:
+        return " ".join(tags)
+    return "up" if f.direction > 0 and after > 0 else "down" if f.direction < 0 else "flagged"
 
 
 def template_views(logs: MinedLogs, service: str, split: float, findings: list[Finding],
@@ -101,7 +114,7 @@ def template_views(logs: MinedLogs, service: str, split: float, findings: list[F
         out.append(TemplateView(
             template_id=ids[c], template=logs.mined.templates[c], service=service,
             before=int(n_before[c]), after=int(n_after[c]), error=is_error_text(logs.mined.templates[c]),
-            label=_label(f) if f else "", score=f.score if f else 0.0,
+            label=_label(f, int(n_before[c]), int(n_after[c])) if f else "", score=f.score if f else 0.0,
             samples=tuple(str(logs.message[i]) for i in pick[:samples]),
             counts=np.histogram(logs.ts[mine], bins=bins)[0]))
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from aiops.analytics.units import metric_unit
 from aiops.domain import TimeWindow
 from aiops.tui.evidence.metrics import SeriesChart
 from aiops.tui.plot import render_chart
@@ -32,7 +33,7 @@ class ChartView(Widget):
             title.append(f"  score {c.score:.2f}", style=styles.muted)
         lines = [title, Text(c.summary or "(charted on request)", style=styles.muted)]
         chart = render_chart(c.timestamps, c.values, self.window.start, self.window.end, width, PLOT_ROWS,
-                             c.onset, styles.chart())
+                             c.onset, styles.chart(), unit=metric_unit(c.metric) if not c.is_rate else "/s")
         lines += chart.split("\n")
         for line in lines:
             line.truncate(width, overflow="ellipsis")

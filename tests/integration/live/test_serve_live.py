@@ -135,9 +135,14 @@ def test_an_alert_through_alertmanager_is_diagnosed_and_delivered(stack, bundle_
              if json.loads(p.read_text())["title"] == inc.title]
     assert doc["status"] == "diagnosed" and doc["diagnosis"]["root_causes"][0]["service"] == top["service"]
     assert any(n.startswith("alert HighLatency from an Alertmanager webhook") for n in doc["diagnosis"]["notes"])
-    log = read_log(stack["log"])
-    delivered = {(r["incident"], r["sink"]) for r in log if r["event"] == "delivery" and r["status"] == "delivered"}
-    assert {(doc["incident"], "slack"), (doc["incident"], "files")} <= delivered
+    # each sink's delivery is logged once it returned: the file may be on disk a moment before
+    both = {(doc["incident"], "slack"), (doc["incident"], "files")}
+
+    def delivered() -> bool:
+        log = read_log(stack["log"])
+        return both <= {(r["incident"], r["sink"]) for r in log if r["event"] == "delivery" and r["status"] == "delivered"}
+
+    assert wait_until(delivered, 30, "both deliveries in the log", stack["serve"])
 
 
 def test_a_storm_of_100_alerts_is_queued_or_skipped_and_nothing_is_lost(stack):
