@@ -11,7 +11,10 @@ thickens one simulated incident deterministically before writing it:
 * the traces are copied until ~60k spans (each copy has its own trace and span ids, and
   the log lines of a copy point at its spans); the log lines are copied until ~50k, each
   copy with other request ids and other milliseconds in its text, so that nearly every
-  line is distinct as in real logs (template mining must not see 12 copies of one line).
+  line is distinct as in real logs (template mining must not see 12 copies of one line);
+* a few error lines (--stack-traces, default 10) carry a Java stack trace, as real
+  services log them: 2-7 kB records beside ~200-byte ones (the longest line of a window
+  must not decide what the analysis costs).
 
 The bundle is validated (`aiops bundle validate`), then `aiops diagnose --bundle B
 --format json --reasoner offline` runs N times in fresh interpreters; the bench prints wall
@@ -84,14 +87,21 @@ def _renamed(name: str, twins: dict[str, str]) -> str:
     return name
 
 
-def thicken(sim, seed: int):
+def _stack_trace(rng, frames: int) -> str:
+    """A Java stack trace as a logger appends it to the error line (one record, many lines)."""
+    names = ["service", "controller", "repository", "client", "filter", "handler", "mapper", "config"]
+    lines = [f"\tat com.example.{names[int(rng.integers(len(names)))]}.Impl{int(rng.integers(100))}."
+             f"call{int(rng.integers(50))}(Impl.java:{int(rng.integers(20, 900))})" for _ in range(frames)]
+    return "\n" + "\n".join(lines)
+
+
+def thicken(sim, seed: int, stack_traces: int = 0):
     """`sim` with 47 services' worth of metrics, ~60k spans and ~50k log lines (see the docstring)."""
     import numpy as np
 
     services = sorted(sim.world.services)
-    target = sim.truth.get("service") if isinstance(sim.truth, dict) else None
     rng = np.random.default_rng(seed)
-    pool = [s for s in services if s != target and s != sim.plan.service]
+    pool = [s for s in services if s != sim.plan.service]
     picks = sorted(rng.choice(len(pool), size=max(0, SERVICES - len(services)), replace=False).tolist())
     twins = {pool[i]: f"{pool[i]}-copy" for i in picks}
 
@@ -120,6 +130,10 @@ def thicken(sim, seed: int):
             rec, service=_renamed(rec.service, names), pod=_renamed(rec.pod, names), message=_varied(rec.message, c),
             trace_id=_new_id(rec.trace_id, c % span_copies) if c < span_copies else "",
             span_id=_new_id(rec.span_id, c % span_copies) if c < span_copies else "") for rec in sim.logs)
+    errors = [i for i, rec in enumerate(logs) if rec.level.lower() == "error"]
+    for i in sorted(rng.choice(len(errors), size=min(stack_traces, len(errors)), replace=False).tolist()):
+        logs[errors[i]] = dataclasses.replace(
+            logs[errors[i]], message=logs[errors[i]].message + _stack_trace(rng, int(rng.integers(40, 120))))
     logs.sort(key=lambda r: (r.ts, r.service, r.pod))
     export = ExportOptions(logs_format="csv", spans_format="csv")
     return dataclasses.replace(sim, series=series, spans=spans, logs=logs, export=export)
@@ -171,6 +185,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--scenario", default="latency_injection")
     ap.add_argument("--step", type=float, default=15.0, help="metric sampling step in seconds (e.g. 15 or 60)")
+    ap.add_argument("--stack-traces", type=int, default=10,
+                    help="error lines that carry a Java stack trace (40-120 frames, 2-7 kB), as real services log")
     ap.add_argument("--keep", type=Path, help="write the bundle here and keep it (else a temp dir)")
     ap.add_argument("--no-steps", action="store_true", help="skip the in-process per-step timing")
     args = ap.parse_args()
@@ -178,12 +194,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # As after `pip install`: bytecode cached (in the temp dir, not the source tree), even
         # where PYTHONDONTWRITEBYTECODE is set; one warm-up run fills the cache.
+        # Its own data directory (run history, incident memory, knowledge base), so that other
+        # processes sharing ~/.local/share/aiops do not rebuild or fold it during the runs.
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"))
+        env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"),
+                   XDG_DATA_HOME=str(Path(tmp) / "data"))
         bundle = args.keep or Path(tmp) / "large"
         t0 = time.perf_counter()
         sim = thicken(simulate(args.scenario, args.seed, "trainticket", duration_s=DURATION_S, step_s=args.step,
-                               full_signals=True), args.seed)
+                               full_signals=True), args.seed, args.stack_traces)
         write_incident(sim, bundle, force=True)
         built = time.perf_counter() - t0
         info = _validate(python, bundle, env)
@@ -192,7 +211,7 @@ def main() -> None:
         mb = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file()) / 1e6
         print(f"bundle: {args.scenario} seed {args.seed}, {DURATION_S // 60} min of data at {args.step:g}-s steps, {n_services} services, "
               f"rows {rows}, {mb:.1f} MB on disk (built in {built:.1f} s)")
-        _cli_runs(python, bundle, 1, env)     # warm-up: bytecode cache, incident memory, page cache
+        _cli_runs(python, bundle, 1, env)     # warm-up: bytecode cache, knowledge base, page cache
         load = os.getloadavg()
         figures = _cli_runs(python, bundle, args.runs, env)
         walls, users, syss = zip(*figures)
