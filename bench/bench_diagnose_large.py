@@ -21,7 +21,10 @@ The bundle is validated (`aiops bundle validate`), then `aiops diagnose --bundle
 p50/min/max and the user and system CPU seconds each run cost (getrusage of the children),
 then the time each tool step took in one in-process run.
 
-Usage: python bench/bench_diagnose_large.py [--runs 5] [--seed 7] [--keep DIR]
+Each run gets the temp dir's own data directory (history, incident memory, knowledge base)
+and a bytecode cache, as after `pip install`; one warm-up run is not counted.
+
+Usage: python bench/bench_diagnose_large.py [--runs 5] [--seed 7] [--keep DIR] [--source DIR]
 """
 
 from __future__ import annotations
@@ -189,7 +192,12 @@ def main() -> None:
                     help="error lines that carry a Java stack trace (40-120 frames, 2-7 kB), as real services log")
     ap.add_argument("--keep", type=Path, help="write the bundle here and keep it (else a temp dir)")
     ap.add_argument("--no-steps", action="store_true", help="skip the in-process per-step timing")
+    ap.add_argument("--source", type=Path, help="run the aiops package under this directory instead (e.g. "
+                    "`git archive <commit> | tar -x -C DIR`), with this venv: before/after figures")
     args = ap.parse_args()
+    if args.source is not None and not (args.source / "aiops" / "__init__.py").is_file():
+        print(f"error: --source {args.source}: no aiops package there")
+        sys.exit(2)
     python = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         # As after `pip install`: bytecode cached (in the temp dir, not the source tree), even
@@ -199,6 +207,8 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"),
                    XDG_DATA_HOME=str(Path(tmp) / "data"))
+        if args.source is not None:
+            env["PYTHONPATH"] = str(args.source.resolve())
         bundle = args.keep or Path(tmp) / "large"
         t0 = time.perf_counter()
         sim = thicken(simulate(args.scenario, args.seed, "trainticket", duration_s=DURATION_S, step_s=args.step,
@@ -209,8 +219,8 @@ def main() -> None:
         rows = info.get("counts") or {}
         n_services = len(info.get("services") or ())
         mb = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file()) / 1e6
-        print(f"bundle: {args.scenario} seed {args.seed}, {DURATION_S // 60} min of data at {args.step:g}-s steps, {n_services} services, "
-              f"rows {rows}, {mb:.1f} MB on disk (built in {built:.1f} s)")
+        print(f"bundle: {args.scenario} seed {args.seed}, {DURATION_S // 60} min of data at {args.step:g}-s steps, "
+              f"{n_services} services, rows {rows}, {mb:.1f} MB on disk (built in {built:.1f} s)")
         _cli_runs(python, bundle, 1, env)     # warm-up: bytecode cache, knowledge base, page cache
         load = os.getloadavg()
         figures = _cli_runs(python, bundle, args.runs, env)
@@ -219,9 +229,12 @@ def main() -> None:
               f"after: {os.getloadavg()[0]:.2f}; {os.cpu_count()} CPUs")
         print(f"aiops diagnose CLI x{args.runs} (fresh interpreter, offline reasoner): wall p50 "
               f"{statistics.median(walls):.2f} s, min {min(walls):.2f} s, max {max(walls):.2f} s (goal <= 3 s)")
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        source = f"; aiops from {args.source}" if args.source else ""
+        print(f"  peak resident memory of a run: {peak:.0f} MB{source}")
         print(f"  CPU per run: user p50 {statistics.median(users):.2f} s, sys p50 {statistics.median(syss):.2f} s "
               f"(user {' '.join(f'{u:.2f}' for u in users)}; sys {' '.join(f'{s:.2f}' for s in syss)})")
-        if not args.no_steps:
+        if not args.no_steps and args.source is None:
             total, steps = _steps_in_process(bundle)
             print(f"in-process diagnose (no interpreter start, imports warm): {total:.2f} s; tool steps:")
             for name, seconds in steps:
