@@ -146,7 +146,7 @@ def _validate(python: str, bundle: Path, env: dict) -> dict:
     import json
 
     out = subprocess.run([python, "-m", "aiops", "bundle", "validate", str(bundle), "--format", "json"],
-                         capture_output=True, text=True, env=env)
+                         capture_output=True, text=True, env=env, cwd=bundle.parent)
     if out.returncode != 0:
         print(f"error: aiops bundle validate {bundle} exited {out.returncode}: {out.stderr.strip()[-400:]}")
         sys.exit(1)
@@ -154,14 +154,17 @@ def _validate(python: str, bundle: Path, env: dict) -> dict:
 
 
 def _cli_runs(python: str, bundle: Path, runs: int, env: dict) -> list[tuple[float, float, float]]:
-    """(wall, user, sys) seconds of each `aiops diagnose` run."""
+    """(wall, user, sys) seconds of each `aiops diagnose` run (from the bundle's parent
+    directory: `python -m` puts the working directory first on sys.path, and a checkout's
+    `aiops/` there would shadow the one measured)."""
+    cwd = bundle.parent
     cmd = [python, "-m", "aiops", "diagnose", "--bundle", str(bundle), "--format", "json",
            "--reasoner", "offline", "--quiet"]
     figures = []
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+        done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
