@@ -173,11 +173,13 @@ class Session:
         return self.record(events, bundle) if self.record is not None else events
 
     def _bundle(self, bundle_dir: Path, run_id: str | None) -> Iterator[Event]:
+        from aiops.analytics.preload import preload_in_background
         from aiops.telemetry.bundle import load_bundle
         from aiops.telemetry.limits import BundleLimits
 
         t0 = time.perf_counter()
         self.check_reasoner()
+        preload_in_background()      # overlaps the load below, which parses without the GIL
         loaded = load_bundle(bundle_dir, limits=BundleLimits.from_settings(self.settings))
         found = {MODALITY_OF.get(table, table) for _, table, rows in loaded.files if rows}
         tables = [m for m in MODALITIES if m in found]

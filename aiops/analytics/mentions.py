@@ -125,9 +125,7 @@ def find_mentions(
 
     # Unique (emitter, message with digits folded) pairs; count before/after per pair.
     after = t >= baseline_end
-    folded = np.asarray([_DIGITS.sub("0", str(m)) for m in messages], dtype=object)
-    keys = np.char.add(np.char.add(emit.astype(str), "\x1f"), folded.astype(str))
-    uniq, inv = np.unique(keys, return_inverse=True)
+    uniq, inv = _unique_pairs(emit.astype(str), messages)
     n_after = np.bincount(inv[after], minlength=len(uniq))
     n_before = np.bincount(inv[~after], minlength=len(uniq))
     is_err = np.bincount(inv, weights=level_err.astype(float), minlength=len(uniq)) > 0
@@ -136,7 +134,7 @@ def find_mentions(
     per: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     keys_of: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for u in keep:
-        emitter, _, text = str(uniq[u]).partition("\x1f")
+        emitter, _, text = uniq[u].partition("\x1f")
         if not (is_err[u] or _ERRORISH.search(text)):
             continue
         present = matcher.present(text)
@@ -177,6 +175,21 @@ def find_mentions(
             tags=("mentioned",)))
     findings.sort(key=lambda f: (-f.score, f.service))
     return Mentions(findings, dict(edges))
+
+
+def _unique_pairs(emitters: np.ndarray, messages: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The sorted distinct "emitter\x1fmessage with digits folded" keys and each line's index
+    into them. A dict, not numpy text arrays: those are as wide as the longest line (a
+    50k-line window made four 65 MB arrays and a slow text sort). Keys compare and lose
+    trailing NULs as numpy text does, so the order is np.unique's."""
+    index: dict[str, int] = {}
+    setdefault, sub = index.setdefault, _DIGITS.sub
+    codes = np.fromiter((setdefault(f"{e}\x1f{sub('0', str(m))}".rstrip("\x00"), len(index))
+                         for e, m in zip(emitters.tolist(), messages)), dtype=np.int64, count=len(emitters))
+    uniq = sorted(index)
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[[index[k] for k in uniq]] = np.arange(len(uniq))
+    return uniq, rank[codes]
 
 
 def _rise_p_value(times: np.ndarray, window_start: float, baseline_end: float, window_end: float) -> float:

@@ -24,6 +24,7 @@ from aiops import journal
 from aiops.config import Settings
 from aiops.errors import AiopsError, BadInputError, WriteError, disk_refused, os_reason
 from aiops.redaction import Redactor
+from aiops.sqlbind import sql_literal
 
 FOLD_BYTES = 256 * 1024
 _T = {"s": "VARCHAR", "f": "DOUBLE", "i": "BIGINT"}
@@ -147,8 +148,10 @@ class RunHistory:
                     f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in latest.values())
                 spec = "{" + ", ".join(f"'{c}': '{_T[t]}'" for c, t in columns.items()) + "}"
                 con.execute(_schema(table))
+                # the path as a literal: a bound parameter makes DuckDB import pandas (~0.8 s)
                 con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} "
-                            f"FROM read_json(?, format = 'newline_delimited', columns = {spec})", [str(batch)])
+                            f"FROM read_json({sql_literal(str(batch))}, format = 'newline_delimited', "
+                            f"columns = {spec})")
             finally:
                 batch.unlink(missing_ok=True)
 

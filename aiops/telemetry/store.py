@@ -4,6 +4,11 @@ In memory by default, or a file. Every query is vectorised SQL; results come bac
 arrays (`fetchnumpy`) or small grids (see `aiops.telemetry.grids`). All times are float
 unix seconds. Ranges are half-open: start <= ts < end. A lock serialises access, so a
 store may be shared with a worker thread.
+
+The last span table and the last log records read are kept: the scans and the drill-downs of
+one run ask for the same window several times (the trace scan and `traces.paths` read the
+same 60k spans in the same round). Each caller gets its own copies of the arrays, as from a
+fresh query; any write (a transaction, `clear`, the raw connection) forgets them.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ class TelemetryStore:
         self.path = Path(path) if path else None
         self._con = duckdb.connect(str(self.path) if self.path else ":memory:")
         self._lock = threading.RLock()
+        self._kept: dict[str, tuple[tuple, dict[str, np.ndarray]]] = {}
         self._con.execute("SET TimeZone = 'UTC'")
         for ddl in TABLES.values():
             self._con.execute(ddl)
@@ -62,6 +68,7 @@ class TelemetryStore:
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
         """The raw connection, for loaders in aiops.telemetry (hold `lock` while using it)."""
+        self._kept.clear()           # whoever takes it may write
         return self._con
 
     @property
@@ -72,6 +79,7 @@ class TelemetryStore:
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """All or nothing: commit on success, roll back on any exception."""
         with self._lock:
+            self._kept.clear()
             self._con.execute("BEGIN TRANSACTION")
             try:
                 yield self._con
@@ -94,6 +102,15 @@ class TelemetryStore:
         """Run a read query; columns as numpy arrays (masked where NULLs occur)."""
         with self._lock:
             return self._con.execute(_bound(query, params)).fetchnumpy()
+
+    def _kept_table(self, kind: str, key: tuple, query: str, params: dict[str, Any]) -> dict[str, np.ndarray]:
+        """`sql(query, params)`, or copies of the arrays the same (kind, key) read last."""
+        with self._lock:
+            kept = self._kept.get(kind)
+            if kept is None or kept[0] != key:
+                kept = (key, self.sql(query, params))
+                self._kept[kind] = kept
+            return {name: column.copy() for name, column in kept[1].items()}
 
     def _rows(self, query: str, params: dict[str, Any] | None = None) -> list[tuple]:
         with self._lock:
@@ -249,8 +266,8 @@ class TelemetryStore:
             where += " AND list_contains($levels, level)"
             params["levels"] = list(levels)
         lim = f" LIMIT {int(limit)}" if limit is not None else ""
-        return self.sql(f"SELECT {', '.join(LOG_COLUMNS)} FROM logs WHERE true {where} "
-                        f"ORDER BY ts, service, pod{lim}", params)
+        query = f"SELECT {', '.join(LOG_COLUMNS)} FROM logs WHERE true {where} ORDER BY ts, service, pod{lim}"
+        return self._kept_table("logs", (query, tuple(sorted(params.items(), key=str))), query, params)
 
     def log_count_grid(self, start: float, end: float, step: float,
                        by: Sequence[str] = ("service", "level")) -> LogCountGrid:
@@ -281,7 +298,8 @@ class TelemetryStore:
             params["services"] = svcs
         cols = ", ".join(c if c != "http_status" else "CAST(http_status AS DOUBLE) AS http_status"
                          for c in SPAN_COLUMNS)
-        out = self.sql(f"SELECT {cols} FROM spans WHERE true {where} ORDER BY start, trace_id, span_id", params)
+        query = f"SELECT {cols} FROM spans WHERE true {where} ORDER BY start, trace_id, span_id"
+        out = self._kept_table("spans", (query, tuple(sorted(params.items(), key=str))), query, params)
         out["http_status"] = np.ma.filled(np.ma.asarray(out["http_status"]).astype(np.float64), np.nan)
         return out
 

@@ -61,6 +61,25 @@ def test_a_database_named_in_callers_errors_after_the_onset_is_a_suspect_and_the
     assert m.edges == {"checkout": {"postgres"}, "frontend": {"postgres"}}
 
 
+def test_one_long_stack_trace_does_not_make_every_line_cost_as_much_memory() -> None:
+    import tracemalloc
+
+    rng = np.random.default_rng(3)
+    rows = [(float(t), "checkout", f"request {i} ok") for i, t in enumerate(rng.uniform(0, 1200, 3000))]
+    rows += [(float(t), "frontend", "PSQLException: Connection to postgres:5432 refused")
+             for t in rng.uniform(800, 1200, 60)]
+    trace = "java.lang.IllegalStateException: boom" + "\n\tat com.example.Impl.call(Impl.java:42)" * 1500
+    rows.append((900.0, "checkout", trace))                  # ~60 kB, as real services log them
+    tracemalloc.start()
+    try:
+        m = find_mentions(*lines(rows), SERVICES, 600.0, 0.0, 1200.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [f.service for f in m.findings] == ["postgres"]
+    assert peak < 20e6          # numpy text arrays as wide as the longest line: 730 MB each, 2 GB at the peak
+
+
 def test_bursty_background_errors_that_happen_to_be_busier_now_are_not_a_finding() -> None:
     rng = np.random.default_rng(1)
     rows = []

@@ -103,6 +103,28 @@ def test_span_table_and_events(store):
     assert store.events(start=T0 + 51) == []
 
 
+def test_a_repeated_read_is_a_fresh_table_and_a_write_is_seen(store):
+    first = store.span_table(start=T0, end=T0 + 10)
+    first["service"][0] = "changed by a caller"
+    first["duration_us"][:] = 0
+    again = store.span_table(start=T0, end=T0 + 10)
+    assert list(again["service"]) == ["web", "cart"] and list(again["duration_us"]) == [100, 50]
+    logs = store.log_records(start=T0, end=T0 + 120)
+    logs["message"][0] = "x"
+    assert list(store.log_records(start=T0, end=T0 + 120)["message"]) == ["a", "d", "b", "c"]
+    assert list(store.log_records(start=T0 + 60, end=T0 + 120)["message"]) == ["b", "c"]
+
+    with store.transaction() as con:
+        con.execute(f"INSERT INTO spans (trace_id, span_id, parent_span_id, service, pod, operation, start, "
+                    f"duration_us, status, http_status, attrs) VALUES ('u', 'c', '', 'db', '', 'q', {T0 + 2}, 7, "
+                    f"'OK', NULL, '{{}}')")
+        con.execute("DELETE FROM logs WHERE message = 'a'")
+    assert list(store.span_table(start=T0, end=T0 + 10)["span_id"]) == ["a", "b", "c"]
+    assert list(store.log_records(start=T0, end=T0 + 120)["message"]) == ["d", "b", "c"]
+    store.clear()
+    assert len(store.span_table(start=T0, end=T0 + 10)["span_id"]) == 0
+
+
 def test_overview(store):
     assert store.counts() == {"metrics": 13, "logs": 4, "spans": 2, "events": 1}
     assert store.services() == ["cart", "db", "web"]
