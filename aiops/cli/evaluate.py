@@ -194,6 +194,7 @@ def _versus(corpora: list[Path], settings, as_json: bool, min_top1: float | None
         out = Console()
         out.print(cases)
         out.print(totals)
+        out.print(_baseline_table(EvalReport([p.offline for p in pairs])))   # what both must beat
     llm = EvalReport([p.llm for p in pairs])
     if min_top1 is not None and llm.accuracy(1) < min_top1:
         typer.echo(f"llm: top-1 accuracy {llm.accuracy(1):.2%} is below --min-top1 {min_top1:.2%}", err=True)

@@ -63,6 +63,9 @@ def test_the_cli_measures_a_model_behind_an_openai_compatible_endpoint(corpus, t
     assert len(stub.seen) == 4                                   # one reflection a case, two runs
     assert text.exit_code == 0 and "offline reasoner vs openai/tiny" in text.stdout
     assert "llm (openai/tiny)" in text.stdout and "case-b" in text.stdout
+    # the trivial rankings of the same cases, beside both reasoners
+    assert set(doc["offline"]["baselines"]) == {"random", "metric_shift", "span_latency", "error_logs"}
+    assert "the agent beside trivial rankings" in text.stdout and "metric shift" in text.stdout
 
 
 def test_the_cli_says_a_model_is_needed(corpus, tmp_path):
