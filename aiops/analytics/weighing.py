@@ -26,7 +26,8 @@ DROP_FACTOR = 0.6           # a drop in work done is a weak symptom
 SCATTERED_FACTOR = 0.5      # a metric whose exceedances never hold together: half the weight
 LATENCY_RATIO_FULL = 10.0   # a latency rise of this factor counts in full, 1.0 for half
 WRONG_WAY_FACTOR = 0.3      # latency or errors that fell: rarely where a fault is
-TRAFFIC_FACTOR = 0.6        # traffic that moved follows the users (or a fault elsewhere) more often than it causes
+TRAFFIC_FACTOR = 0.6        # traffic that moved (or routine log lines that rose) follows the users (or a fault
+                            # elsewhere) more often than it causes
 # What an error line says about the fault, in generic operator vocabulary.
 _LOG_FAULTS: list[tuple[re.Pattern[str], FaultKind]] = [
     (re.compile(r"pool|connection is not available|too many connections|exhausted", re.I), "resource_exhaustion"),
@@ -89,6 +90,8 @@ def weight_of(f: Finding, own: bool) -> float:
         weight *= TRAFFIC_FACTOR
     if f.kind == "metric" and f.onset is None:
         weight *= SCATTERED_FACTOR
+    if f.kind == "log" and not own and not set(f.tags) & {"error", "mentioned"}:
+        weight *= TRAFFIC_FACTOR      # more routine (non-error) lines: what the service was asked to do
     if f.kind == "metric" and "latency" in f.tags and f.direction > 0:
         weight *= latency_size(f.magnitude)
     return weight
