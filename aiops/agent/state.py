@@ -42,12 +42,12 @@ def alerted_service(incident: Incident, services: list[str]) -> str:
     return max(named, key=len) if named else ""
 
 
-def measured_services(store: TelemetryReader) -> frozenset[str]:
-    """Services with latency or error series, or with spans: their requests are measured."""
+def measured_services(store: TelemetryReader, classes: tuple[str, ...] = ("latency", "errors")) -> frozenset[str]:
+    """Services with latency or error series (`classes`), or with spans: their requests are measured."""
     from aiops.analytics.signals import signal_class
 
     rows = store.sql("SELECT DISTINCT service, metric FROM metrics WHERE service <> ''")
-    out = {str(s) for s, m in zip(rows["service"], rows["metric"]) if signal_class(str(m)) in ("latency", "errors")}
+    out = {str(s) for s, m in zip(rows["service"], rows["metric"]) if signal_class(str(m)) in classes}
     spans = store.sql("SELECT DISTINCT service FROM spans WHERE service <> ''")
     return frozenset(out | {str(s) for s in spans["service"]})
 
@@ -90,6 +90,7 @@ class RunState:
     round: int = 0
     memory: Any = None                                            # aiops.memory.IncidentMemory, when the face keeps one
     _measured: frozenset[str] | None = field(default=None, repr=False)
+    _timed: frozenset[str] | None = field(default=None, repr=False)
 
     @classmethod
     def start(cls, incident: Incident, store: TelemetryReader | None, settings: Settings, **extra: Any) -> "RunState":
@@ -145,12 +146,20 @@ class RunState:
         from aiops.analytics.ranking import rank_candidates
 
         return rank_candidates(self.findings, self.services, self.graph, self.onset or self.baseline_end,
-                               inferred=self.inferred, measured=self.measured, alerted=self.alerted)
+                               inferred=self.inferred, measured=self.measured, alerted=self.alerted,
+                               time_measured=self.timed)
 
     @property
     def alerted(self) -> str:
         """The service the alert fired on: its `service` label, else a service the title names."""
         return alerted_service(self.incident, self.services)
+
+    @property
+    def timed(self) -> frozenset[str]:
+        """Services whose own request time is measured (latency series or spans)."""
+        if self._timed is None:
+            self._timed = measured_services(self.store, ("latency",)) if self.store is not None else frozenset()
+        return self._timed
 
     @property
     def measured(self) -> frozenset[str]:

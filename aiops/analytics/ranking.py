@@ -87,6 +87,9 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
 
 # evidence classes through which a dependency's trouble reaches its callers
 WEAK_WEIGHT = 0.15          # a series whose median moved far but passed no change test: a little symptom
+RESOURCE_ALONE_FACTOR = 0.5  # CPU or network that moved while the service's timed requests did not change ...
+IMPACT = 0.05                # ... (no latency or error finding of at least this weight)
+RESOURCE_CLASSES = frozenset({"cpu", "network"})   # resources that hurt through slowness (not a full disk)
 CRASHES = frozenset({"oom", "restart", "crash"})   # event tags of a container that died
 PASSED_ON = frozenset({"latency", "errors", "error", "restarts", "mentioned", "new"})
 
@@ -131,6 +134,7 @@ def rank_candidates(
     inferred: dict[str, set[str]] | None = None,
     measured: set[str] | frozenset[str] = frozenset(),
     alerted: str = "",
+    time_measured: set[str] | frozenset[str] = frozenset(),
 ) -> list[Candidate]:
     """Rank every service with data; best first. Pure and deterministic. `measured` names the
     services whose own latency or errors are measured (latency/error series, or spans): such
@@ -138,7 +142,9 @@ def rank_candidates(
     absence, so only that evidence lets it explain their symptoms. `alerted` is the service the alert fired on: what
     it shows is the symptom to explain, so its own-looking evidence (its time, its errors,
     its resources under the load the fault put on it) counts as symptoms — if no dependency
-    explains them, they are still its own."""
+    explains them, they are still its own. `time_measured` names the services whose request
+    time is measured (latency series or spans): CPU or network that moved on one of them while
+    its requests neither slowed nor failed weighs half."""
     graph = {k: set(v) for k, v in (graph or {}).items()}
     traced = set(graph) | {c for v in graph.values() for c in v}
     traced_graph = {k: set(v) for k, v in graph.items()}
@@ -208,6 +214,15 @@ def rank_candidates(
                 timed[f.service].append((f.onset, weight))
                 if f.score >= STRONG:
                     c.onset = f.onset if c.onset is None else min(c.onset, f.onset)
+        for s in set(time_measured) & set(parts):
+            # CPU or network that moved while the service's own requests, whose time is measured,
+            # neither slowed nor failed impacted nobody (a neighbour's or a batch job's burst):
+            # half weight. A full disk or a leak hurts otherwise (failures, kills) and is kept.
+            impact = max((v for k, v in parts[s].items() if k[2].split("/")[0] in ("latency", "errors", "error")),
+                         default=0.0)
+            if impact < IMPACT:
+                for k in [k for k in parts[s] if k[0] and k[2] in RESOURCE_CLASSES]:
+                    parts[s][k] *= RESOURCE_ALONE_FACTOR
         for s, c in cands.items():
             # Within one kind of signal, classes are correlated views (max + a little);
             # across kinds (metric, log, trace, event) evidence is independent (noisy-OR).

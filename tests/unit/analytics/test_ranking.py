@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from aiops.analytics.ranking import confidences, rank_candidates
 from aiops.analytics.weighing import is_own
 from aiops.domain import Finding
@@ -154,3 +156,26 @@ def test_being_named_in_callers_errors_adds_up_once_the_dependencys_own_telemetr
     ]
     _, c = ranked(findings, ["orders", "broker"], inferred={"orders": {"broker"}})
     assert c["orders"].explained_by == "broker"
+
+
+def test_cpu_that_moved_while_the_services_timed_requests_held_weighs_half() -> None:
+    from aiops.analytics.ranking import RESOURCE_ALONE_FACTOR, rank_candidates
+
+    cpu = Finding("metric", "noisy", "container_cpu_usage_seconds_total", 0.8, "cpu up", onset=100.0, direction=1,
+                  tags=("cpu",))
+    slow = Finding("metric", "culprit", "latency_p90_seconds", 0.8, "latency up", onset=100.0, direction=1,
+                   magnitude=20.0, tags=("latency",))
+    alone = {c.service: c for c in rank_candidates([cpu], ["noisy"], {}, 100.0)}
+    held = {c.service: c for c in rank_candidates([cpu], ["noisy"], {}, 100.0, time_measured={"noisy"})}
+    assert held["noisy"].own == pytest.approx(alone["noisy"].own * RESOURCE_ALONE_FACTOR)
+    # the service whose requests slowed keeps its CPU in full; a full disk is never halved
+    both = [cpu, Finding("metric", "noisy", "latency_p90_seconds", 0.3, "", onset=100.0, direction=1, magnitude=2.0,
+                         tags=("latency",))]
+    kept = {c.service: c for c in rank_candidates(both, ["noisy"], {}, 100.0, time_measured={"noisy"})}
+    assert kept["noisy"].own == pytest.approx(alone["noisy"].own)
+    disk = Finding("metric", "db", "container_fs_usage_bytes", 0.8, "", onset=100.0, direction=1, tags=("disk",))
+    full = {c.service: c for c in rank_candidates([disk], ["db"], {}, 100.0, time_measured={"db"})}
+    assert full["db"].own == pytest.approx(rank_candidates([disk], ["db"], {}, 100.0)[0].own)
+    # the neighbour whose only sign is its CPU no longer outranks the service that slowed down
+    ranked = rank_candidates([cpu, slow], ["noisy", "culprit"], {}, 100.0, time_measured={"noisy", "culprit"})
+    assert ranked[0].service == "culprit"
