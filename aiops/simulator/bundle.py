@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from aiops.simulator.writer import (
     ExportOptions,
     prepare_out_dir,
     write_atomically,
+    write_corpus,
     write_events,
     write_logs,
     write_metrics,
@@ -224,22 +224,10 @@ def corpus_plan(cases: int, seed: int) -> list[tuple[str, str, int]]:
 def generate_corpus(out_dir: Path | str, cases: int, seed: int, compress: bool = False, force: bool = False,
                     progress=None) -> list[Path]:
     """A seeded evaluation corpus: `cases` bundles under out_dir/case-NNN, spread over kinds and topologies."""
-    if cases < 1:
-        raise BadInputError(f"--cases {cases}: need at least 1")
-    out = Path(out_dir)
-    prepare_out_dir(out, force)
-    plan = corpus_plan(cases, seed)
 
-    def fill(tmp: Path) -> None:
-        index = []
-        for i, (kind, topology, case_seed) in enumerate(plan):
-            name = f"case-{i + 1:03d}"
-            sim = simulate(kind, case_seed, topology)
-            write_incident(sim, tmp / name, compress=compress)
-            index.append({"case": name, "topology": topology, "seed": case_seed})
-            if progress:
-                progress(i + 1, cases, name)
-        (tmp / "index.jsonl").write_text("".join(json.dumps(r) + "\n" for r in index), encoding="utf-8")
+    def write_case(row: tuple, where: Path) -> dict:
+        kind, topology, case_seed = row
+        write_incident(simulate(kind, case_seed, topology), where, compress=compress)
+        return {"topology": topology, "seed": case_seed}
 
-    write_atomically(out, force, fill)
-    return [out / f"case-{i + 1:03d}" for i in range(cases)]
+    return write_corpus(out_dir, cases, force, lambda: corpus_plan(cases, seed), write_case, progress)

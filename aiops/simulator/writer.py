@@ -79,6 +79,29 @@ def write_atomically(out: Path, force: bool, fill) -> Path:
     return out
 
 
+def write_corpus(out_dir: Path | str, cases: int, force: bool, plan, write_case, progress=None) -> list[Path]:
+    """`cases` bundles under out_dir/case-NNN plus an index.jsonl, all or nothing: `plan()`
+    gives one row per case (called once the arguments are checked), `write_case(row, dir)`
+    writes a case and returns its index record (after the case name)."""
+    if cases < 1:
+        raise BadInputError(f"--cases {cases}: need at least 1")
+    out = Path(out_dir)
+    prepare_out_dir(out, force)
+    rows = plan()
+
+    def fill(tmp: Path) -> None:
+        index = []
+        for i, row in enumerate(rows):
+            name = f"case-{i + 1:03d}"
+            index.append({"case": name, **write_case(row, tmp / name)})
+            if progress:
+                progress(i + 1, cases, name)
+        (tmp / "index.jsonl").write_text("".join(json.dumps(r) + "\n" for r in index), encoding="utf-8")
+
+    write_atomically(out, force, fill)
+    return [out / f"case-{i + 1:03d}" for i in range(cases)]
+
+
 def write_file(path: Path, text: str, compress: bool) -> None:
     data = text.encode("utf-8")
     if compress:

@@ -10,7 +10,6 @@ itself is not slowed), then the traffic model draws requests and every export fo
 
 from __future__ import annotations
 
-import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +33,8 @@ from aiops.simulator.topology import build_topology
 from aiops.simulator.traces import Span, build_traces
 from aiops.simulator.traffic import entry_rates, nominal_load, simulate_traffic
 from aiops.simulator.world import Clock, World, build_world
-from aiops.simulator.writer import ExportOptions, prepare_out_dir, write_atomically, write_events, write_logs, \
-    write_spans, write_toml
+from aiops.simulator.writer import ExportOptions, prepare_out_dir, write_atomically, write_corpus, write_events, \
+    write_logs, write_spans, write_toml
 from aiops.timeutil import to_rfc3339
 
 _NEEDS_SPANS_OR_LOGS = ("code_exception", "return_value", "misconfiguration")
@@ -226,22 +225,10 @@ def realistic_corpus_plan(cases: int, seed: int) -> list[tuple[str, str, int]]:
 def generate_realistic_corpus(out_dir: Path | str, cases: int, seed: int, compress: bool = False,
                               force: bool = False, progress=None) -> list[Path]:
     """A seeded realistic corpus: `cases` bundles under out_dir/case-NNN and an index.jsonl."""
-    if cases < 1:
-        raise BadInputError(f"--cases {cases}: need at least 1")
-    out = Path(out_dir)
-    prepare_out_dir(out, force)
-    plan = realistic_corpus_plan(cases, seed)
 
-    def fill(tmp: Path) -> None:
-        index = []
-        for i, (kind, style, case_seed) in enumerate(plan):
-            name = f"case-{i + 1:03d}"
-            sim = simulate_realistic(kind, case_seed, style)
-            write_realistic(sim, tmp / name, compress=compress)
-            index.append({"case": name, "kind": kind, "style": style, "seed": case_seed})
-            if progress:
-                progress(i + 1, cases, name)
-        (tmp / "index.jsonl").write_text("".join(json.dumps(r) + "\n" for r in index), encoding="utf-8")
+    def write_case(row: tuple, where: Path) -> dict:
+        kind, style, case_seed = row
+        write_realistic(simulate_realistic(kind, case_seed, style), where, compress=compress)
+        return {"kind": kind, "style": style, "seed": case_seed}
 
-    write_atomically(out, force, fill)
-    return [out / f"case-{i + 1:03d}" for i in range(cases)]
+    return write_corpus(out_dir, cases, force, lambda: realistic_corpus_plan(cases, seed), write_case, progress)
