@@ -83,6 +83,17 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 _NIGHTLY_MARKERS = ("slow", "fuzz", "live_llm")
 
 
+@pytest.fixture(scope="module")
+def demo():
+    """The bundled demo incident, loaded once per test module."""
+    from aiops.resources import demo_bundle
+    from aiops.telemetry.bundle import load_bundle
+
+    loaded = load_bundle(demo_bundle())
+    yield loaded
+    loaded.store.close()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Slow tests, the nightly fuzz suite and the live-model tests run only when asked for by
     marker (`pytest -m fuzz`, `pytest -m slow`, `pytest -m live_llm`); the default run leaves

@@ -39,13 +39,6 @@ def verdict(decision: str = "answer") -> str:
                                        "confidence": 0.7, "reasoning": "pool errors"}], "decision": decision})
 
 
-@pytest.fixture(scope="module")
-def demo():
-    loaded = load_bundle(demo_bundle())
-    yield loaded
-    loaded.store.close()
-
-
 def settings_in(tmp_path: Path, reasoner: str = "offline"):
     settings = load_settings(env={})
     settings.general.data_dir = str(tmp_path / "data")

@@ -45,16 +45,6 @@ def called(calls: Path) -> list[str]:
     return [json.loads(line)["tool"] for line in calls.read_text().splitlines()] if calls.exists() else []
 
 
-@pytest.fixture(scope="module")
-def demo():
-    from aiops.resources import demo_bundle
-    from aiops.telemetry.bundle import load_bundle
-
-    loaded = load_bundle(demo_bundle())
-    yield loaded
-    loaded.store.close()
-
-
 @pytest.fixture
 def demo_state(demo):
     from aiops.agent.state import RunState

@@ -104,16 +104,6 @@ def config(tmp_path):
     return write
 
 
-@pytest.fixture(scope="module")
-def demo():
-    from aiops.resources import demo_bundle
-    from aiops.telemetry.bundle import load_bundle
-
-    loaded = load_bundle(demo_bundle())
-    yield loaded
-    loaded.store.close()
-
-
 @pytest.fixture
 def settings():
     from aiops.config import load_settings

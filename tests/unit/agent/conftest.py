@@ -6,20 +6,11 @@ import pytest
 
 from aiops.agent.state import RunState
 from aiops.config import load_settings
-from aiops.resources import demo_bundle
-from aiops.telemetry.bundle import load_bundle
 
 
 @pytest.fixture
 def settings():
     return load_settings()
-
-
-@pytest.fixture(scope="module")
-def demo():
-    loaded = load_bundle(demo_bundle())
-    yield loaded
-    loaded.store.close()
 
 
 @pytest.fixture

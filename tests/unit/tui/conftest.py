@@ -1,20 +1,10 @@
-"""The demo incident, loaded once per test module that needs it (a real DuckDB store)."""
+"""The demo incident investigated once per test module that needs it (a real DuckDB store)."""
 
 from __future__ import annotations
 
 import pytest
 
 from aiops.config import Settings
-from aiops.resources import demo_bundle
-
-
-@pytest.fixture(scope="module")
-def demo():
-    from aiops.telemetry.bundle import load_bundle
-
-    loaded = load_bundle(demo_bundle())
-    yield loaded
-    loaded.store.close()
 
 
 @pytest.fixture(scope="module")
