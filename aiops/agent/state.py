@@ -42,14 +42,16 @@ def alerted_service(incident: Incident, services: list[str]) -> str:
     return max(named, key=len) if named else ""
 
 
-def measured_services(store: TelemetryReader, classes: tuple[str, ...] = ("latency", "errors")) -> frozenset[str]:
-    """Services with latency or error series (`classes`), or with spans: their requests are measured."""
+def measured_services(store: TelemetryReader) -> tuple[frozenset[str], frozenset[str]]:
+    """(services whose requests are measured: latency or error series, or spans; services
+    whose request time is measured: latency series or spans), from one read of the store."""
     from aiops.analytics.signals import signal_class
 
     rows = store.sql("SELECT DISTINCT service, metric FROM metrics WHERE service <> ''")
-    out = {str(s) for s, m in zip(rows["service"], rows["metric"]) if signal_class(str(m)) in classes}
-    spans = store.sql("SELECT DISTINCT service FROM spans WHERE service <> ''")
-    return frozenset(out | {str(s) for s in spans["service"]})
+    classes = [(str(s), signal_class(str(m))) for s, m in zip(rows["service"], rows["metric"])]
+    traced = {str(s) for s in store.sql("SELECT DISTINCT service FROM spans WHERE service <> ''")["service"]}
+    return (frozenset({s for s, c in classes if c in ("latency", "errors")} | traced),
+            frozenset({s for s, c in classes if c == "latency"} | traced))
 
 
 def call_key(tool: str, args: dict[str, Any]) -> str:
@@ -89,8 +91,7 @@ class RunState:
     reasoner_note: str = ""                                       # why the reasoner differs from the one asked for
     round: int = 0
     memory: Any = None                                            # aiops.memory.IncidentMemory, when the face keeps one
-    _measured: frozenset[str] | None = field(default=None, repr=False)
-    _timed: frozenset[str] | None = field(default=None, repr=False)
+    _request_measures: tuple[frozenset[str], frozenset[str]] | None = field(default=None, repr=False)
 
     @classmethod
     def start(cls, incident: Incident, store: TelemetryReader | None, settings: Settings, **extra: Any) -> "RunState":
@@ -157,17 +158,19 @@ class RunState:
     @property
     def timed(self) -> frozenset[str]:
         """Services whose own request time is measured (latency series or spans)."""
-        if self._timed is None:
-            self._timed = measured_services(self.store, ("latency",)) if self.store is not None else frozenset()
-        return self._timed
+        return self._measures()[1]
 
     @property
     def measured(self) -> frozenset[str]:
         """Services whose own latency or errors are measured: they have latency or error
         series, or spans (read once per run)."""
-        if self._measured is None:
-            self._measured = measured_services(self.store) if self.store is not None else frozenset()
-        return self._measured
+        return self._measures()[0]
+
+    def _measures(self) -> tuple[frozenset[str], frozenset[str]]:
+        if self._request_measures is None:
+            none = frozenset()
+            self._request_measures = measured_services(self.store) if self.store is not None else (none, none)
+        return self._request_measures
 
     def results_of(self, tool: str) -> list[StepRecord]:
         return [r for r in self.records if r.step.tool == tool]

@@ -29,6 +29,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from aiops.analytics.shift import z_score
 from aiops.analytics.weighing import class_of, fault_of, is_own, weight_of
 from aiops.domain import Evidence, FaultKind, Finding
 
@@ -180,8 +181,8 @@ def rank_candidates(
                 # one or two samples is carried into the score instead of silencing the series)
                 c.marginal = max(c.marginal, f.magnitude)
                 c.findings.append((0.0, f))
-                if f.magnitude > 3.0:
-                    w = WEAK_WEIGHT * min(1.0, math.log(f.magnitude / 3.0) / math.log(100 / 3.0)) ** 0.7
+                w = WEAK_WEIGHT * float(z_score(f.magnitude))
+                if w > 0:
                     key = (False, "metric", "weak")
                     parts[f.service][key] = max(parts[f.service].get(key, 0.0), w)
                 continue

@@ -54,6 +54,13 @@ POST_SHARE = 0.2       # the statistic is the k-th largest z, k = this share of 
 _MEDIAN_VAR = math.pi / 2.0   # variance of a sample median, in units of sigma^2 / n
 
 
+def z_score(z: np.ndarray | float) -> np.ndarray:
+    """A robust z as evidence on 0..1: 0 up to Z0, (log(z / Z0) / log(Z_FULL / Z0)) ** 0.7 above."""
+    z = np.asarray(z, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        return np.where(z > Z0, np.clip(np.log(z / Z0) / np.log(Z_FULL / Z0), 0.0, 1.0) ** 0.7, 0.0)
+
+
 @dataclass(frozen=True)
 class ShiftScan:
     score: np.ndarray        # [N] 0..1
@@ -263,8 +270,7 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, onset_hint: float, *
 
     valid = best_j >= 0
     stat = np.where(valid, np.maximum(best, 0.0), 0.0)
-    with np.errstate(all="ignore"):
-        score = np.where(stat > Z0, np.clip(np.log(stat / Z0) / np.log(Z_FULL / Z0), 0.0, 1.0) ** 0.7, 0.0)
+    score = z_score(stat)
     onset = np.full(n, np.nan)
     sel = np.flatnonzero(score > 0)
     for i in sel:   # few rows: one-sidedness, onset and persistence of each shift
