@@ -87,8 +87,11 @@ def _split(start: np.ndarray, value: np.ndarray, cut: float, search_from: float 
     return float(t[k[best]]) if k[best] < last else cut
 
 
-def contributions(spans: Spans, tree: SpanTree, cut: float, search_from: float | None = None) -> list[Contribution]:
-    """Contributions of every service to the rise of request time and failures (best first)."""
+def contributions(spans: Spans, tree: SpanTree, cut: float, search_from: float | None = None,
+                  covered: set[str] | None = None) -> list[Contribution]:
+    """Contributions of every service to the rise of request time and failures (best first).
+    The kinds ("latency", "errors") that had requests on both sides to compare are added to
+    `covered` when given: there, a service that is not found added nothing measurable."""
     n = len(spans)
     if n == 0:
         return []
@@ -146,6 +149,8 @@ def contributions(spans: Spans, tree: SpanTree, cut: float, search_from: float |
                 touched[s].add(str(name))
         if served == 0:
             continue
+        if covered is not None:
+            covered.add(kind)
         rise = np.clip(added, 0, None)
         denom = max(rise.sum(), total if kind == "latency" else 0.0, 1e-9)
         z_all = np.where(weight > 0, zsum / np.sqrt(np.maximum(weight, 1)), 0.0)

@@ -41,6 +41,8 @@ MIN_LATENCY_REL = 0.2         # own p90 must rise by >= 20 %
 MIN_LATENCY_MS = 1.0          # ... and by >= 1 ms
 MIN_ERROR_RISE = 0.01         # own error rate must rise by >= 1 percentage point
 INHERITED_WEIGHT = 0.5
+SHORT_BEFORE_S = 120.0        # spans that begin this close before the split leave no clean baseline ...
+UNCOMPARED_WEIGHT = 0.5       # ... then own errors far above the other services' weigh this much
 MINOR_FACTOR = 0.3            # own time that rose but adds little to the requests (see contribution)
 
 
@@ -140,12 +142,17 @@ def analyse_traces(
 
     # What is known of a client-side peer was measured by its callers: say so, the ranking
     # must not let it explain away those same callers' own trouble.
+    attributed = _attribute(stats, checks, graph)
+    if baseline_end - float(np.min(spans.start[req])) < SHORT_BEFORE_S if len(req) else False:
+        attributed += _failing_now(stats, checks)
     findings = [replace(f, tags=f.tags + ("client_side",)) if f.service in client_side and "own" in f.tags else f
-                for f in _attribute(stats, checks, graph)] + side
+                for f in attributed] + side
     # where the extra time and the new failures of whole requests are spent
-    found = contributions(spans, tree, baseline_end, search_from)
-    if found:
-        # own time that rose while adding little to any request is not where the time went
+    covered: set[str] = set()
+    found = contributions(spans, tree, baseline_end, search_from, covered=covered)
+    if "latency" in covered:
+        # own time that rose while adding nothing measurable to the requests it serves is not
+        # where their time went (a busy service's own wander, a short baseline's luck)
         slowed = {c.service for c in found if c.kind == "latency"}
         findings = [replace(f, score=f.score * MINOR_FACTOR, summary=f"{f.summary}; adds little to the requests")
                     if f.signal == "self_latency" and f.service not in slowed else f for f in findings]
@@ -343,6 +350,39 @@ def _attribute(stats: dict[str, ServiceTraceStats], checks: dict[str, _Check], g
                 f"{name}: errors {100 * b.error_rate:.1f}% -> {100 * a.error_rate:.1f}% of requests, propagated from "
                 f"callees; " + _explained(origins)))
     return findings
+
+
+def _failing_now(stats: dict[str, ServiceTraceStats], checks: dict[str, _Check]) -> list[Finding]:
+    """Spans that begin under SHORT_BEFORE_S before the split (an export of the last minutes)
+    often hold no request from before the fault: a service whose own errors did not rise
+    against that short stretch, but whose own error rate over all its requests stands far
+    above the other services' (Poisson upper tail against their pooled rate, Bonferroni over
+    the services), is where failures start now. Nothing says it failed less before: such a
+    finding weighs UNCOMPARED_WEIGHT, and a service failing as much before as after is named
+    all the same (a chronic failure looks the same with so little history)."""
+    totals = {n: (s.before.own_errors + s.after.own_errors, s.before.requests + s.after.requests)
+              for n, s in stats.items()}
+    all_err = sum(e for e, _ in totals.values())
+    all_req = sum(r for _, r in totals.values())
+    alpha = ALPHA / max(len(totals), 1)
+    out = []
+    for name, (k, n) in totals.items():
+        if checks[name].own_errors or n == 0 or k == 0:
+            continue
+        pool = (all_err - k + 0.5) / (all_req - n + 1.0)
+        rate = k / n
+        if rate - pool < MIN_ERROR_RISE:
+            continue
+        p = poisson_upper(k, pool * n)
+        if p >= alpha:
+            continue
+        f = _finding(name, "error_rate", p, UNCOMPARED_WEIGHT * (1.0 - np.exp(-(rate - pool) / 0.05)), float("nan"),
+                     rate - pool, ("own", "error", "uncompared"),
+                     f"{name}: {100 * rate:.1f}% of its requests fail here ({k} of {n}, not caused by callees) "
+                     f"while the other services fail {100 * pool:.2f}% (no requests from before the onset to "
+                     f"compare with)")
+        out.append(replace(f, onset=None))
+    return out
 
 
 def _finding(service: str, signal: str, p: float, size: float, onset: float, magnitude: float,
