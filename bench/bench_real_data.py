@@ -15,7 +15,7 @@ One configuration for every corpus (the defaults, offline reasoner). Corpora:
 Each row prints top-1/top-3 of the agent, every trivial ranking of the same cases (random,
 largest metric shift, largest span-latency shift, most error logs; aiops.evaluation.baselines)
 and the best of them; realistic corpora also per shape (tag). Generated corpora are cached
-under --work (default $TMPDIR/aiops-bench-corpora), keyed by profile, seed and size.
+under --work (default $TMPDIR/aiops-bench-corpora), keyed by profile, seed, size and a digest of the simulator source.
 """
 
 from __future__ import annotations
@@ -35,10 +35,22 @@ GOALS = {"petshop-train": (0.40, 0.60)}     # the issue's bar for PetShop train 
 HELDOUT_TOP1 = 0.85
 
 
+def _simulator_version() -> str:
+    """A digest of the simulator's source: a cached corpus from other simulator code is not reused."""
+    import hashlib
+
+    import aiops.simulator as sim
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(sim.__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def _corpus(work: Path, profile: str, seed: int, cases: int) -> Path:
     from aiops.simulator.bundle import generate_corpus
 
-    out = work / f"{profile}-seed{seed}-{cases}"
+    out = work / f"{profile}-seed{seed}-{cases}-{_simulator_version()}"
     done = work / f"{out.name}.complete"
     if not done.is_file():
         print(f"generating {out} ...", file=sys.stderr)

@@ -96,6 +96,12 @@ def _window_sum(x: np.ndarray, r: int) -> np.ndarray:
     return out
 
 
+def _window_mean(x: np.ndarray, r: int) -> np.ndarray:
+    """Mean over the last `r` steps (fewer at the start: an average over the steps there are,
+    as an exporter's rate over what it has seen, never a partial sum)."""
+    return _window_sum(x, r) / np.minimum(np.arange(1, x.shape[-1] + 1), r)
+
+
 def k8s_series(world: World, signals: dict[str, PodSignals], traffic: Traffic, plan: CasePlan) -> list[Sampled]:
     """Per-pod series for the system-a/b-like exports, scraped every `plan.scrape` seconds."""
     rng = naming.stream(world.seed, "realistic:metrics")
@@ -113,7 +119,7 @@ def k8s_series(world: World, signals: dict[str, PodSignals], traffic: Traffic, p
                 if counter:
                     v = cumulative(v, clock.step, resets, float(np.mean(v)) * rng.uniform(3e3, 3e5))
                 elif signal in ("cpu_pct", "rx", "tx"):
-                    v = _window_sum(v, r) / r
+                    v = _window_mean(v, r)
                 values[(metric, "")] = v * scale
             if is_app:
                 values.update(_latency_values(np.nan_to_num(sig.rps[j]), np.nan_to_num(traffic.mean_latency[name][j]),
@@ -148,7 +154,7 @@ def _latency_values(rps: np.ndarray, mean_lat: np.ndarray, hist: np.ndarray, ste
     window = _window_sum(hist, r) * step
     for q, label in _QUANTILES[plan.latency_vocab]:
         out[(prefix.format(q=label), "")] = histogram_quantile(q, window, BUCKETS_S) * scale
-    out[(req_name, "")] = cumulative(rps, step, resets, offset) if req_counter else _window_sum(rps, r) / r
+    out[(req_name, "")] = cumulative(rps, step, resets, offset) if req_counter else _window_mean(rps, r)
     return out
 
 
