@@ -37,6 +37,8 @@ GENERIC = {"ts", "service", "svc", "srv", "server", "api", "app", "backend", "v1
 MAX_UNIQUE = 20000
 MIN_AFTER = 3
 ALPHA = 1e-3          # significance of the rise of mentions (quasi-Poisson, dispersion from the baseline)
+SHORT_BEFORE_S = 120.0  # logs that begin this close before the split leave no clean baseline ...
+UNCOMPARED_WEIGHT = 0.5  # ... then being named in errors all along weighs this much
 _BASELINE_BINS = 20
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
@@ -150,10 +152,13 @@ def find_mentions(
     t_inc = window_end - baseline_end
     findings: list[Finding] = []
     edges: dict[str, set[str]] = defaultdict(set)
+    short = t_base < SHORT_BEFORE_S
     for svc, by_emitter in per.items():
         rising = {e: (b, a) for e, (b, a) in by_emitter.items()
                   if a >= MIN_AFTER and a / t_inc >= 3.0 * (b + 0.5) / t_base}
         if not rising:
+            if short:
+                findings.extend(_named_now(svc, by_emitter, t, inv, keys_of[svc], window_start, window_end))
             continue
         for e in rising:
             edges[e].add(svc)
@@ -175,6 +180,27 @@ def find_mentions(
             tags=("mentioned",)))
     findings.sort(key=lambda f: (-f.score, f.service))
     return Mentions(findings, dict(edges))
+
+
+def _named_now(svc: str, by_emitter: dict[str, list[int]], t: np.ndarray, inv: np.ndarray,
+               keys: dict[str, list[int]], window_start: float, window_end: float) -> list[Finding]:
+    """Logs that begin under SHORT_BEFORE_S before the split often begin after the fault: a
+    service named in other services' error lines all along is named now, with nothing to
+    compare with (UNCOMPARED_WEIGHT; a line that always names it looks the same)."""
+    named = {e: b + a for e, (b, a) in by_emitter.items() if a >= MIN_AFTER}
+    if not named:
+        return []
+    total = sum(named.values())
+    lines = np.isin(inv, [u for e in named for u in keys[e]])
+    size = 1.0 - math.exp(-total / 30.0)
+    breadth = min(1.0, 0.6 + 0.2 * len(named))
+    who = ", ".join(sorted(named)[:4]) + (" ..." if len(named) > 4 else "")
+    return [Finding(
+        kind="log", service=svc, signal="mentioned_in_errors", score=round(UNCOMPARED_WEIGHT * size * breadth, 4),
+        summary=f"named in {total} error lines of {len(named)} other service(s) since the logs begin ({who}; "
+                f"no logs from before the onset to compare with)",
+        onset=rate_onset(t[lines], window_start, window_end), direction=1, magnitude=float(total),
+        ref=f"logs mentioning {svc}", tags=("mentioned", "uncompared"))]
 
 
 def _unique_pairs(emitters: np.ndarray, messages: Sequence[str]) -> tuple[list[str], np.ndarray]:

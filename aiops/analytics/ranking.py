@@ -90,7 +90,8 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
 WEAK_WEIGHT = 0.15          # a series whose median moved far but passed no change test: a little symptom
 RESOURCE_ALONE_FACTOR = 0.5  # CPU or network that moved while the service's timed requests did not change ...
 IMPACT = 0.05                # ... (no latency or error finding of at least this weight)
-RESOURCE_CLASSES = frozenset({"cpu", "network"})   # resources that hurt through slowness (not a full disk)
+RESOURCE_CLASSES = frozenset({"cpu", "network"})
+IMPACT_CLASSES = frozenset({"latency", "errors", "error"})   # resources that hurt through slowness (not a full disk)
 CRASHES = frozenset({"oom", "restart", "crash"})   # event tags of a container that died
 PASSED_ON = frozenset({"latency", "errors", "error", "restarts", "mentioned", "new"})
 
@@ -165,6 +166,7 @@ def rank_candidates(
         for c in cands.values():
             c.findings, c.onset = [], None
         warnings: dict[str, float] = defaultdict(float)
+        impact: dict[str, float] = defaultdict(float)
         client_side: dict[str, set[tuple[bool, str, str]]] = defaultdict(set)
         change_at: dict[str, list[tuple[float, float | None]]] = defaultdict(list)
         timed_all: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -205,6 +207,8 @@ def rank_candidates(
                 continue
             key = (own, f.kind, class_of(f) + ("/client_side" if "client_side" in f.tags else ""))
             parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
+            if key[2].split("/")[0] in IMPACT_CLASSES and f.direction >= 0:
+                impact[f.service] = max(impact[f.service], weight)   # slower or failing, not faster
             if "client_side" in f.tags:
                 client_side[f.service].add(key)
             elif f.kind == "trace" and own and f.score >= STRONG:
@@ -219,9 +223,7 @@ def rank_candidates(
             # CPU or network that moved while the service's own requests, whose time is measured,
             # neither slowed nor failed impacted nobody (a neighbour's or a batch job's burst):
             # half weight. A full disk or a leak hurts otherwise (failures, kills) and is kept.
-            impact = max((v for k, v in parts[s].items() if k[2].split("/")[0] in ("latency", "errors", "error")),
-                         default=0.0)
-            if impact < IMPACT:
+            if impact[s] < IMPACT:
                 for k in [k for k in parts[s] if k[0] and k[2] in RESOURCE_CLASSES]:
                     parts[s][k] *= RESOURCE_ALONE_FACTOR
         for s, c in cands.items():

@@ -176,6 +176,12 @@ def test_cpu_that_moved_while_the_services_timed_requests_held_weighs_half() -> 
     disk = Finding("metric", "db", "container_fs_usage_bytes", 0.8, "", onset=100.0, direction=1, tags=("disk",))
     full = {c.service: c for c in rank_candidates([disk], ["db"], {}, 100.0, time_measured={"db"})}
     assert full["db"].own == pytest.approx(rank_candidates([disk], ["db"], {}, 100.0)[0].own)
+    # requests that got faster are no impact: the CPU is halved all the same
+    faster = [cpu, Finding("metric", "noisy", "latency_p90_seconds", 0.3, "", onset=100.0, direction=-1,
+                           magnitude=0.5, tags=("latency",))]
+    calm = {c.service: c for c in rank_candidates(faster, ["noisy"], {}, 100.0, time_measured={"noisy"})}
+    alone_too = {c.service: c for c in rank_candidates(faster, ["noisy"], {}, 100.0)}
+    assert calm["noisy"].own == pytest.approx(alone_too["noisy"].own * RESOURCE_ALONE_FACTOR)
     # the neighbour whose only sign is its CPU no longer outranks the service that slowed down
     ranked = rank_candidates([cpu, slow], ["noisy", "culprit"], {}, 100.0, time_measured={"noisy", "culprit"})
     assert ranked[0].service == "culprit"

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from aiops.agent.state import RunState
+from aiops.analytics.mentions import find_mentions
 from aiops.analytics.traces import analyse_traces
 from aiops.config import load_settings
 from aiops.telemetry.bundle import load_bundle
@@ -89,3 +90,17 @@ def test_log_rates_are_per_time_the_logs_cover_not_per_window(tmp_path: Path) ->
     finally:
         loaded.store.close()
     assert [f.summary for f in result.findings if f.service == "cart"] == []
+
+
+def test_a_service_named_in_other_services_errors_all_along_is_named_when_the_logs_begin_late() -> None:
+    """Logs from 60 s before the split: the callers name `payments` in their errors before and
+    after it alike (the fault began first). Nothing rose, yet it is named, at half weight; with
+    ten minutes of clean logs before, the same lines from the split on are a rise in full."""
+    lines = [(ONSET - 60 + 3 * i, f"orders{i % 2}", "error", f"call to payments failed: status 500 (req {i})")
+             for i in range(60)]
+    ts, svc, msg, lv = (list(x) for x in zip(*[(t, s, m, lvl) for t, s, lvl, m in lines]))
+    late = find_mentions(ts, svc, msg, lv, ["orders0", "orders1", "payments"], ONSET - 30, ONSET - 60, ONSET + 120)
+    assert [(f.service, f.tags) for f in late.findings] == [("payments", ("mentioned", "uncompared"))]
+    assert 0.0 < late.findings[0].score <= 0.5 and "no logs from before the onset" in late.findings[0].summary
+    clean = find_mentions(ts, svc, msg, lv, ["orders0", "orders1", "payments"], ONSET - 60, ONSET - 600, ONSET + 120)
+    assert [(f.service, f.tags) for f in clean.findings] == [("payments", ("mentioned",))]
