@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from aiops.analytics.shift import z_score
 from aiops.analytics.weighing import class_of, fault_of, is_own, weight_of
@@ -43,6 +43,7 @@ CORROBORATED = 0.25         # own telemetry this changed lets mentions add to a 
 TIMED = 0.3                 # findings this strong date a service's anomaly (weighted median)
 LATE_S = 180.0              # a change that began this long after the onset hint is a consequence ...
 LATE_FACTOR = 0.25          # ... and weighs this much as evidence of a cause
+ALERTED_FACTOR = 0.5        # the alerted service's symptoms, which nothing else explains: the alert said as much
 
 
 @dataclass
@@ -177,6 +178,9 @@ def rank_candidates(
             if not f.service:
                 continue
             c = cands[f.service]
+            if "weak" in f.tags and f.service == alerted:
+                # the alert says the alerted service moved: its own move is the symptom, no clue
+                f = replace(f, magnitude=f.magnitude * ALERTED_FACTOR)
             if "weak" in f.tags:
                 # below the evidence threshold: it orders the quiet services, and a median that
                 # moved >= 3 robust sd still counts a little (the uncertainty of a change test on
@@ -294,7 +298,7 @@ def rank_candidates(
     onsets = [c.onset for c in cands.values() if c.onset is not None]
     first = min(onsets) if onsets else None
     for c in cands.values():
-        symptom = c.symptom * (EXPLAINED_FACTOR if c.explained_by else 1.0)
+        symptom = c.symptom * (EXPLAINED_FACTOR if c.explained_by else ALERTED_FACTOR if c.service == alerted else 1.0)
         own = c.own * (OWN_EXPLAINED_FACTOR if c.explained_by else 1.0)
         base = _noisy_or([own, symptom])
         if first is not None and c.onset is not None and base > 0:

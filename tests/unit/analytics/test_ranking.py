@@ -185,3 +185,22 @@ def test_cpu_that_moved_while_the_services_timed_requests_held_weighs_half() -> 
     # the neighbour whose only sign is its CPU no longer outranks the service that slowed down
     ranked = rank_candidates([cpu, slow], ["noisy", "culprit"], {}, 100.0, time_measured={"noisy", "culprit"})
     assert ranked[0].service == "culprit"
+
+
+def test_the_alerted_services_own_symptoms_count_for_less_than_another_services_they_said_nothing_new() -> None:
+    """No call graph known (metrics only): the alert already said its service slowed down, so
+    that slowdown is no clue to the cause; another service that slowed nearly as much is."""
+    findings = [metric("site", "latency_p90_seconds", "latency", 0.8, ratio=3.0),
+                metric("search", "latency_p90_seconds", "latency", 0.6, ratio=2.5)]
+    plain = rank_candidates(findings, ["site", "search"], {}, ONSET)
+    alerted = rank_candidates(findings, ["site", "search"], {}, ONSET, alerted="site")
+    assert [c.service for c in plain] == ["site", "search"]
+    assert [c.service for c in alerted] == ["search", "site"]
+    # the same for moves below the evidence threshold, which order the quiet services
+    moves = [Finding("metric", s, "latency_p90_seconds", 0.0, "", magnitude=z, tags=("latency", "weak"))
+             for s, z in (("site", 12.0), ("search", 9.0))]
+    assert [c.service for c in rank_candidates(moves, ["site", "search"], {}, ONSET)] == ["site", "search"]
+    assert [c.service for c in rank_candidates(moves, ["site", "search"], {}, ONSET, alerted="site")] == \
+        ["search", "site"]
+    # alone, the alerted service is still named
+    assert rank_candidates(findings[:1], ["site", "search"], {}, ONSET, alerted="site")[0].service == "site"
