@@ -40,6 +40,7 @@ MIN_FAILED = 5          # failed requests needed to say where failures start, wi
 ORIGIN_SHARE = 0.3      # ... and the share of them a service must start
 MIN_FAILING_SHARE = 0.05  # ... when this share of the requests fails
 UNCOMPARED_WEIGHT = 0.5   # the significance such a finding is given
+RELATIVE_SCALE = 0.1      # added time / the requests' time before at which a contribution is 63 % of its size
 _MAX_DEPTH_STEPS = 64
 
 
@@ -53,6 +54,7 @@ class Contribution:
     requests: int           # requests after the split in the groups it was measured in
     entries: tuple[str, ...]  # the entries (service operation) whose requests it slowed or failed
     compared: bool = True   # against requests before the split (else: where failures start, now)
+    base: float = 0.0       # latency: the requests' mean time before the split (ms), weighted as `added`
 
 
 def _roots(parent: np.ndarray) -> np.ndarray:
@@ -127,6 +129,7 @@ def contributions(spans: Spans, tree: SpanTree, cut: float, search_from: float |
         weight = np.zeros(n_svc)
         total = 0.0
         served = 0
+        base = 0.0
         touched: list[set[str]] = [set() for _ in range(n_svc)]
         for g, name in enumerate(groups):
             rows = group_of == g
@@ -145,6 +148,7 @@ def contributions(spans: Spans, tree: SpanTree, cut: float, search_from: float |
             total += (duration[a].mean() - duration[b].mean()) * na if kind == "latency" else \
                 float(np.clip(diff, 0, None).sum()) * na
             served += na
+            base += float(duration[b].mean()) * na
             for s in np.flatnonzero((diff > 0) & (z >= Z_MIN)):
                 touched[s].add(str(name))
         if served == 0:
@@ -156,7 +160,7 @@ def contributions(spans: Spans, tree: SpanTree, cut: float, search_from: float |
         z_all = np.where(weight > 0, zsum / np.sqrt(np.maximum(weight, 1)), 0.0)
         for s in np.flatnonzero((rise / denom >= MIN_SHARE) & (z_all >= Z_MIN)):
             out.append(Contribution(tree.services[s], kind, float(added[s] / served), float(rise[s] / denom),
-                                    float(z_all[s]), served, tuple(sorted(touched[s]))[:3]))
+                                    float(z_all[s]), served, tuple(sorted(touched[s]))[:3], base=base / served))
     failing = origins.any(axis=1) & after
     if not any(c.kind == "errors" for c in out) and failing.sum() >= MIN_FAILING_SHARE * max(int(after.sum()), 1):
         out.extend(_failure_origins(origins, failing, tree.services, entry_names))
@@ -189,7 +193,10 @@ def contribution_findings(found: list[Contribution], onset: float) -> list[Findi
     for c in found:
         # where failures start without a before to compare with: half the weight of a rise
         significance = 1.0 - np.exp(-max(c.z - Z_MIN, 0.0) / 3.0) if c.compared else UNCOMPARED_WEIGHT
-        score = float(np.clip(np.sqrt(c.share) * significance, 0.0, 1.0))
+        # a large share of a small slowdown is a small slowdown: time added, relative to the
+        # requests' own time before (1 ms on 40 ms requests is no incident; 10 ms is one)
+        size = 1.0 - np.exp(-c.added / max(c.base, 1e-9) / RELATIVE_SCALE) if c.kind == "latency" and c.base > 0 else 1.0
+        score = float(np.clip(np.sqrt(c.share) * significance * size, 0.0, 1.0))
         where = f" into {', '.join(c.entries)}" if c.entries else ""
         if c.kind == "latency":
             summary = (f"{c.service}: its own time adds {c.added:.1f} ms to each request{where} "

@@ -146,3 +146,13 @@ def test_findings_weigh_an_uncompared_origin_at_half_a_clear_rise() -> None:
     (slow,) = contribution_findings(found(requests(extra_ms={"C": 40.0})), ONSET)
     assert slow.signal == "latency_contribution" and slow.tags == ("own", "contribution")
     assert "its own time adds" in slow.summary and slow.kind == "trace" and slow.onset == ONSET
+
+
+def test_a_contribution_weighs_by_the_time_it_added_relative_to_the_requests_time() -> None:
+    """All of a 3 % slowdown is a small thing; all of a 50 % slowdown is not: the score grows
+    with the time added per request relative to the requests' time before."""
+    total = sum(OWN_MS.values())
+    small, large = (by(found(requests(extra_ms={"C": total * share})), "latency")["C"] for share in (0.03, 0.5))
+    assert small.base == pytest.approx(total, rel=0.05) and small.share > 0.9 and large.share > 0.9
+    f_small, f_large = contribution_findings([small, large], ONSET)
+    assert f_large.score > 0.9 and f_small.score < 0.3
