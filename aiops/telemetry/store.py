@@ -174,6 +174,10 @@ class TelemetryStore:
         increase is the new value), as in Prometheus' rate() — but a series so named that
         falls more often than resets happen (in more than 10 % of its steps, and more than
         twice) is a per-period total exported under a counter's name, and stays a gauge.
+        Whether a metric is a counter is decided for the metric, by the majority of its
+        samples: a new pod's counter that starts at a fractional value is one as its older
+        siblings are, and one pod's gauge that only rose (a leak) stays a gauge as its
+        siblings' are.
         """
         n_buckets = bucket_count(start, end, step)
         params: dict[str, Any] = {"start": float(start), "end": float(end), "step": float(step)}
@@ -201,13 +205,17 @@ class TelemetryStore:
                     SELECT *, (regexp_matches(metric, '{COUNTER_NAME}')
                                AND count(dv) FILTER (WHERE dv < 0) OVER p <= greatest(2, 0.1 * count(dv) OVER p)) OR (
                         count(dv) OVER p >= 2 AND min(dv) OVER p >= 0 AND max(dv) OVER p > 0
-                        AND bool_and(value = floor(value)) OVER p) AS is_rate
-                    FROM d WINDOW p AS (PARTITION BY {key}))
+                        AND bool_and(value = floor(value)) OVER p) AS counter_like
+                    FROM d WINDOW p AS (PARTITION BY {key})),
+                r AS (
+                    SELECT *, avg(CASE WHEN counter_like THEN 1.0 ELSE 0.0 END) OVER (PARTITION BY metric) > 0.5
+                              AS is_rate
+                    FROM c)
                 SELECT {key}, {bucket} AS b,
                        avg(CASE WHEN NOT is_rate THEN value
                                 WHEN dt > 0 THEN (CASE WHEN dv < 0 THEN value ELSE dv END) / dt END) AS v,
                        bool_or(is_rate) AS is_rate
-                FROM c WHERE ts >= $start
+                FROM r WHERE ts >= $start
                 GROUP BY ALL"""
         keys, cells = self._grid_cells(query, params, key)
         values = np.full((len(keys), n_buckets), np.nan)

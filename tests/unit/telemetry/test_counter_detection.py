@@ -94,3 +94,22 @@ def test_an_unnamed_integer_series_that_falls_is_a_gauge_and_one_that_never_fall
     is_rate, values = grids["served@web"]
     assert is_rate
     np.testing.assert_allclose(values[1:], np.array([10, 10, 0, 15, 15, 10, 10]) / STEP)
+
+
+def test_whether_a_metric_is_a_counter_is_decided_for_the_metric_by_the_majority_of_its_series(grid_of):
+    # bytes received, cumulative, unnamed as a counter: two long-lived services count in whole
+    # bytes; a new one starts from a fractional value (a rate was integrated). It is a counter
+    # as they are, not a gauge that climbs.
+    whole = [1e9 + 3000 * i for i in range(16)]
+    fractional = [8884358.023 + 3000.5 * i for i in range(16)]
+    g = grid_of({"net.io.receive@a": whole, "net.io.receive@b": [v + 7 for v in whole],
+                 "net.io.receive@c": fractional})
+    assert all(g[f"net.io.receive@{s}"][0] for s in "abc")
+    np.testing.assert_allclose(g["net.io.receive@c"][1][1:], 3000.5 / STEP)
+    # one service's memory only rose (a leak), its siblings' went up and down: a gauge all the same
+    leak = [4e8 + 1e6 * i for i in range(16)]
+    wobble = [4e8 + (1e6 if i % 2 else 0.0) for i in range(16)]
+    m = grid_of({"memory_working_set_bytes@a": leak, "memory_working_set_bytes@b": wobble,
+                 "memory_working_set_bytes@c": wobble})
+    assert not m["memory_working_set_bytes@a"][0]
+    np.testing.assert_allclose(m["memory_working_set_bytes@a"][1], leak)
