@@ -42,7 +42,8 @@ MIN_LATENCY_MS = 1.0          # ... and by >= 1 ms
 MIN_ERROR_RISE = 0.01         # own error rate must rise by >= 1 percentage point
 INHERITED_WEIGHT = 0.5
 SHORT_BEFORE_S = 120.0        # spans that begin this close before the split leave no clean baseline ...
-UNCOMPARED_WEIGHT = 0.5       # ... then own errors far above the other services' weigh this much
+UNCOMPARED_WEIGHT = 0.5       # ... then own errors far above the other services' weigh this much at least,
+CHRONIC_RATE = 0.2            # ... and more the larger the failing share against this scale (few fail that much always)
 MINOR_FACTOR = 0.3            # own time that rose but adds little to the requests (see contribution)
 
 
@@ -358,8 +359,9 @@ def _failing_now(stats: dict[str, ServiceTraceStats], checks: dict[str, _Check])
     against that short stretch, but whose own error rate over all its requests stands far
     above the other services' (Poisson upper tail against their pooled rate, Bonferroni over
     the services), is where failures start now. Nothing says it failed less before: such a
-    finding weighs UNCOMPARED_WEIGHT, and a service failing as much before as after is named
-    all the same (a chronic failure looks the same with so little history)."""
+    finding weighs from UNCOMPARED_WEIGHT (a few per cent failing) towards 0.9 (most requests
+    failing: few services fail that much all along), and a service failing as much before as
+    after is named all the same (a chronic failure looks the same with so little history)."""
     totals = {n: (s.before.own_errors + s.after.own_errors, s.before.requests + s.after.requests)
               for n, s in stats.items()}
     all_err = sum(e for e, _ in totals.values())
@@ -376,7 +378,9 @@ def _failing_now(stats: dict[str, ServiceTraceStats], checks: dict[str, _Check])
         p = poisson_upper(k, pool * n)
         if p >= alpha:
             continue
-        f = _finding(name, "error_rate", p, UNCOMPARED_WEIGHT * (1.0 - np.exp(-(rate - pool) / 0.05)), float("nan"),
+        # nothing says it is new; but few services fail a large share of their requests all along
+        plausibly_new = UNCOMPARED_WEIGHT + (1.0 - UNCOMPARED_WEIGHT) * 0.8 * (1.0 - np.exp(-rate / CHRONIC_RATE))
+        f = _finding(name, "error_rate", p, plausibly_new * (1.0 - np.exp(-(rate - pool) / 0.05)), float("nan"),
                      rate - pool, ("own", "error", "uncompared"),
                      f"{name}: {100 * rate:.1f}% of its requests fail here ({k} of {n}, not caused by callees) "
                      f"while the other services fail {100 * pool:.2f}% (no requests from before the onset to "

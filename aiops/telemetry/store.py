@@ -169,8 +169,9 @@ class TelemetryStore:
         """Bucketed means of every series on [start, end) in buckets of `step` seconds.
 
         With counter_rates, counters become per-second rates before bucketing: series
-        named *_total/*_count/*_sum/*_bucket, and integer-valued series that never
-        decrease and rise at least once. A drop in a named counter is a reset (the
+        named *_total/*_count/*_sum/*_bucket, and series that never decrease and rise at
+        least once, integer-valued or rising at nine steps in ten (a cumulative time in
+        seconds). A drop in a named counter is a reset (the
         increase is the new value), as in Prometheus' rate() — but a series so named that
         falls more often than resets happen (in more than 10 % of its steps, and more than
         twice) is a per-period total exported under a counter's name, and stays a gauge.
@@ -205,7 +206,10 @@ class TelemetryStore:
                     SELECT *, (regexp_matches(metric, '{COUNTER_NAME}')
                                AND count(dv) FILTER (WHERE dv < 0) OVER p <= greatest(2, 0.1 * count(dv) OVER p)) OR (
                         count(dv) OVER p >= 2 AND min(dv) OVER p >= 0 AND max(dv) OVER p > 0
-                        AND bool_and(value = floor(value)) OVER p) AS counter_like
+                        AND (bool_and(value = floor(value)) OVER p
+                             OR (count(dv) OVER p >= 4
+                                 AND count(dv) FILTER (WHERE dv > 0) OVER p >= 0.9 * count(dv) OVER p))
+                        ) AS counter_like
                     FROM d WINDOW p AS (PARTITION BY {key})),
                 r AS (
                     SELECT *, avg(CASE WHEN counter_like THEN 1.0 ELSE 0.0 END) OVER (PARTITION BY metric) > 0.5

@@ -46,8 +46,12 @@ def test_a_service_failing_far_above_the_others_is_named_when_the_spans_begin_af
     found = own_errors(analyse_traces(requests(ONSET - 50, ONSET + 150, 400, failing=0.2), ONSET).findings)
     assert set(found) == {"C"}
     c = found["C"]
-    assert "uncompared" in c.tags and 0.0 < c.score <= 0.5
+    assert "uncompared" in c.tags and 0.5 < c.score <= 0.9
     assert "no requests from before the onset" in c.summary
+    # nothing says it is new, but a larger failing share is less likely to be chronic
+    few = own_errors(analyse_traces(requests(ONSET - 50, ONSET + 150, 1500, failing=0.03), ONSET).findings)["C"]
+    most = own_errors(analyse_traces(requests(ONSET - 50, ONSET + 150, 400, failing=0.7), ONSET).findings)["C"]
+    assert few.score < 0.5 < c.score < most.score <= 0.9
 
 
 def test_with_a_long_clean_history_the_same_steady_failure_is_not_news() -> None:

@@ -113,3 +113,9 @@ def test_whether_a_metric_is_a_counter_is_decided_for_the_metric_by_the_majority
                  "memory_working_set_bytes@c": wobble})
     assert not m["memory_working_set_bytes@a"][0]
     np.testing.assert_allclose(m["memory_working_set_bytes@a"][1], leak)
+
+
+def test_a_cumulative_time_in_seconds_is_a_counter_though_not_whole(grid_of):
+    cpu = [1234.5 + 0.25 * i + 0.01 * (i % 3) for i in range(16)]   # k8s.pod.cpu.time: seconds, cumulative
+    is_rate, values = grid_of({"k8s.pod.cpu.time@a": cpu})["k8s.pod.cpu.time@a"]
+    assert is_rate and np.nanmax(np.abs(values[1:] - 0.25 / STEP)) < 0.02 / STEP
