@@ -90,6 +90,7 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
 # evidence classes through which a dependency's trouble reaches its callers
 WEAK_WEIGHT = 0.15          # a series whose median moved far but passed no change test: a little symptom
 RESOURCE_ALONE_FACTOR = 0.5  # CPU or network that moved while the service's timed requests did not change ...
+IMPACT = 0.05                # ... (no latency or error finding of at least this weight)
 RESOURCE_CLASSES = frozenset({"cpu", "network"})
 IMPACT_CLASSES = frozenset({"latency", "errors", "error"})   # resources that hurt through slowness (not a full disk)
 CRASHES = frozenset({"oom", "restart", "crash"})   # event tags of a container that died
@@ -210,8 +211,6 @@ def rank_candidates(
                 continue
             key = (own, f.kind, class_of(f) + ("/client_side" if "client_side" in f.tags else ""))
             parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
-            if "saturated" in f.tags:
-                impact[f.service] = max(impact[f.service], weight)   # requests queue for a CPU at its limit
             if key[2].split("/")[0] in IMPACT_CLASSES and f.direction >= 0:
                 impact[f.service] = max(impact[f.service], weight)   # slower or failing, not faster
             if "client_side" in f.tags:
@@ -226,13 +225,11 @@ def rank_candidates(
                     c.onset = f.onset if c.onset is None else min(c.onset, f.onset)
         for s in set(time_measured) & set(parts):
             # CPU or network that moved while the service's own requests, whose time is measured,
-            # neither slowed nor failed impacted nobody (a neighbour's or a batch job's burst): half
-            # weight, and in between as far as the requests' own change (slower or failing) bears
-            # it out; a CPU at its limit bears itself out. A full disk or a leak hurts otherwise
-            # (failures, kills) and is kept.
-            for k in [k for k in parts[s] if k[0] and k[2] in RESOURCE_CLASSES]:
-                borne = min(1.0, impact[s] / parts[s][k]) if parts[s][k] > 0 else 1.0
-                parts[s][k] *= RESOURCE_ALONE_FACTOR + (1.0 - RESOURCE_ALONE_FACTOR) * borne
+            # neither slowed nor failed impacted nobody (a neighbour's or a batch job's burst):
+            # half weight. A full disk or a leak hurts otherwise (failures, kills) and is kept.
+            if impact[s] < IMPACT:
+                for k in [k for k in parts[s] if k[0] and k[2] in RESOURCE_CLASSES]:
+                    parts[s][k] *= RESOURCE_ALONE_FACTOR
         for s, c in cands.items():
             # Within one kind of signal, classes are correlated views (max + a little);
             # across kinds (metric, log, trace, event) evidence is independent (noisy-OR).

@@ -24,7 +24,6 @@ from aiops.timeutil import to_rfc3339
 from aiops.tooling.base import ToolContext, ToolResult
 
 MIN_SCORE = 0.05         # weaker series are not evidence
-SATURATED = 0.8          # CPU used, as a share of its limit, from which requests queue for it
 TURN_FACTOR = 0.3        # a series that turned (moved against its recent level, not its usual one)
 MAX_BUCKETS = 720        # the grid keeps the data's own sampling step up to this many points
 
@@ -61,12 +60,6 @@ def _ratio(after: float, before: float) -> float:
     if before > 0:
         return after / before
     return math.inf if after > 0 else 1.0
-
-
-def _share_of_limit(metric: str, value: float) -> float:
-    """A CPU series' value as a share of its limit when its unit says so (ratio, percent), else 0."""
-    unit = metric_unit(metric)
-    return value if unit == "ratio" else value / 100.0 if unit == "percent" else 0.0
 
 
 def with_derived_latency(grid: MetricGrid) -> MetricGrid:
@@ -119,8 +112,6 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
         turned = math.isfinite(rel) and abs(rel) >= 0.005 and (rel > 0) != (scan.direction[i] > 0)
         if turned:
             tags = tags + ("turn",)
-        elif cls == "cpu" and scan.direction[i] > 0 and _share_of_limit(key.metric, float(scan.post_median[i])) >= SATURATED:
-            tags = tags + ("saturated",)
         found.append(Finding(
             kind="metric", service=key.service, signal=key.metric,
             score=float(scan.score[i]) * (TURN_FACTOR if turned else 1.0),

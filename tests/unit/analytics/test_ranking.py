@@ -168,14 +168,11 @@ def test_cpu_that_moved_while_the_services_timed_requests_held_weighs_half() -> 
     alone = {c.service: c for c in rank_candidates([cpu], ["noisy"], {}, 100.0)}
     held = {c.service: c for c in rank_candidates([cpu], ["noisy"], {}, 100.0, time_measured={"noisy"})}
     assert held["noisy"].own == pytest.approx(alone["noisy"].own * RESOURCE_ALONE_FACTOR)
-    # the service whose requests slowed as much keeps its CPU in full, one whose requests slowed
-    # a little keeps it as far as that bears it out; a full disk is never halved
-    def slowed(by: float) -> float:
-        both = [cpu, Finding("metric", "noisy", "latency_p90_seconds", by, "", onset=100.0, direction=1,
-                             magnitude=2.0, tags=("latency",))]
-        return rank_candidates(both, ["noisy"], {}, 100.0, time_measured={"noisy"})[0].own   # its CPU alone
-    full = alone["noisy"].own
-    assert full * RESOURCE_ALONE_FACTOR < slowed(0.2) < slowed(0.5) < slowed(1.0) <= full
+    # the service whose requests slowed keeps its CPU in full; a full disk is never halved
+    both = [cpu, Finding("metric", "noisy", "latency_p90_seconds", 0.3, "", onset=100.0, direction=1, magnitude=2.0,
+                         tags=("latency",))]
+    kept = {c.service: c for c in rank_candidates(both, ["noisy"], {}, 100.0, time_measured={"noisy"})}
+    assert kept["noisy"].own == pytest.approx(alone["noisy"].own)
     disk = Finding("metric", "db", "container_fs_usage_bytes", 0.8, "", onset=100.0, direction=1, tags=("disk",))
     full = {c.service: c for c in rank_candidates([disk], ["db"], {}, 100.0, time_measured={"db"})}
     assert full["db"].own == pytest.approx(rank_candidates([disk], ["db"], {}, 100.0)[0].own)
@@ -207,12 +204,3 @@ def test_the_alerted_services_own_symptoms_count_for_less_than_another_services_
         ["search", "site"]
     # alone, the alerted service is still named
     assert rank_candidates(findings[:1], ["site", "search"], {}, ONSET, alerted="site")[0].service == "site"
-
-
-def test_a_cpu_at_its_limit_bears_itself_out() -> None:
-    from aiops.analytics.ranking import rank_candidates
-
-    at_limit = Finding("metric", "busy", "cpu_usage_ratio", 0.8, "cpu up", onset=100.0, direction=1,
-                       tags=("cpu", "saturated"))
-    got = rank_candidates([at_limit], ["busy"], {}, 100.0, time_measured={"busy"})[0]
-    assert got.own == pytest.approx(rank_candidates([at_limit], ["busy"], {}, 100.0)[0].own)

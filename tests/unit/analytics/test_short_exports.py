@@ -108,27 +108,3 @@ def test_a_service_named_in_other_services_errors_all_along_is_named_when_the_lo
     assert 0.0 < late.findings[0].score <= 0.5 and "no logs from before the onset" in late.findings[0].summary
     clean = find_mentions(ts, svc, msg, lv, ["orders0", "orders1", "payments"], ONSET - 60, ONSET - 600, ONSET + 120)
     assert [(f.service, f.tags) for f in clean.findings] == [("payments", ("mentioned",))]
-
-
-def test_a_cpu_that_rose_to_its_limit_is_tagged_saturated_one_that_rose_below_it_is_not(tmp_path: Path) -> None:
-    from aiops.tooling.scans.metrics import metrics_scan
-
-    root = tmp_path / "b"
-    root.mkdir()
-    t0, alert = 1_700_000_000, 1_700_001_200
-    (root / "incident.toml").write_text(f'title = "checkout is slow"\nstarted_at = {alert}\n'
-                                        f'[window]\nstart = {t0}\nend = {alert + 600}\n')
-    rows = ["timestamp,metric,value,service"]
-    rng = np.random.default_rng(1)
-    for t in range(t0, alert + 600, 60):
-        for service, to in (("hot", 0.92), ("warm", 0.5)):
-            level = to if t >= alert - 60 else 0.1
-            rows.append(f"{t},cpu_usage_ratio,{level + rng.normal(0, 0.005):.4f},{service}")
-    (root / "metrics.csv").write_text("\n".join(rows) + "\n")
-    loaded = load_bundle(root)
-    try:
-        found = metrics_scan(RunState.start(loaded.incident, loaded.store, load_settings(env={})).context(), {}).findings
-    finally:
-        loaded.store.close()
-    tags = {f.service: f.tags for f in found if f.signal == "cpu_usage_ratio" and "weak" not in f.tags}
-    assert "saturated" in tags["hot"] and "saturated" not in tags["warm"]
