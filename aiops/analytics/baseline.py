@@ -12,6 +12,9 @@ MIN_BASELINE_SHARE = 0.3      # of the data before the onset, always kept as bas
 LEAD_S = 120.0                # the baseline ends this long before the reported onset
 SEARCH_LEAD_S = 300.0         # a change point is looked for from this long before the onset on
 NO_ONSET_SEARCH_SHARE = 0.4   # ... and, without an onset, over this share of the window
+SHORT_BASELINE_S = 120.0      # a signal whose data begins this close before its split has no clean
+                              # baseline (an export of the last minutes often begins after the fault) ...
+UNCOMPARED_WEIGHT = 0.5       # ... and what it shows with nothing to compare with weighs this much
 
 
 def split_window(window: TimeWindow, started_at: float | None, baseline_fraction: float) -> tuple[float, float | None]:
@@ -33,6 +36,12 @@ def signal_baseline_end(baseline_end: float, onset: float | None, first_ts: floa
     if onset is None or not first_ts < onset:
         return baseline_end
     return max(baseline_end, onset - 0.5 * (onset - first_ts))
+
+
+def short_baseline(split: float, first_ts: float) -> bool:
+    """Does a signal whose data begins at `first_ts` hold too little before `split` to say
+    what changed (SHORT_BASELINE_S)? Then what it shows now is named uncompared."""
+    return split - first_ts < SHORT_BASELINE_S
 
 
 def onset_search(baseline_end: float, onset: float | None, window: TimeWindow) -> tuple[float, float]:

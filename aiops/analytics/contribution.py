@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aiops.analytics.baseline import UNCOMPARED_WEIGHT
 from aiops.analytics.spantree import Spans, SpanTree
 from aiops.domain import Finding
 
@@ -39,7 +40,6 @@ Z_MIN = 3.0             # significance of a contribution
 MIN_FAILED = 5          # failed requests needed to say where failures start, with no baseline
 ORIGIN_SHARE = 0.3      # ... and the share of them a service must start
 MIN_FAILING_SHARE = 0.05  # ... when this share of the requests fails
-UNCOMPARED_WEIGHT = 0.5   # the significance such a finding is given
 RELATIVE_SCALE = 0.1      # added time / the requests' time before at which a contribution is 63 % of its size
 _MAX_DEPTH_STEPS = 64
 

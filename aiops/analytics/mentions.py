@@ -29,6 +29,7 @@ from typing import Sequence
 
 import numpy as np
 
+from aiops.analytics.baseline import UNCOMPARED_WEIGHT, short_baseline
 from aiops.analytics.onsets import rate_onset
 from aiops.domain import Finding
 
@@ -37,8 +38,6 @@ GENERIC = {"ts", "service", "svc", "srv", "server", "api", "app", "backend", "v1
 MAX_UNIQUE = 20000
 MIN_AFTER = 3
 ALPHA = 1e-3          # significance of the rise of mentions (quasi-Poisson, dispersion from the baseline)
-SHORT_BEFORE_S = 120.0  # logs that begin this close before the split leave no clean baseline ...
-UNCOMPARED_WEIGHT = 0.5  # ... then being named in errors all along weighs this much
 _BASELINE_BINS = 20
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
@@ -152,7 +151,7 @@ def find_mentions(
     t_inc = window_end - baseline_end
     findings: list[Finding] = []
     edges: dict[str, set[str]] = defaultdict(set)
-    short = t_base < SHORT_BEFORE_S
+    short = short_baseline(baseline_end, window_start)
     for svc, by_emitter in per.items():
         rising = {e: (b, a) for e, (b, a) in by_emitter.items()
                   if a >= MIN_AFTER and a / t_inc >= 3.0 * (b + 0.5) / t_base}
@@ -184,7 +183,7 @@ def find_mentions(
 
 def _named_now(svc: str, by_emitter: dict[str, list[int]], t: np.ndarray, inv: np.ndarray,
                keys: dict[str, list[int]], window_start: float, window_end: float) -> list[Finding]:
-    """Logs that begin under SHORT_BEFORE_S before the split often begin after the fault: a
+    """Logs that begin under SHORT_BASELINE_S before the split often begin after the fault: a
     service named in other services' error lines all along is named now, with nothing to
     compare with (UNCOMPARED_WEIGHT; a line that always names it looks the same)."""
     named = {e: b + a for e, (b, a) in by_emitter.items() if a >= MIN_AFTER}

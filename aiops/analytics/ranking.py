@@ -91,8 +91,8 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
 WEAK_WEIGHT = 0.15          # a series whose median moved far but passed no change test: a little symptom
 RESOURCE_ALONE_FACTOR = 0.5  # CPU or network that moved while the service's timed requests did not change ...
 IMPACT = 0.05                # ... (no latency or error finding of at least this weight)
-RESOURCE_CLASSES = frozenset({"cpu", "network"})
-IMPACT_CLASSES = frozenset({"latency", "errors", "error"})   # resources that hurt through slowness (not a full disk)
+RESOURCE_CLASSES = frozenset({"cpu", "network"})   # resources that hurt through slowness (not a full disk)
+IMPACT_CLASSES = frozenset({"latency", "errors", "error"})   # how a service's requests show that they were hurt
 CRASHES = frozenset({"oom", "restart", "crash"})   # event tags of a container that died
 PASSED_ON = frozenset({"latency", "errors", "error", "restarts", "mentioned", "new"})
 

@@ -28,6 +28,7 @@ from typing import Collection, Mapping, Sequence
 
 import numpy as np
 
+from aiops.analytics.baseline import UNCOMPARED_WEIGHT, short_baseline
 from aiops.analytics.contribution import contribution_findings, contributions
 from aiops.analytics.spantree import EdgeStats, Spans, build_span_tree, call_edges
 from aiops.analytics.stattests import change_point, exceedance, mann_whitney_greater, poisson_lower, poisson_upper
@@ -41,9 +42,8 @@ MIN_LATENCY_REL = 0.2         # own p90 must rise by >= 20 %
 MIN_LATENCY_MS = 1.0          # ... and by >= 1 ms
 MIN_ERROR_RISE = 0.01         # own error rate must rise by >= 1 percentage point
 INHERITED_WEIGHT = 0.5
-SHORT_BEFORE_S = 120.0        # spans that begin this close before the split leave no clean baseline ...
-UNCOMPARED_WEIGHT = 0.5       # ... then own errors far above the other services' weigh this much at least,
-CHRONIC_RATE = 0.2            # ... and more the larger the failing share against this scale (few fail that much always)
+CHRONIC_RATE = 0.2            # an uncompared failing share weighs more the larger it is against this scale
+                              # (few services fail that much all along)
 MINOR_FACTOR = 0.3            # own time that rose but adds little to the requests (see contribution)
 
 
@@ -144,7 +144,7 @@ def analyse_traces(
     # What is known of a client-side peer was measured by its callers: say so, the ranking
     # must not let it explain away those same callers' own trouble.
     attributed = _attribute(stats, checks, graph)
-    if baseline_end - float(np.min(spans.start[req])) < SHORT_BEFORE_S if len(req) else False:
+    if len(req) and short_baseline(baseline_end, float(np.min(spans.start[req]))):
         attributed += _failing_now(stats, checks)
     findings = [replace(f, tags=f.tags + ("client_side",)) if f.service in client_side and "own" in f.tags else f
                 for f in attributed] + side
@@ -354,7 +354,7 @@ def _attribute(stats: dict[str, ServiceTraceStats], checks: dict[str, _Check], g
 
 
 def _failing_now(stats: dict[str, ServiceTraceStats], checks: dict[str, _Check]) -> list[Finding]:
-    """Spans that begin under SHORT_BEFORE_S before the split (an export of the last minutes)
+    """Spans that begin under SHORT_BASELINE_S before the split (an export of the last minutes)
     often hold no request from before the fault: a service whose own errors did not rise
     against that short stretch, but whose own error rate over all its requests stands far
     above the other services' (Poisson upper tail against their pooled rate, Bonferroni over
@@ -380,16 +380,15 @@ def _failing_now(stats: dict[str, ServiceTraceStats], checks: dict[str, _Check])
             continue
         # nothing says it is new; but few services fail a large share of their requests all along
         plausibly_new = UNCOMPARED_WEIGHT + (1.0 - UNCOMPARED_WEIGHT) * 0.8 * (1.0 - np.exp(-rate / CHRONIC_RATE))
-        f = _finding(name, "error_rate", p, plausibly_new * (1.0 - np.exp(-(rate - pool) / 0.05)), float("nan"),
-                     rate - pool, ("own", "error", "uncompared"),
-                     f"{name}: {100 * rate:.1f}% of its requests fail here ({k} of {n}, not caused by callees) "
-                     f"while the other services fail {100 * pool:.2f}% (no requests from before the onset to "
-                     f"compare with)")
-        out.append(replace(f, onset=None))
+        out.append(_finding(name, "error_rate", p, plausibly_new * (1.0 - np.exp(-(rate - pool) / 0.05)), None,
+                            rate - pool, ("own", "error", "uncompared"),
+                            f"{name}: {100 * rate:.1f}% of its requests fail here ({k} of {n}, not caused by "
+                            f"callees) while the other services fail {100 * pool:.2f}% (no requests from before "
+                            f"the onset to compare with)"))
     return out
 
 
-def _finding(service: str, signal: str, p: float, size: float, onset: float, magnitude: float,
+def _finding(service: str, signal: str, p: float, size: float, onset: float | None, magnitude: float,
              tags: tuple[str, ...], summary: str) -> Finding:
     x = min(-np.log10(max(p, 1e-300)), 300.0)
     score = (1.0 - 10.0 ** (-x / 10.0)) * size
