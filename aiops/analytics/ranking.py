@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from aiops.analytics.shift import z_score
 from aiops.analytics.weighing import class_of, fault_of, is_own, weight_of
@@ -95,6 +95,12 @@ RESOURCE_CLASSES = frozenset({"cpu", "network"})   # resources that hurt through
 IMPACT_CLASSES = frozenset({"latency", "errors", "error"})   # how a service's requests show that they were hurt
 CRASHES = frozenset({"oom", "restart", "crash"})   # event tags of a container that died
 PASSED_ON = frozenset({"latency", "errors", "error", "restarts", "mentioned", "new"})
+
+
+def _alerted_share(service: str, alerted: str) -> float:
+    """How much of a move counts for ranking: the alert already said the alerted service moved
+    (ALERTED_FACTOR); what it moved is still reported in full."""
+    return ALERTED_FACTOR if service == alerted else 1.0
 
 
 def _follows(change_at: float | None, onset: float) -> bool:
@@ -178,16 +184,13 @@ def rank_candidates(
             if not f.service:
                 continue
             c = cands[f.service]
-            if "weak" in f.tags and f.service == alerted:
-                # the alert says the alerted service moved: its own move is the symptom, no clue
-                f = replace(f, magnitude=f.magnitude * ALERTED_FACTOR)
             if "weak" in f.tags:
                 # below the evidence threshold: it orders the quiet services, and a median that
                 # moved >= 3 robust sd still counts a little (the uncertainty of a change test on
                 # one or two samples is carried into the score instead of silencing the series)
                 c.marginal = max(c.marginal, f.magnitude)
                 c.findings.append((0.0, f))
-                w = WEAK_WEIGHT * float(z_score(f.magnitude))
+                w = WEAK_WEIGHT * float(z_score(f.magnitude * _alerted_share(f.service, alerted)))
                 if w > 0:
                     key = (False, "metric", "weak")
                     parts[f.service][key] = max(parts[f.service].get(key, 0.0), w)
@@ -298,7 +301,7 @@ def rank_candidates(
     onsets = [c.onset for c in cands.values() if c.onset is not None]
     first = min(onsets) if onsets else None
     for c in cands.values():
-        symptom = c.symptom * (EXPLAINED_FACTOR if c.explained_by else ALERTED_FACTOR if c.service == alerted else 1.0)
+        symptom = c.symptom * (EXPLAINED_FACTOR if c.explained_by else _alerted_share(c.service, alerted))
         own = c.own * (OWN_EXPLAINED_FACTOR if c.explained_by else 1.0)
         base = _noisy_or([own, symptom])
         if first is not None and c.onset is not None and base > 0:
@@ -311,7 +314,8 @@ def rank_candidates(
         c.component = comps[0] if comps else ""
     # with no evidence, the strongest marginal anomaly first (for a single root cause the service
     # whose own marginal is most extreme is the likeliest: Orchard et al., 2024); never by name alone
-    return sorted(cands.values(), key=lambda c: (-c.score, -c.marginal, c.onset if c.onset is not None else math.inf,
+    return sorted(cands.values(), key=lambda c: (-c.score, -c.marginal * _alerted_share(c.service, alerted),
+                                                 c.onset if c.onset is not None else math.inf,
                                                  c.service))
 
 

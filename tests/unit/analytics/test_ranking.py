@@ -204,3 +204,14 @@ def test_the_alerted_services_own_symptoms_count_for_less_than_another_services_
         ["search", "site"]
     # alone, the alerted service is still named
     assert rank_candidates(findings[:1], ["site", "search"], {}, ONSET, alerted="site")[0].service == "site"
+
+
+def test_the_alerted_services_move_is_reported_as_far_as_it_moved_though_it_ranks_for_less() -> None:
+    """The verdict reads each service's strongest move ("never healthy while a median moved
+    >= 3 robust sd"): halving the alerted service's move is for ordering only."""
+    moves = [Finding("metric", s, "latency_p90_seconds", 0.0, "", magnitude=z, tags=("latency", "weak"))
+             for s, z in (("site", 4.0), ("search", 3.0))]
+    ranked = rank_candidates(moves, ["site", "search"], {}, ONSET, alerted="site")
+    assert [c.service for c in ranked] == ["search", "site"]
+    assert {c.service: c.marginal for c in ranked} == {"site": 4.0, "search": 3.0}
+    assert all(f.magnitude == 4.0 for _, f in ranked[1].findings)
