@@ -171,10 +171,10 @@ class TelemetryStore:
         With counter_rates, counters become per-second rates before bucketing: series
         named *_total/*_count/*_sum/*_bucket, and series that never decrease and rise at
         least once, integer-valued or rising at nine steps in ten (a cumulative time in
-        seconds). A drop in a named counter is a reset (the
-        increase is the new value), as in Prometheus' rate() — but a series so named that
-        falls more often than resets happen (in more than 10 % of its steps, and more than
-        twice) is a per-period total exported under a counter's name, and stays a gauge.
+        seconds). A drop in a named counter is a reset (the increase is the new value), as in
+        Prometheus' rate() — but a series so named that falls more often than resets happen
+        (in more than 10 % of its steps, and more than twice) is a per-period total exported
+        under a counter's name, and stays a gauge.
         Whether a metric is a counter is decided for the metric, by the majority of its
         samples: a new pod's counter that starts at a fractional value is one as its older
         siblings are, and one pod's gauge that only rose (a leak) stays a gauge as its
