@@ -28,6 +28,8 @@ def metric_unit(metric: str) -> str:
     base = name.split(":")[0]
     words = set(_words(metric))
     if not derived and _COUNTER.search(base):
+        if base.endswith("_count"):       # a histogram's observation count: events, whatever it measures
+            return "/s"
         return "bytes/s" if "bytes" in words else "s/s" if "seconds" in words else "/s"
     if words & {"ms", "milliseconds"}:
         return "ms"

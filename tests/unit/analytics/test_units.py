@@ -15,6 +15,7 @@ from aiops.domain import Finding
     ("istio_request_duration_milliseconds:p99", "ms"), ("latency_average_ms", "ms"),
     ("container_fs_usage_bytes", "bytes"), ("container_network_receive_bytes_total", "bytes/s"),
     ("container_cpu_usage_seconds_total", "s/s"), ("http_errors_total", "/s"), ("error_ratio", "ratio"),
+    ("http_server_requests_seconds_count", "/s"), ("http_server_requests_seconds_sum", "s/s"),
     ("availability_average_percent", "percent"), ("pg_stat_activity_max_tx_duration", ""),
 ])
 def test_the_unit_comes_from_the_name(metric: str, unit: str) -> None:
