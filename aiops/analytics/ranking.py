@@ -12,6 +12,10 @@ counts as which and how much):
 * **symptom** — latency, errors, traffic, failed calls and being named in other services'
   error lines, which callers inherit from a faulty dependency.
 
+CPU, network or memory that rose no more than the service's own requests is *load*, a
+symptom of a surge (the cost per request held); the surge is own evidence only where it
+entered — the service whose traffic rose more than its callers'.
+
 A service is *explained* by an anomalous dependency (a transitive callee at least STRONG
 whose first onset is no later than the service's typical onset): its symptoms are
 discounted to a quarter and its own evidence a little (self time and own errors also grow
@@ -30,7 +34,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from aiops.analytics.shift import z_score
-from aiops.analytics.weighing import class_of, fault_of, is_own, weight_of
+from aiops.analytics.weighing import TRAFFIC_FACTOR, class_of, fault_of, is_own, weight_of
 from aiops.domain import Evidence, FaultKind, Finding
 
 EXPLAINED_FACTOR = 0.25     # a symptom explained by an anomalous dependency keeps this much
@@ -95,6 +99,27 @@ RESOURCE_CLASSES = frozenset({"cpu", "network"})   # resources that hurt through
 IMPACT_CLASSES = frozenset({"latency", "errors", "error"})   # how a service's requests show that they were hurt
 CRASHES = frozenset({"oom", "restart", "crash"})   # event tags of a container that died
 PASSED_ON = frozenset({"latency", "errors", "error", "restarts", "mentioned", "new"})
+LOAD_CLASSES = frozenset({"cpu", "network", "memory"})   # what a service spends per request
+LOAD_SLACK = 1.25            # a resource that rose by no more than its requests (times this) follows the load
+
+
+def _load_ratio(findings: list[Finding]) -> dict[str, float]:
+    """Per service, how many times more requests it served (its strongest traffic rise)."""
+    out: dict[str, float] = {}
+    for f in findings:
+        if (f.kind == "metric" and "traffic" in f.tags and "weak" not in f.tags and f.direction > 0
+                and math.isfinite(f.magnitude) and f.magnitude > 1.0):
+            out[f.service] = max(out.get(f.service, 1.0), f.magnitude)
+    return out
+
+
+def _load_borne(f: Finding, load: dict[str, float]) -> bool:
+    """A resource that rose no more than the requests the service served: more work, the same
+    cost per request — the load moved, not the service (an overload shows on every service
+    the surge reaches; a service burning CPU on its own, or starved of it, does not)."""
+    ratio = load.get(f.service)
+    return (ratio is not None and f.kind == "metric" and f.direction > 0 and class_of(f) in LOAD_CLASSES
+            and math.isfinite(f.magnitude) and f.magnitude <= ratio * LOAD_SLACK)
 
 
 def _alerted_share(service: str, alerted: str) -> float:
@@ -164,6 +189,21 @@ def rank_candidates(
         graph.setdefault(caller, set()).update(d for d in deps if caller not in traced or d not in traced or d in reach)
     cands = {s: Candidate(s) for s in services}
     with_data = set(services)
+    load = _load_ratio(findings)
+    # Where more requests came in: a service whose traffic rose more than its callers' did
+    # (without a call graph: the largest rise, since a surge is diluted by the other traffic of
+    # the services it reaches, and among equal rises the alerted service's). Its surge is its
+    # own evidence (an overload is where the extra load enters); below it, load is inherited.
+    callers: dict[str, set[str]] = defaultdict(set)
+    for caller, deps in graph.items():
+        for d in deps:
+            callers[d].add(caller)
+    top_load = max((r for s, r in load.items() if s not in traced), default=1.0)
+    largest = {s for s, r in load.items() if s not in traced and r * LOAD_SLACK >= top_load}
+    if alerted in largest:
+        largest = {alerted}   # as large a surge as any on the service whose users alerted: it came in there
+    entry = largest | {s for s, r in load.items()
+                       if s in traced and r > LOAD_SLACK * max((load.get(c, 1.0) for c in callers[s]), default=1.0)}
     for f in findings:
         if f.service:
             cands.setdefault(f.service, Candidate(f.service))
@@ -198,7 +238,10 @@ def rank_candidates(
             own = is_own(f) and not (f.service in moved and f.kind == "trace" and class_of(f) == "errors")
             if own and f.service == alerted and f.kind != "event":
                 own = False
-            weight = weight_of(f, own)
+            borne = _load_borne(f, load)
+            own = (own and not borne) or (f.service in entry and f.kind == "metric" and f.direction > 0
+                                          and (borne or "traffic" in f.tags))
+            weight = weight_of(f, own) * (TRAFFIC_FACTOR if borne and not own else 1.0)
             if f.kind == "metric" and onset_hint is not None and f.onset is not None and f.onset > onset_hint + LATE_S:
                 weight *= LATE_FACTOR
             c.findings.append((weight, f))
@@ -212,7 +255,7 @@ def rank_candidates(
                 else:
                     warnings[f.service] = max(warnings[f.service], weight)   # gated below
                 continue
-            key = (own, f.kind, class_of(f) + ("/client_side" if "client_side" in f.tags else ""))
+            key = (own, f.kind, ("traffic" if borne or "traffic" in f.tags else class_of(f)) + ("/client_side" if "client_side" in f.tags else ""))
             parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
             if key[2].split("/")[0] in IMPACT_CLASSES and f.direction >= 0:
                 impact[f.service] = max(impact[f.service], weight)   # slower or failing, not faster

@@ -215,3 +215,26 @@ def test_the_alerted_services_move_is_reported_as_far_as_it_moved_though_it_rank
     assert [c.service for c in ranked] == ["search", "site"]
     assert {c.service: c.marginal for c in ranked} == {"site": 4.0, "search": 3.0}
     assert all(f.magnitude == 4.0 for _, f in ranked[1].findings)
+
+
+def test_resources_that_rose_with_the_services_requests_follow_the_load_which_entered_upstream() -> None:
+    """A surge of requests entering at `front` reaches `back` too: both spend more CPU, each in
+    proportion to what it serves. That CPU is load, not either service's own fault; the service
+    whose traffic rose more than its callers' is where the load came in."""
+    graph = {"front": {"back"}}
+    surge = [metric("front", "requests_total", "traffic", 0.5, ratio=3.0),
+             metric("front", "cpu_seconds_total", "cpu", 0.6, ratio=2.5),
+             metric("back", "requests_total", "traffic", 0.5, ratio=3.0),
+             metric("back", "cpu_seconds_total", "cpu", 0.8, ratio=3.2)]
+    order, cands = ranked(surge, ["front", "back"], graph)
+    assert order[0] == "front" and cands["back"].own == 0.0
+    # without the traffic, the CPU rise is the service's own (it burns more per request)
+    order, cands = ranked([f for f in surge if f.signal != "requests_total"], ["front", "back"], graph)
+    assert order[0] == "back" and cands["back"].own > 0.5
+    # CPU that rose far beyond the requests is own again, load or not
+    burn = surge[:3] + [metric("back", "cpu_seconds_total", "cpu", 0.8, ratio=12.0)]
+    assert ranked(burn, ["front", "back"], graph)[1]["back"].own > 0.5
+    # no call graph: among equal surges the one where the alert fired is where it came in
+    flat = rank_candidates(surge, ["front", "back"], {}, ONSET, alerted="back")
+    assert flat[0].service == "back"
+    assert rank_candidates(surge, ["front", "back"], {}, ONSET, alerted="front")[0].service == "front"
