@@ -95,6 +95,7 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
 WEAK_WEIGHT = 0.15          # a series whose median moved far but passed no change test: a little symptom
 RESOURCE_ALONE_FACTOR = 0.5  # CPU or network that moved while the service's timed requests did not change ...
 IMPACT = 0.05                # ... (no latency or error finding of at least this weight)
+BEAR_SHARE = 0.5             # requests hurt with half the resource's weight bear it out in full
 RESOURCE_CLASSES = frozenset({"cpu", "network"})   # resources that hurt through slowness (not a full disk)
 IMPACT_CLASSES = frozenset({"latency", "errors", "error"})   # how a service's requests show that they were hurt
 CRASHES = frozenset({"oom", "restart", "crash"})   # event tags of a container that died
@@ -272,10 +273,12 @@ def rank_candidates(
         for s in set(time_measured) & set(parts):
             # CPU or network that moved while the service's own requests, whose time is measured,
             # neither slowed nor failed impacted nobody (a neighbour's or a batch job's burst):
-            # half weight. A full disk or a leak hurts otherwise (failures, kills) and is kept.
-            if impact[s] < IMPACT:
-                for k in [k for k in parts[s] if k[0] and k[2] in RESOURCE_CLASSES]:
-                    parts[s][k] *= RESOURCE_ALONE_FACTOR
+            # half weight; in full once the requests were hurt with at least BEAR_SHARE of the
+            # resource's weight, in between for less (a burst that slowed them a little). A full
+            # disk or a leak hurts otherwise (failures, kills) and is kept.
+            for k in [k for k in parts[s] if k[0] and k[2] in RESOURCE_CLASSES]:
+                borne = impact[s] / (BEAR_SHARE * parts[s][k]) if impact[s] >= IMPACT else 0.0
+                parts[s][k] *= RESOURCE_ALONE_FACTOR + (1.0 - RESOURCE_ALONE_FACTOR) * min(1.0, borne)
         for s, c in cands.items():
             # Within one kind of signal, classes are correlated views (max + a little);
             # across kinds (metric, log, trace, event) evidence is independent (noisy-OR).

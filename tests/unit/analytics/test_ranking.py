@@ -168,11 +168,16 @@ def test_cpu_that_moved_while_the_services_timed_requests_held_weighs_half() -> 
     alone = {c.service: c for c in rank_candidates([cpu], ["noisy"], {}, 100.0)}
     held = {c.service: c for c in rank_candidates([cpu], ["noisy"], {}, 100.0, time_measured={"noisy"})}
     assert held["noisy"].own == pytest.approx(alone["noisy"].own * RESOURCE_ALONE_FACTOR)
-    # the service whose requests slowed keeps its CPU in full; a full disk is never halved
-    both = [cpu, Finding("metric", "noisy", "latency_p90_seconds", 0.3, "", onset=100.0, direction=1, magnitude=2.0,
-                         tags=("latency",))]
+    # the service whose requests slowed as far as its CPU moved keeps its CPU in full; one whose
+    # requests slowed a little keeps it in part; a full disk is never halved
+    both = [cpu, Finding("metric", "noisy", "latency_p90_seconds", 0.8, "", onset=100.0, direction=1,
+                         magnitude=20.0, tags=("latency",))]
     kept = {c.service: c for c in rank_candidates(both, ["noisy"], {}, 100.0, time_measured={"noisy"})}
     assert kept["noisy"].own == pytest.approx(alone["noisy"].own)
+    little = [cpu, Finding("metric", "noisy", "latency_p90_seconds", 0.3, "", onset=100.0, direction=1,
+                           magnitude=2.0, tags=("latency",))]
+    part = {c.service: c for c in rank_candidates(little, ["noisy"], {}, 100.0, time_measured={"noisy"})}
+    assert alone["noisy"].own * RESOURCE_ALONE_FACTOR < part["noisy"].own < alone["noisy"].own
     disk = Finding("metric", "db", "container_fs_usage_bytes", 0.8, "", onset=100.0, direction=1, tags=("disk",))
     full = {c.service: c for c in rank_candidates([disk], ["db"], {}, 100.0, time_measured={"db"})}
     assert full["db"].own == pytest.approx(rank_candidates([disk], ["db"], {}, 100.0)[0].own)
