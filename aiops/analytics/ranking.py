@@ -48,6 +48,7 @@ TIMED = 0.3                 # findings this strong date a service's anomaly (wei
 LATE_S = 180.0              # a change that began this long after the onset hint is a consequence ...
 LATE_FACTOR = 0.25          # ... and weighs this much as evidence of a cause
 ALERTED_FACTOR = 0.5        # the alerted service's symptoms, which nothing else explains: the alert said as much
+UNREACHED_FACTOR = 0.5      # a traced service the alerted one does not call (nor got a surge through): no path
 
 
 @dataclass
@@ -127,6 +128,19 @@ def _alerted_share(service: str, alerted: str) -> float:
     """How much of a move counts for ranking: the alert already said the alerted service moved
     (ALERTED_FACTOR); what it moved is still reported in full."""
     return ALERTED_FACTOR if service == alerted else 1.0
+
+
+def _reaching(graph: dict[str, set[str]], callers: dict[str, set[str]], alerted: str, entry: set[str]) -> set[str]:
+    """The services whose trouble can reach the alerted one along the calls: itself, what it
+    calls (directly or not), and a caller upstream through which a surge of requests came."""
+    up: set[str] = set()
+    stack = sorted(callers.get(alerted, ()))
+    while stack:
+        s = stack.pop()
+        if s not in up and s != alerted:
+            up.add(s)
+            stack.extend(sorted(callers.get(s, ())))
+    return {alerted} | set(_descendants(graph, alerted)) | (up & entry)
 
 
 def _follows(change_at: float | None, onset: float) -> bool:
@@ -346,6 +360,7 @@ def rank_candidates(
 
     onsets = [c.onset for c in cands.values() if c.onset is not None]
     first = min(onsets) if onsets else None
+    reach = _reaching(graph, callers, alerted, entry) if alerted in traced else None
     for c in cands.values():
         symptom = c.symptom * (EXPLAINED_FACTOR if c.explained_by else _alerted_share(c.service, alerted))
         own = c.own * (OWN_EXPLAINED_FACTOR if c.explained_by else 1.0)
@@ -353,6 +368,8 @@ def rank_candidates(
         if first is not None and c.onset is not None and base > 0:
             lag_min = max(0.0, (c.onset - first) / 60.0)
             base *= 0.9 + 0.1 * math.exp(-lag_min / 2.0)   # earlier onset: mild tie-breaker
+        if reach is not None and c.service not in reach:
+            base *= UNREACHED_FACTOR
         c.score = base
         c.findings.sort(key=lambda wf: (-wf[0], wf[1].kind, wf[1].signal))
         c.fault = fault_of(c.findings)

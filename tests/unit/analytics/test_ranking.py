@@ -243,3 +243,18 @@ def test_resources_that_rose_with_the_services_requests_follow_the_load_which_en
     flat = rank_candidates(surge, ["front", "back"], {}, ONSET, alerted="back")
     assert flat[0].service == "back"
     assert rank_candidates(surge, ["front", "back"], {}, ONSET, alerted="front")[0].service == "front"
+
+
+def test_a_traced_service_the_alerted_one_does_not_reach_counts_for_less() -> None:
+    """Alerted on `cart`: trouble reaches it from what it calls, not from a sibling's CPU."""
+    graph = {"frontend": {"cart", "ads"}, "cart": {"redis"}}
+    findings = [metric("ads", "cpu_seconds_total", "cpu", 0.8, ratio=5.0),
+                metric("redis", "latency_p90_seconds", "latency", 0.7, ratio=8.0)]
+    services = ["frontend", "cart", "ads", "redis"]
+    free = rank_candidates(findings, services, graph, ONSET)
+    assert free[0].service == "ads"
+    alerted = {c.service: c for c in rank_candidates(findings, services, graph, ONSET, alerted="cart")}
+    assert max(alerted.values(), key=lambda c: c.score).service == "redis"
+    assert alerted["ads"].score == pytest.approx({c.service: c for c in free}["ads"].score * 0.5)
+    # with no call graph nothing is known about paths: nothing is discounted
+    assert rank_candidates(findings, services, {}, ONSET, alerted="cart")[0].service == "ads"
