@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -152,12 +152,13 @@ def find_mentions(
     findings: list[Finding] = []
     edges: dict[str, set[str]] = defaultdict(set)
     short = short_baseline(baseline_end, window_start)
+    uncompared: list[Finding] = []
     for svc, by_emitter in per.items():
         rising = {e: (b, a) for e, (b, a) in by_emitter.items()
                   if a >= MIN_AFTER and a / t_inc >= 3.0 * (b + 0.5) / t_base}
         if not rising:
             if short:
-                findings.extend(_named_now(svc, by_emitter, t, inv, keys_of[svc], window_start, window_end))
+                uncompared.extend(_named_now(svc, by_emitter, t, inv, keys_of[svc], window_start, window_end))
             continue
         for e in rising:
             edges[e].add(svc)
@@ -177,6 +178,10 @@ def find_mentions(
             summary=f"named in {total} error lines of {len(rising)} other service(s) after the onset ({who})",
             onset=first, direction=1, magnitude=float(total), ref=f"logs mentioning {svc}",
             tags=("mentioned",)))
+    # With nothing before to compare with, what stands out is how much more one service is named
+    # than the others: each weighs by its share of the most named one's lines.
+    most = max((f.magnitude for f in uncompared), default=0.0)
+    findings.extend(replace(f, score=round(f.score * f.magnitude / most, 4)) for f in uncompared)
     findings.sort(key=lambda f: (-f.score, f.service))
     return Mentions(findings, dict(edges))
 

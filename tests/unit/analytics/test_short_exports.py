@@ -108,3 +108,18 @@ def test_a_service_named_in_other_services_errors_all_along_is_named_when_the_lo
     assert 0.0 < late.findings[0].score <= 0.5 and "no logs from before the onset" in late.findings[0].summary
     clean = find_mentions(ts, svc, msg, lv, ["orders0", "orders1", "payments"], ONSET - 60, ONSET - 600, ONSET + 120)
     assert [(f.service, f.tags) for f in clean.findings] == [("payments", ("mentioned",))]
+
+
+def test_of_services_named_all_along_the_one_named_far_more_stands_out() -> None:
+    """Nothing before to compare with: `payments` is named in five times as many error lines as
+    `ledger`; each weighs by its share of the most named one's lines."""
+    lines = [(ONSET - 60 + i, f"orders{i % 2}", "error", f"call to payments failed: status 500 (req {i})")
+             for i in range(100)]
+    lines += [(ONSET - 60 + 5 * i, f"orders{i % 2}", "error", f"call to ledger failed: status 500 (req {i})")
+              for i in range(20)]
+    ts, svc, msg, lv = (list(x) for x in zip(*[(t, s, m, lvl) for t, s, lvl, m in lines]))
+    late = find_mentions(ts, svc, msg, lv, ["orders0", "orders1", "payments", "ledger"], ONSET - 30, ONSET - 60,
+                         ONSET + 120)
+    score = {f.service: f.score for f in late.findings}
+    assert set(score) == {"payments", "ledger"}
+    assert score["ledger"] < 0.25 * score["payments"]
