@@ -223,7 +223,7 @@ def rank_candidates(
         if f.service:
             cands.setdefault(f.service, Candidate(f.service))
 
-    def score_parts(moved: set[str]) -> None:
+    def score_parts(moved: set[str], inherited: frozenset[str] = frozenset()) -> None:
         parts: dict[str, dict[tuple[bool, str, str], float]] = defaultdict(dict)
         for c in cands.values():
             c.findings, c.onset = [], None
@@ -289,9 +289,11 @@ def rank_candidates(
             # neither slowed nor failed impacted nobody (a neighbour's or a batch job's burst):
             # half weight; in full once the requests were hurt with at least BEAR_SHARE of the
             # resource's weight, in between for less (a burst that slowed them a little). A full
-            # disk or a leak hurts otherwise (failures, kills) and is kept.
+            # disk or a leak hurts otherwise (failures, kills) and is kept. Slowness a dependency
+            # explains was inherited, not caused by the resource: it bears it out as little.
+            hurt = impact[s] * (EXPLAINED_FACTOR if s in inherited else 1.0)
             for k in [k for k in parts[s] if k[0] and k[2] in RESOURCE_CLASSES]:
-                borne = impact[s] / (BEAR_SHARE * parts[s][k]) if impact[s] >= IMPACT else 0.0
+                borne = hurt / (BEAR_SHARE * parts[s][k]) if hurt >= IMPACT else 0.0
                 parts[s][k] *= RESOURCE_ALONE_FACTOR + (1.0 - RESOURCE_ALONE_FACTOR) * min(1.0, borne)
         for s, c in cands.items():
             # Within one kind of signal, classes are correlated views (max + a little);
@@ -354,8 +356,9 @@ def rank_candidates(
 
     score_parts(set())
     moved = explain()
-    if moved:  # own trace errors of a service whose untraced dependency failed are inherited
-        score_parts(moved)
+    inherited = frozenset(s for s, c in cands.items() if c.explained_by)
+    if moved or inherited:  # own trace errors of a service whose untraced dependency failed are
+        score_parts(moved, inherited)   # inherited; so is the slowness that bore its resources out
         explain()
 
     onsets = [c.onset for c in cands.values() if c.onset is not None]

@@ -258,3 +258,17 @@ def test_a_traced_service_the_alerted_one_does_not_reach_counts_for_less() -> No
     assert alerted["ads"].score == pytest.approx({c.service: c for c in free}["ads"].score * 0.5)
     # with no call graph nothing is known about paths: nothing is discounted
     assert rank_candidates(findings, services, {}, ONSET, alerted="cart")[0].service == "ads"
+
+
+def test_slowness_a_dependency_explains_does_not_bear_out_the_callers_cpu() -> None:
+    """`checkout` burns CPU (a neighbour's burst) and is slow, but only because `currency`, which it
+    calls, is: the CPU did not slow its requests, so it counts as a CPU move nothing bore out."""
+    graph = {"frontend": {"checkout"}, "checkout": {"currency"}}
+    findings = [metric("checkout", "cpu_usage_percent", "cpu", 0.9, ratio=20.0),
+                metric("checkout", "latency_p95_seconds", "latency", 0.8, ratio=9.0),
+                metric("currency", "latency_p95_seconds", "latency", 0.9, ratio=40.0)]
+    out = rank_candidates(findings, ["frontend", "checkout", "currency"], graph, ONSET,
+                          time_measured={"frontend", "checkout", "currency"})
+    by = {c.service: c for c in out}
+    assert by["checkout"].explained_by == "currency"
+    assert out[0].service == "currency"
