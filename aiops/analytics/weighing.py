@@ -24,7 +24,7 @@ PRESSURE_CLASSES = frozenset({"cpu", "memory", "disk", "pool"})   # resources th
 SYMPTOM_WEIGHT = {"metric": 0.7, "trace": 0.6, "log": 0.7, "event": 0.3}
 DROP_FACTOR = 0.6           # a drop in work done is a weak symptom
 SCATTERED_FACTOR = 0.5      # a metric whose exceedances never hold together: half the weight
-LATENCY_RATIO_FULL = 10.0   # a latency rise of this factor counts in full, 1.0 for half
+LATENCY_RATIO_FULL = 100.0  # a latency rise of this factor counts in full, 1.0 for half
 WRONG_WAY_FACTOR = 0.3      # latency or errors that fell: rarely where a fault is
 TRAFFIC_FACTOR = 0.6        # traffic that moved (or routine log lines that rose) follows the users (or a fault
                             # elsewhere) more often than it causes

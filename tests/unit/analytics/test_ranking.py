@@ -249,7 +249,7 @@ def test_a_traced_service_the_alerted_one_does_not_reach_counts_for_less() -> No
     """Alerted on `cart`: trouble reaches it from what it calls, not from a sibling's CPU."""
     graph = {"frontend": {"cart", "ads"}, "cart": {"redis"}}
     findings = [metric("ads", "cpu_seconds_total", "cpu", 0.8, ratio=5.0),
-                metric("redis", "latency_p90_seconds", "latency", 0.7, ratio=8.0)]
+                metric("redis", "latency_p90_seconds", "latency", 0.7, ratio=30.0)]
     services = ["frontend", "cart", "ads", "redis"]
     free = rank_candidates(findings, services, graph, ONSET)
     assert free[0].service == "ads"
