@@ -52,17 +52,27 @@ def mann_whitney_greater(after: np.ndarray, before: np.ndarray) -> float:
 
 
 def exceedance(after: np.ndarray, before: np.ndarray, q: float = 0.95) -> float:
-    """One-sided p-value that more `after` values exceed the `before` q-quantile than before
-    (binomial tail). Catches "a share of requests became very slow", which a rank test on a
-    handful of sampled requests misses."""
+    """One-sided p-value that more `after` values exceed the `before` q-quantile than before.
+    Catches "a share of requests became very slow", which a rank test on a handful of sampled
+    requests misses. The threshold is itself estimated from the `before` values: with c of
+    them above it, the share of the distribution above it is Beta(c + 1, n - c) under no
+    change, so the count above it after is beta-binomial — not binomial, which with 5 values
+    before took 70 of 148 after above their largest for p 1e-25 (it is 0.04)."""
     if len(after) == 0 or len(before) == 0:
         return 1.0
-    from scipy.special import betainc
+    from scipy.special import betaln, gammaln
 
     thr = float(np.quantile(before, q))
-    p0 = (float((before > thr).sum()) + 0.5) / (len(before) + 1.0)
+    n, m = len(before), len(after)
+    c = int((before > thr).sum())
     k = int((after > thr).sum())
-    return 1.0 if k == 0 else float(betainc(k, len(after) - k + 1, p0))
+    if k == 0:
+        return 1.0
+    a, b = c + 1.0, float(n - c)
+    j = np.arange(k, m + 1, dtype=np.float64)
+    log_pmf = (gammaln(m + 1.0) - gammaln(j + 1.0) - gammaln(m - j + 1.0)
+               + betaln(j + a, m - j + b) - betaln(a, b))
+    return float(min(1.0, np.exp(log_pmf).sum()))
 
 
 def poisson_upper(k: int, lam: float) -> float:
