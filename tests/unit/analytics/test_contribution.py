@@ -156,3 +156,14 @@ def test_a_contribution_weighs_by_the_time_it_added_relative_to_the_requests_tim
     assert small.base == pytest.approx(total, rel=0.05) and small.share > 0.9 and large.share > 0.9
     f_small, f_large = contribution_findings([small, large], ONSET)
     assert f_large.score > 0.9 and f_small.score < 0.3
+
+
+def test_a_stall_that_came_and_went_is_not_where_the_requests_time_went() -> None:
+    """C adds 15 ms to every request from the onset on; B stalls for 400 ms in one minute of the
+    ten after it (a pause), which is more added time on average but no lasting cause."""
+    rows = requests(n=800, extra_ms={"C": 15.0})
+    stalled = {r[0] for r in rows if r[2] == "" and ONSET + 120 <= r[5] < ONSET + 180}
+    rows = [r[:6] + (r[6] + 400e3 if r[0] in stalled and r[3] in ("A", "B") else r[6],) + r[7:] for r in rows]
+    lat = by(found(rows), "latency")
+    assert "C" in lat and lat["C"].added == pytest.approx(15.0, rel=0.25)
+    assert "B" not in lat or lat["B"].added < lat["C"].added
