@@ -219,6 +219,11 @@ def rank_candidates(
         largest = {alerted}   # as large a surge as any on the service whose users alerted: it came in there
     entry = largest | {s for s, r in load.items()
                        if s in traced and r > LOAD_SLACK * max((load.get(c, 1.0) for c in callers[s]), default=1.0)}
+    # a dependency that counts no requests of its own (a database) serves what its callers sent
+    borne_load = dict(load)
+    for s, ups in callers.items():
+        if s not in load and ups & set(load):
+            borne_load[s] = max(load[c] for c in ups & set(load))
     for f in findings:
         if f.service:
             cands.setdefault(f.service, Candidate(f.service))
@@ -253,7 +258,7 @@ def rank_candidates(
             own = is_own(f) and not (f.service in moved and f.kind == "trace" and class_of(f) == "errors")
             if own and f.service == alerted and f.kind != "event":
                 own = False
-            borne = _load_borne(f, load)
+            borne = _load_borne(f, borne_load)
             own = (own and not borne) or (f.service in entry and f.kind == "metric" and f.direction > 0
                                           and (borne or "traffic" in f.tags))
             weight = weight_of(f, own) * (TRAFFIC_FACTOR if borne and not own else 1.0)

@@ -243,6 +243,10 @@ def test_resources_that_rose_with_the_services_requests_follow_the_load_which_en
     flat = rank_candidates(surge, ["front", "back"], {}, ONSET, alerted="back")
     assert flat[0].service == "back"
     assert rank_candidates(surge, ["front", "back"], {}, ONSET, alerted="front")[0].service == "front"
+    # a database that counts no requests of its own serves what its callers sent
+    db = surge + [metric("db", "cpu_seconds_total", "cpu", 0.8, ratio=2.8)]
+    order, cands = ranked(db, ["front", "back", "db"], {"front": {"back"}, "back": {"db"}})
+    assert order[0] == "front" and cands["db"].own == 0.0
 
 
 def test_a_traced_service_the_alerted_one_does_not_reach_counts_for_less() -> None:
