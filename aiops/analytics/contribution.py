@@ -142,14 +142,15 @@ def contributions(spans: Spans, tree: SpanTree, cut: float, search_from: float |
             if nb < MIN_TRACES or na < MIN_TRACES:
                 continue
             vb, va = values[b], values[a]
-            diff = va.mean(axis=0) - vb.mean(axis=0)
+            before_mean = vb.mean(axis=0)
+            diff = va.mean(axis=0) - before_mean
             if kind == "latency" and na >= PERSIST_CHUNKS * MIN_TRACES:
                 # time added all along, not in one burst: the median over consecutive stretches
                 # of the requests after the split (a 40 s stall of one service in a 3-minute
                 # export is a mean of +20 ms per request, but no lasting cause)
                 order = np.flatnonzero(a)[np.argsort(start[a], kind="stable")]
                 stretches = np.array([values[c].mean(axis=0) for c in np.array_split(order, PERSIST_CHUNKS)])
-                diff = np.minimum(diff, np.median(stretches, axis=0) - vb.mean(axis=0))
+                diff = np.minimum(diff, np.median(stretches, axis=0) - before_mean)
             se = np.sqrt(vb.var(axis=0, ddof=1) / nb + va.var(axis=0, ddof=1) / na)
             floor = 0.05 if kind == "latency" else 0.5 / (nb + na)   # ms / share: the resolution
             z = diff / np.maximum(se, floor)

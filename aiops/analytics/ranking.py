@@ -133,14 +133,29 @@ def _alerted_share(service: str, alerted: str) -> float:
 def _reaching(graph: dict[str, set[str]], callers: dict[str, set[str]], alerted: str, entry: set[str]) -> set[str]:
     """The services whose trouble can reach the alerted one along the calls: itself, what it
     calls (directly or not), and a caller upstream through which a surge of requests came."""
-    up: set[str] = set()
-    stack = sorted(callers.get(alerted, ()))
-    while stack:
-        s = stack.pop()
-        if s not in up and s != alerted:
-            up.add(s)
-            stack.extend(sorted(callers.get(s, ())))
-    return {alerted} | set(_descendants(graph, alerted)) | (up & entry)
+    return {alerted} | set(_descendants(graph, alerted)) | (set(_descendants(callers, alerted)) & entry)
+
+
+def _surges(load: dict[str, float], callers: dict[str, set[str]], traced: set[str],
+            alerted: str) -> tuple[set[str], dict[str, float]]:
+    """Where more requests came in, and the load each service bears.
+
+    The entry of a surge is a service whose traffic rose more than its callers' did (without a
+    call graph: the largest rise, since a surge is diluted by the other traffic of the services
+    it reaches, and among equal rises the alerted service's): its surge is its own evidence,
+    below it load is inherited. A dependency that counts no requests of its own (a database)
+    bears what its callers sent."""
+    top_load = max((r for s, r in load.items() if s not in traced), default=1.0)
+    largest = {s for s, r in load.items() if s not in traced and r * LOAD_SLACK >= top_load}
+    if alerted in largest:
+        largest = {alerted}   # as large a surge as any on the service whose users alerted: it came in there
+    entry = largest | {s for s, r in load.items()
+                       if s in traced and r > LOAD_SLACK * max((load.get(c, 1.0) for c in callers[s]), default=1.0)}
+    borne = dict(load)
+    for s, ups in callers.items():
+        if s not in load and ups & set(load):
+            borne[s] = max(load[c] for c in ups & set(load))
+    return entry, borne
 
 
 def _follows(change_at: float | None, onset: float) -> bool:
@@ -204,26 +219,11 @@ def rank_candidates(
         graph.setdefault(caller, set()).update(d for d in deps if caller not in traced or d not in traced or d in reach)
     cands = {s: Candidate(s) for s in services}
     with_data = set(services)
-    load = _load_ratio(findings)
-    # Where more requests came in: a service whose traffic rose more than its callers' did
-    # (without a call graph: the largest rise, since a surge is diluted by the other traffic of
-    # the services it reaches, and among equal rises the alerted service's). Its surge is its
-    # own evidence (an overload is where the extra load enters); below it, load is inherited.
     callers: dict[str, set[str]] = defaultdict(set)
     for caller, deps in graph.items():
         for d in deps:
             callers[d].add(caller)
-    top_load = max((r for s, r in load.items() if s not in traced), default=1.0)
-    largest = {s for s, r in load.items() if s not in traced and r * LOAD_SLACK >= top_load}
-    if alerted in largest:
-        largest = {alerted}   # as large a surge as any on the service whose users alerted: it came in there
-    entry = largest | {s for s, r in load.items()
-                       if s in traced and r > LOAD_SLACK * max((load.get(c, 1.0) for c in callers[s]), default=1.0)}
-    # a dependency that counts no requests of its own (a database) serves what its callers sent
-    borne_load = dict(load)
-    for s, ups in callers.items():
-        if s not in load and ups & set(load):
-            borne_load[s] = max(load[c] for c in ups & set(load))
+    entry, borne_load = _surges(_load_ratio(findings), callers, traced, alerted)
     for f in findings:
         if f.service:
             cands.setdefault(f.service, Candidate(f.service))
@@ -275,7 +275,7 @@ def rank_candidates(
                 else:
                     warnings[f.service] = max(warnings[f.service], weight)   # gated below
                 continue
-            key = (own, f.kind, ("traffic" if borne or "traffic" in f.tags else class_of(f)) + ("/client_side" if "client_side" in f.tags else ""))
+            key = (own, f.kind, ("traffic" if borne else class_of(f)) + ("/client_side" if "client_side" in f.tags else ""))
             parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
             if key[2].split("/")[0] in IMPACT_CLASSES and f.direction >= 0:
                 impact[f.service] = max(impact[f.service], weight)   # slower or failing, not faster
