@@ -33,6 +33,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from aiops.analytics.load import load_borne, load_ratio, surges
 from aiops.analytics.shift import z_score
 from aiops.analytics.weighing import TRAFFIC_FACTOR, class_of, fault_of, is_own, weight_of
 from aiops.domain import Evidence, FaultKind, Finding
@@ -101,27 +102,6 @@ RESOURCE_CLASSES = frozenset({"cpu", "network"})   # resources that hurt through
 IMPACT_CLASSES = frozenset({"latency", "errors", "error"})   # how a service's requests show that they were hurt
 CRASHES = frozenset({"oom", "restart", "crash"})   # event tags of a container that died
 PASSED_ON = frozenset({"latency", "errors", "error", "restarts", "mentioned", "new"})
-LOAD_CLASSES = frozenset({"cpu", "network", "memory"})   # what a service spends per request
-LOAD_SLACK = 1.25            # a resource that rose by no more than its requests (times this) follows the load
-
-
-def _load_ratio(findings: list[Finding]) -> dict[str, float]:
-    """Per service, how many times more requests it served (its strongest traffic rise)."""
-    out: dict[str, float] = {}
-    for f in findings:
-        if (f.kind == "metric" and "traffic" in f.tags and "weak" not in f.tags and f.direction > 0
-                and math.isfinite(f.magnitude) and f.magnitude > 1.0):
-            out[f.service] = max(out.get(f.service, 1.0), f.magnitude)
-    return out
-
-
-def _load_borne(f: Finding, load: dict[str, float]) -> bool:
-    """A resource that rose no more than the requests the service served: more work, the same
-    cost per request — the load moved, not the service (an overload shows on every service
-    the surge reaches; a service burning CPU on its own, or starved of it, does not)."""
-    ratio = load.get(f.service)
-    return (ratio is not None and f.kind == "metric" and f.direction > 0 and class_of(f) in LOAD_CLASSES
-            and math.isfinite(f.magnitude) and f.magnitude <= ratio * LOAD_SLACK)
 
 
 def _alerted_share(service: str, alerted: str) -> float:
@@ -134,28 +114,6 @@ def _reaching(graph: dict[str, set[str]], callers: dict[str, set[str]], alerted:
     """The services whose trouble can reach the alerted one along the calls: itself, what it
     calls (directly or not), and a caller upstream through which a surge of requests came."""
     return {alerted} | set(_descendants(graph, alerted)) | (set(_descendants(callers, alerted)) & entry)
-
-
-def _surges(load: dict[str, float], callers: dict[str, set[str]], traced: set[str],
-            alerted: str) -> tuple[set[str], dict[str, float]]:
-    """Where more requests came in, and the load each service bears.
-
-    The entry of a surge is a service whose traffic rose more than its callers' did (without a
-    call graph: the largest rise, since a surge is diluted by the other traffic of the services
-    it reaches, and among equal rises the alerted service's): its surge is its own evidence,
-    below it load is inherited. A dependency that counts no requests of its own (a database)
-    bears what its callers sent."""
-    top_load = max((r for s, r in load.items() if s not in traced), default=1.0)
-    largest = {s for s, r in load.items() if s not in traced and r * LOAD_SLACK >= top_load}
-    if alerted in largest:
-        largest = {alerted}   # as large a surge as any on the service whose users alerted: it came in there
-    entry = largest | {s for s, r in load.items()
-                       if s in traced and r > LOAD_SLACK * max((load.get(c, 1.0) for c in callers[s]), default=1.0)}
-    borne = dict(load)
-    for s, ups in callers.items():
-        if s not in load and ups & set(load):
-            borne[s] = max(load[c] for c in ups & set(load))
-    return entry, borne
 
 
 def _follows(change_at: float | None, onset: float) -> bool:
@@ -223,7 +181,7 @@ def rank_candidates(
     for caller, deps in graph.items():
         for d in deps:
             callers[d].add(caller)
-    entry, borne_load = _surges(_load_ratio(findings), callers, traced, alerted)
+    entry, borne_load = surges(load_ratio(findings), callers, traced, alerted)
     for f in findings:
         if f.service:
             cands.setdefault(f.service, Candidate(f.service))
@@ -258,7 +216,7 @@ def rank_candidates(
             own = is_own(f) and not (f.service in moved and f.kind == "trace" and class_of(f) == "errors")
             if own and f.service == alerted and f.kind != "event":
                 own = False
-            borne = _load_borne(f, borne_load)
+            borne = load_borne(f, borne_load)
             own = (own and not borne) or (f.service in entry and f.kind == "metric" and f.direction > 0
                                           and (borne or "traffic" in f.tags))
             weight = weight_of(f, own) * (TRAFFIC_FACTOR if borne and not own else 1.0)
