@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 
 import pytest
 
@@ -82,7 +83,12 @@ def test_compare_needs_the_llm_reasoner_and_existing_versions(settings, corpus):
         compare_versions(corpus, settings, ["v2", "v7"])
 
 
-def test_eval_reports_accuracy_by_tag_and_by_the_prompt_version_each_run_drew(settings, corpus, tmp_path):
+def test_eval_reports_accuracy_by_tag_and_by_the_prompt_version_each_run_drew(settings, corpus, tmp_path,
+                                                                             monkeypatch):
+    # run ids are random; a canary by run then sends all 8 runs to one arm about once in 128
+    # suites. Fixed ids whose buckets fall on both sides of 50 % keep the test deterministic.
+    ids = iter(range(1, 100))
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=next(ids) << 80))
     gateway = Gateway.scripted(_model(), tmp_path / "gw")
     settings.diagnose.reasoner = "llm"
     settings.prompts.version = "v2"
