@@ -227,10 +227,27 @@ def _pod_specific(groups: list[tuple | None], scan) -> set[int]:  # noqa: ANN001
     return alone
 
 
+def _idle(grid, rows: list[int], start: float, back: float | None) -> bool:  # noqa: ANN001
+    """Whether a request counter of the target kept reporting through the hole, at zero.
+
+    Latency and ratio series have no value while no request arrives (a quantile of nothing);
+    the target is then idle, not down, and the fall of its requests is evidence of its own.
+    """
+    during = (grid.timestamps >= start) & (grid.timestamps < (back if back is not None else np.inf))
+    for r in rows:
+        if signal_class(grid.keys[r].metric) != "traffic":
+            continue
+        seen = grid.values[r, during]
+        seen = seen[np.isfinite(seen)]
+        if len(seen) and np.all(np.abs(seen) <= 1e-9):
+            return True
+    return False
+
+
 def _silent_targets(grid, baseline_end: float, window_end: float) -> list[Finding]:  # noqa: ANN001
     """One finding per pod (or pod-less service) most of whose series went quiet together.
 
-    A hole that never closes counts only when no other pod of the service appeared
+    A target whose request counter still reports, at zero, is idle rather than down. A hole that never closes counts only when no other pod of the service appeared
     meanwhile: old pods of a rollout stop reporting too, and that is not an outage.
     """
     gaps = scan_gaps(grid.values, grid.timestamps, baseline_end, grid.step)
@@ -253,6 +270,8 @@ def _silent_targets(grid, baseline_end: float, window_end: float) -> list[Findin
             continue
         start = float(np.nanmin(gaps.start[hit]))
         back = float(np.nanmax(gaps.end[resumed])) if resumed else None
+        if _idle(grid, [r for r in rows if not gaps.found[r]], start, back):
+            continue
         span = (back if back is not None else window_end) - start
         share = len(hit) / len(rows)
         score = (1.0 - math.exp(-span / 120.0)) * (0.5 + 0.5 * share)
