@@ -130,9 +130,13 @@ def test_an_alert_through_alertmanager_is_diagnosed_and_delivered(stack, bundle_
     assert f"1. *{top['service']}*" in blocks and "*Evidence*" in blocks
     assert stack["url"] not in blocks and TOKEN not in blocks
     assert msg["blocks"][0]["text"]["text"] == inc.title
-    # the same incident, in files, with the whole diagnosis
-    [doc] = [json.loads(p.read_text()) for p in stack["out"].glob("*.json")
-             if json.loads(p.read_text())["title"] == inc.title]
+    # the same incident, in files, with the whole diagnosis (the sinks deliver side by side:
+    # the Slack message can arrive a moment before the file is written)
+    def written() -> list[dict]:
+        return [doc for doc in (json.loads(p.read_text()) for p in stack["out"].glob("*.json"))
+                if doc["title"] == inc.title]
+
+    [doc] = wait_until(written, 30, "the incident file", stack["serve"])
     assert doc["status"] == "diagnosed" and doc["diagnosis"]["root_causes"][0]["service"] == top["service"]
     assert any(n.startswith("alert HighLatency from an Alertmanager webhook") for n in doc["diagnosis"]["notes"])
     # each sink's delivery is logged once it returned: the file may be on disk a moment before
