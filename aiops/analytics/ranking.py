@@ -20,6 +20,8 @@ A service is *explained* by an anomalous dependency (a transitive callee at leas
 whose first onset is no later than the service's typical onset): its symptoms are
 discounted to a quarter and its own evidence a little (self time and own errors also grow
 from uninstrumented waits), so the deepest anomalous service wins over its louder callers.
+A service-map node that is only its callers' view of a service (`X_client`, `X_remote`
+beside `X_<type>`, see `views`) is folded into that service as client-side evidence.
 A dependency with telemetry of its own explains callers only if that telemetry changed;
 being named in error lines is enough only for one without any (an unmonitored database).
 Within one signal kind, classes are correlated views (max plus a little); across kinds
@@ -35,6 +37,7 @@ from dataclasses import dataclass, field
 
 from aiops.analytics.load import load_borne, load_ratio, surges
 from aiops.analytics.shift import z_score
+from aiops.analytics.views import fold_views, view_owners
 from aiops.analytics.weighing import TRAFFIC_FACTOR, class_of, fault_of, is_own, weight_of
 from aiops.domain import Evidence, FaultKind, Finding
 
@@ -169,6 +172,11 @@ def rank_candidates(
     its requests neither slowed nor failed weighs half."""
     graph = {k: set(v) for k, v in (graph or {}).items()}
     traced = set(graph) | {c for v in graph.values() for c in v}
+    owners = view_owners(set(services) | {f.service for f in findings if f.service}, traced)
+    findings, services = fold_views(findings, services, owners)
+    alerted = owners.get(alerted, alerted)
+    measured = set(measured) | {o for v, o in owners.items() if v in measured}
+    time_measured = set(time_measured) | {o for v, o in owners.items() if v in time_measured}
     traced_graph = {k: set(v) for k, v in graph.items()}
     for caller, deps in (inferred or {}).items():
         # Traces know who calls whom: a dependency read from error text that the traces

@@ -1,0 +1,55 @@
+"""Client-side views of a service: service-map nodes that are not services of their own.
+
+Tracing service maps (AWS X-Ray, which PetShop-style exports come from, and the span-metrics
+of other tracers) record a callee twice: as the service itself (`PetSearch_AWS::ECS::Fargate`)
+and as what its callers saw of it, a node named after it with a `_client` or `_remote` suffix
+(`PetSearch_client`, `AdoptionsDb_remote`). The view's latency and errors are the callee's,
+plus the network between: they are evidence about the callee, seen from outside, and ranking
+the view beside the callee splits one suspect in two. A view is folded into its service when
+exactly one other, untraced node carries its base name; a view without one (an external
+endpoint, `amazon.com_remote`) stays a candidate of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+
+from aiops.domain import Finding
+
+VIEW_SUFFIXES = ("_client", "_remote")
+
+
+def _base(name: str) -> str | None:
+    low = name.lower()
+    for suffix in VIEW_SUFFIXES:
+        if low.endswith(suffix) and len(name) > len(suffix):
+            return low[: -len(suffix)]
+    return None
+
+
+def view_owners(services: Collection[str], traced: Collection[str] = ()) -> dict[str, str]:
+    """view -> the service it shows: the one node named `<base>` or `<base>_<type>` (not a view
+    itself). Services seen in traces are services, never views."""
+    traced = set(traced)
+    plain = [s for s in services if _base(s) is None]
+    out: dict[str, str] = {}
+    for view in services:
+        base = _base(view)
+        if base is None or view in traced:
+            continue
+        owners = [s for s in plain if s.lower() == base or s.lower().startswith(base + "_")]
+        if len(owners) == 1:
+            out[view] = owners[0]
+    return out
+
+
+def fold_views(findings: list[Finding], services: list[str], owners: dict[str, str]) -> tuple[list[Finding], list[str]]:
+    """Findings of a view move to its service, tagged `client_side` and saying whose view they
+    are; the view leaves the candidates."""
+    if not owners:
+        return findings, services
+    moved = [replace(f, service=owners[f.service], summary=f"seen by its callers as {f.service}: {f.summary}",
+                     tags=f.tags + ("client_side",) if "client_side" not in f.tags else f.tags)
+             if f.service in owners else f for f in findings]
+    return moved, [s for s in services if s not in owners]
