@@ -47,6 +47,8 @@ def _describe(metric: str, direction: int, rel: float, z: float, onset: float | 
     if math.isfinite(rel) and abs(rel) >= 0.005 and direction and (rel > 0) != (direction > 0):
         change += f"; {'up' if direction > 0 else 'down'} against its recent level"
     unit = metric_unit(metric)
+    if unit == "ratio" and max(abs(before), abs(after)) > 1.5:
+        unit = ""     # a "ratio" reported in percent (availability 100): shown as it is, not x100
     was, now = format_quantity(before, unit), format_quantity(after, unit)
     if math.isfinite(before) and math.isfinite(after) and was != now:
         return f"{metric}{where} {was} → {now} ({change}, robust z {z:.1f}){since}"

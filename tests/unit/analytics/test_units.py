@@ -45,3 +45,12 @@ def test_a_resource_that_fell_names_no_saturation() -> None:
     assert fault_of([(0.9, cpu_up)]) == "cpu_saturation"
     weak = Finding("metric", "db", "container_cpu_usage_seconds_total", 0.0, "", tags=("cpu", "weak"))
     assert fault_of([(0.0, weak)]) == "none"      # below the evidence threshold: no fault named
+
+
+def test_a_ratio_reported_in_percent_is_not_multiplied_again() -> None:
+    from aiops.tooling.scans.metrics import _describe
+
+    assert _describe("availability_average_ratio", -1, -1.0, -6.2, None, "", before=100.0, after=0.0) \
+        .startswith("availability_average_ratio 100 → 0 (-100 %")
+    assert _describe("error_ratio", 1, 4.0, 9.0, None, "", before=0.01, after=0.05) \
+        .startswith("error_ratio 1 % → 5 % (+400 %")
