@@ -46,6 +46,7 @@ OWN_EXPLAINED_FACTOR = 0.85  # own evidence beside an anomalous dependency: self
                             # errors also grow from uninstrumented waits (lost calls, retries)
 ONSET_TOLERANCE_S = 60.0    # clock skew and scrape spacing: onsets this close count as together
 STRONG = 0.5                # a dependency this anomalous can explain its callers' symptoms
+CHANGE_SKEW_S = 20.0       # a change can explain behaviour first seen this little before it (clocks), no more
 CHANGE_EFFECT_S = 300.0     # a change explains behaviour that changed within this long after it
 CORROBORATED = 0.25         # own telemetry this changed lets mentions add to a dependency's strength
 TIMED = 0.3                 # findings this strong date a service's anomaly (weighted median)
@@ -121,7 +122,7 @@ def _reaching(graph: dict[str, set[str]], callers: dict[str, set[str]], alerted:
 
 def _follows(change_at: float | None, onset: float) -> bool:
     """Did a behaviour change with this onset follow the change (deploy, config) closely?"""
-    return change_at is None or change_at - ONSET_TOLERANCE_S <= onset <= change_at + CHANGE_EFFECT_S
+    return change_at is None or change_at - CHANGE_SKEW_S <= onset <= change_at + CHANGE_EFFECT_S
 
 
 def _weighted_median(pairs: list[tuple[float, float]]) -> float | None:

@@ -71,10 +71,13 @@ def test_a_deploy_counts_only_when_behaviour_changed_right_after_it() -> None:
         event("ads", ("change", "deploy"), ONSET - 20),                      # routine: nothing follows
         event("search", ("change", "deploy"), ONSET - 900),                  # long before its wobble
         metric("search", "error_ratio", "errors", 0.7, ONSET),
+        event("shop", ("change", "deploy"), ONSET + 40),                     # after its change was seen
+        metric("shop", "error_ratio", "errors", 0.7, ONSET),
     ]
-    order, c = ranked(findings, ["cart", "ads", "search"])
+    order, c = ranked(findings, ["cart", "ads", "search", "shop"])
     assert order[0] == "cart" and c["cart"].fault == "bad_deploy"
     assert c["cart"].score > c["search"].score > c["ads"].score
+    assert c["shop"].score == pytest.approx(c["search"].score), "a deploy cannot cause what was seen before it"
 
 
 def test_an_unmonitored_database_named_in_errors_explains_its_callers() -> None:
