@@ -8,7 +8,8 @@ counts as which and how much):
 * **own** — its own behaviour: resource pressure, trace self time and own errors, its own
   exceptions, a symptom only one of its replicas shows, target down, cluster warnings
   (a quarter weight unless behaviour changed too) and changes (deploy, config) when its
-  behaviour changed within minutes after them;
+  behaviour changed within minutes after them (where its request time is measured: its
+  requests got slower or failed, or it restarted — a rollout moves memory and CPU anyway);
 * **symptom** — latency, errors, traffic, failed calls and being named in other services'
   error lines, which callers inherit from a faulty dependency.
 
@@ -250,7 +251,8 @@ def rank_candidates(
                 client_side[f.service].add(key)
             elif f.kind == "trace" and own and f.score >= STRONG:
                 c.traced_own = True
-            if f.onset is not None:
+            if f.onset is not None and (f.service not in time_measured or (
+                    key[2].split("/")[0] in IMPACT_CLASSES | {"restarts"} and f.direction >= 0)):
                 timed_all[f.service].append((f.onset, weight))
             if f.onset is not None and f.score >= TIMED:
                 timed[f.service].append((f.onset, weight))

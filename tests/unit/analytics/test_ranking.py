@@ -279,3 +279,21 @@ def test_slowness_a_dependency_explains_does_not_bear_out_the_callers_cpu() -> N
     by = {c.service: c for c in out}
     assert by["checkout"].explained_by == "currency"
     assert out[0].service == "currency"
+
+
+def test_a_deploy_followed_only_by_a_resource_move_is_routine_where_requests_are_measured() -> None:
+    """A new version's memory or CPU moving after the rollout is what a rollout does; where the
+    service's request time is measured, the deploy is a suspect only if its requests got worse
+    (or it restarted) right after. Where they are not, any change of behaviour counts."""
+    findings = [
+        event("cart", ("change", "deploy"), ONSET - 20),
+        metric("cart", "container_memory_working_set_bytes", "memory", 0.6, ONSET),
+        event("mail", ("change", "config"), ONSET - 20, signal="config"),
+        metric("mail", "latency_p90_seconds", "latency", 0.6, ONSET, ratio=4.0),
+    ]
+    both = frozenset({"cart", "mail"})
+    out = rank_candidates(findings, ["cart", "mail"], {}, ONSET, time_measured=both)
+    assert [c.service for c in out][0] == "mail"
+    unmeasured = {c.service: c for c in rank_candidates(findings, ["cart", "mail"], {}, ONSET)}
+    measured = {c.service: c for c in out}
+    assert unmeasured["cart"].score > measured["cart"].score
