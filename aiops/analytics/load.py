@@ -37,11 +37,24 @@ def load_borne(f: Finding, load: dict[str, float]) -> bool:
             and math.isfinite(f.magnitude) and f.magnitude <= ratio * LOAD_SLACK)
 
 
+def _upstream(callers: dict[str, set[str]], service: str) -> set[str]:
+    """Every service whose requests can reach `service`, directly or not."""
+    seen: set[str] = set()
+    stack = list(callers.get(service, ()))
+    while stack:
+        c = stack.pop()
+        if c not in seen and c != service:
+            seen.add(c)
+            stack.extend(callers.get(c, ()))
+    return seen
+
+
 def surges(load: dict[str, float], callers: dict[str, set[str]], traced: set[str],
            alerted: str) -> tuple[set[str], dict[str, float]]:
     """Where more requests came in, and the load each service bears.
 
-    The entry of a surge is a service whose traffic rose more than its callers' did (without a
+    The entry of a surge is a service whose traffic rose more than any service upstream of it
+    did (traces are sparse: a surge from the top can reach it past the callers seen; without a
     call graph: the largest rise, since a surge is diluted by the other traffic of the services
     it reaches, and among equal rises the alerted service's): its surge is its own evidence,
     below it load is inherited. A dependency that counts no requests of its own (a database)
@@ -51,7 +64,7 @@ def surges(load: dict[str, float], callers: dict[str, set[str]], traced: set[str
     if alerted in largest:
         largest = {alerted}   # as large a surge as any on the service whose users alerted: it came in there
     entry = largest | {s for s, r in load.items()
-                       if s in traced and r > LOAD_SLACK * max((load.get(c, 1.0) for c in callers[s]), default=1.0)}
+                       if s in traced and r > LOAD_SLACK * max((load.get(c, 1.0) for c in _upstream(callers, s)), default=1.0)}
     borne = dict(load)
     for s, ups in callers.items():
         if s not in load and ups & set(load):

@@ -250,6 +250,13 @@ def test_resources_that_rose_with_the_services_requests_follow_the_load_which_en
     db = surge + [metric("db", "cpu_seconds_total", "cpu", 0.8, ratio=2.8)]
     order, cands = ranked(db, ["front", "back", "db"], {"front": {"back"}, "back": {"db"}})
     assert order[0] == "front" and cands["db"].own == 0.0
+    # traces are sparse and rates noisy: a service whose direct caller shows a smaller rise
+    # still got no more than what came in at the top, so the surge did not enter there
+    chain = [metric("front", "requests_total", "traffic", 0.5, ratio=3.0),
+             metric("mid", "requests_total", "traffic", 0.5, ratio=2.0),
+             metric("back", "requests_total", "traffic", 0.5, ratio=3.1)]
+    order, cands = ranked(chain, ["front", "mid", "back"], {"front": {"mid"}, "mid": {"back"}})
+    assert order[0] == "front" and cands["back"].own == 0.0
 
 
 def test_a_traced_service_the_alerted_one_does_not_reach_counts_for_less() -> None:
