@@ -100,7 +100,7 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
 
 # evidence classes through which a dependency's trouble reaches its callers
 WEAK_WEIGHT = 0.15          # a series whose median moved far but passed no change test: a little symptom
-RESOURCE_ALONE_FACTOR = 0.5  # CPU or network that moved while the service's timed requests did not change ...
+RESOURCE_ALONE_FACTOR = 0.3  # CPU or network that moved while the service's timed requests did not change ...
 IMPACT = 0.05                # ... (no latency or error finding of at least this weight)
 BEAR_SHARE = 0.5             # requests hurt with half the resource's weight bear it out in full
 RESOURCE_CLASSES = frozenset({"cpu", "network"})   # resources that hurt through slowness (not a full disk)
@@ -171,7 +171,7 @@ def rank_candidates(
     its resources under the load the fault put on it) counts as symptoms — if no dependency
     explains them, they are still its own. `time_measured` names the services whose request
     time is measured (latency series or spans): CPU or network that moved on one of them while
-    its requests neither slowed nor failed weighs half."""
+    its requests neither slowed nor failed weighs less (RESOURCE_ALONE_FACTOR)."""
     graph = {k: set(v) for k, v in (graph or {}).items()}
     traced = set(graph) | {c for v in graph.values() for c in v}
     owners = view_owners(set(services) | {f.service for f in findings if f.service}, traced)
@@ -261,7 +261,7 @@ def rank_candidates(
         for s in set(time_measured) & set(parts):
             # CPU or network that moved while the service's own requests, whose time is measured,
             # neither slowed nor failed impacted nobody (a neighbour's or a batch job's burst):
-            # half weight; in full once the requests were hurt with at least BEAR_SHARE of the
+            # RESOURCE_ALONE_FACTOR of its weight; in full once the requests were hurt with at least BEAR_SHARE of the
             # resource's weight, in between for less (a burst that slowed them a little). A full
             # disk or a leak hurts otherwise (failures, kills) and is kept. Slowness a dependency
             # explains was inherited, not caused by the resource: it bears it out as little.
