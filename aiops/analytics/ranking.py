@@ -51,8 +51,7 @@ CHANGE_SKEW_S = 20.0       # a change can explain behaviour first seen this litt
 CHANGE_EFFECT_S = 300.0     # a change explains behaviour that changed within this long after it
 CORROBORATED = 0.25         # own telemetry this changed lets mentions add to a dependency's strength
 TIMED = 0.3                 # findings this strong date a service's anomaly (weighted median)
-LATE_S = 180.0              # a change that began this long after the onset hint is a consequence ...
-LATE_FACTOR = 0.25          # ... and weighs this much as evidence of a cause
+LATE_FACTOR = 0.25          # a metric change the scan found `late` weighs this much as evidence of a cause
 ALERTED_FACTOR = 0.5        # the alerted service's symptoms, which nothing else explains: the alert said as much
 UNREACHED_FACTOR = 0.5      # a traced service the alerted one does not call (nor got a surge through): no path
 
@@ -171,7 +170,9 @@ def rank_candidates(
     its resources under the load the fault put on it) counts as symptoms — if no dependency
     explains them, they are still its own. `time_measured` names the services whose request
     time is measured (latency series or spans): CPU or network that moved on one of them while
-    its requests neither slowed nor failed weighs less (RESOURCE_ALONE_FACTOR)."""
+    its requests neither slowed nor failed weighs less (RESOURCE_ALONE_FACTOR). A metric change
+    first seen late (tag `late`, judged by the scan against its sampling step) weighs LATE_FACTOR.
+    `onset_hint` is the onset the evidence was gathered around (the scans judged against it)."""
     graph = {k: set(v) for k, v in (graph or {}).items()}
     traced = set(graph) | {c for v in graph.values() for c in v}
     owners = view_owners(set(services) | {f.service for f in findings if f.service}, traced)
@@ -230,7 +231,7 @@ def rank_candidates(
             own = (own and not borne) or (f.service in entry and f.kind == "metric" and f.direction > 0
                                           and (borne or "traffic" in f.tags))
             weight = weight_of(f, own) * (TRAFFIC_FACTOR if borne and not own else 1.0)
-            if f.kind == "metric" and onset_hint is not None and f.onset is not None and f.onset > onset_hint + LATE_S:
+            if f.kind == "metric" and "late" in f.tags:
                 weight *= LATE_FACTOR
             c.findings.append((weight, f))
             if f.kind == "event":

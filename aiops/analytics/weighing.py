@@ -26,6 +26,8 @@ DROP_FACTOR = 0.6           # a drop in work done is a weak symptom
 SCATTERED_FACTOR = 0.5      # a metric whose exceedances never hold together: half the weight
 LATENCY_RATIO_FULL = 100.0  # a latency rise of this factor counts in full, 1.0 for half
 WRONG_WAY_FACTOR = 0.3      # latency or errors that fell: rarely where a fault is
+LATE_S = 180.0              # a metric change first seen this long after the onset hint, and after the
+                            # first sample that followed it, is a consequence (metrics.scan tags it `late`)
 TRAFFIC_FACTOR = 0.6        # traffic that moved (or routine log lines that rose) follows the users (or a fault
                             # elsewhere) more often than it causes
 # What an error line says about the fault, in generic operator vocabulary.

@@ -18,6 +18,7 @@ from aiops.analytics.pooling import pod_means
 from aiops.analytics.shift import marginal_z, scan_shifts
 from aiops.analytics.signals import SYMPTOM_CLASSES, signal_class
 from aiops.analytics.units import format_quantity, metric_unit
+from aiops.analytics.weighing import LATE_S
 from aiops.domain import Finding
 from aiops.telemetry.grids import MetricGrid, SeriesKey
 from aiops.timeutil import to_rfc3339
@@ -114,6 +115,8 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
         turned = math.isfinite(rel) and abs(rel) >= 0.005 and (rel > 0) != (scan.direction[i] > 0)
         if turned:
             tags = tags + ("turn",)
+        if onset is not None and onset > hint + max(LATE_S, grid.step):
+            tags = tags + ("late",)    # first seen well after the alert, and after the sample that followed it
         found.append(Finding(
             kind="metric", service=key.service, signal=key.metric,
             score=float(scan.score[i]) * (TURN_FACTOR if turned else 1.0),
