@@ -22,7 +22,7 @@ def load_ratio(findings: list[Finding]) -> dict[str, float]:
     """Per service, how many times more requests it served (its strongest traffic rise)."""
     out: dict[str, float] = {}
     for f in findings:
-        if (f.kind == "metric" and "traffic" in f.tags and "weak" not in f.tags and f.direction > 0
+        if (f.kind in ("metric", "trace") and "traffic" in f.tags and "weak" not in f.tags and f.direction > 0
                 and math.isfinite(f.magnitude) and f.magnitude > 1.0):
             out[f.service] = max(out.get(f.service, 1.0), f.magnitude)
     return out

@@ -228,7 +228,7 @@ def rank_candidates(
             if own and f.service == alerted and f.kind != "event":
                 own = False
             borne = load_borne(f, borne_load)
-            own = (own and not borne) or (f.service in entry and f.kind == "metric" and f.direction > 0
+            own = (own and not borne) or (f.service in entry and f.kind in ("metric", "trace") and f.direction > 0
                                           and (borne or "traffic" in f.tags))
             weight = weight_of(f, own) * (TRAFFIC_FACTOR if borne and not own else 1.0)
             if f.kind == "metric" and "late" in f.tags:

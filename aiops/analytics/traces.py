@@ -30,6 +30,7 @@ import numpy as np
 
 from aiops.analytics.baseline import UNCOMPARED_WEIGHT, short_baseline
 from aiops.analytics.contribution import contribution_findings, contributions
+from aiops.analytics.span_rates import rate_changes
 from aiops.analytics.spantree import EdgeStats, Spans, build_span_tree, call_edges
 from aiops.analytics.stattests import change_point, exceedance, mann_whitney_greater, poisson_lower, poisson_upper
 from aiops.domain import Finding
@@ -159,6 +160,8 @@ def analyse_traces(
                     if f.signal == "self_latency" and f.service not in slowed else f for f in findings]
     findings += [replace(f, tags=f.tags + ("client_side",)) if f.service in client_side else f
                  for f in contribution_findings(found, baseline_end)]
+    findings += rate_changes(tree.services, tree.service_code[req], spans.start[req], baseline_end,
+                             (float(np.nanmin(spans.start)), float(np.nanmax(spans.start))))
     findings.sort(key=lambda f: (-f.score, f.service, f.signal))
     return TraceAnalysis(findings[:max_findings], graph, edges, stats)
 

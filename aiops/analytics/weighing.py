@@ -75,7 +75,7 @@ def class_of(f: Finding) -> str:
     if f.kind == "metric":
         return next((t for t in f.tags if t in FAULT_OF_CLASS), "other")
     if f.kind == "trace":
-        return "errors" if tags & {"errors", "error"} else "latency"
+        return "errors" if tags & {"errors", "error"} else "traffic" if "traffic" in tags else "latency"
     if f.kind == "log":
         return "mentioned" if "mentioned" in tags else "error" if "error" in tags else "new" if "new" in tags else "rate"
     return f.tags[0] if f.tags else f.signal
@@ -88,7 +88,7 @@ def weight_of(f: Finding, own: bool) -> float:
         weight *= DROP_FACTOR
     if f.kind == "metric" and f.direction < 0 and set(f.tags) & {"latency", "errors"}:
         weight *= WRONG_WAY_FACTOR
-    if f.kind == "metric" and "traffic" in f.tags and not own:
+    if f.kind in ("metric", "trace") and "traffic" in f.tags and not own:
         weight *= TRAFFIC_FACTOR
     if f.kind == "metric" and f.onset is None:
         weight *= SCATTERED_FACTOR
