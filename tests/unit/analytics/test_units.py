@@ -54,3 +54,14 @@ def test_a_ratio_reported_in_percent_is_not_multiplied_again() -> None:
         .startswith("availability_average_ratio 100 → 0 (-100 %")
     assert _describe("error_ratio", 1, 4.0, 9.0, None, "", before=0.01, after=0.05) \
         .startswith("error_ratio 1 % → 5 % (+400 %")
+
+
+@pytest.mark.parametrize(("metric", "cls"), [
+    ("http.server.duration_count", "traffic"), ("istio_request_duration_milliseconds_count", "traffic"),
+    ("http_server_requests_seconds_count", "traffic"), ("http.server.duration_sum", "latency"),
+    ("http.server.duration_bucket", "latency"), ("http_errors_count", "errors"), ("restart_count", "restarts"),
+])
+def test_a_histograms_count_counts_requests(metric: str, cls: str) -> None:
+    from aiops.analytics.signals import signal_class
+
+    assert signal_class(metric) == cls
