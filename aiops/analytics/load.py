@@ -57,8 +57,8 @@ def surges(load: dict[str, float], callers: dict[str, set[str]], traced: set[str
     did (traces are sparse: a surge from the top can reach it past the callers seen; without a
     call graph: the largest rise, since a surge is diluted by the other traffic of the services
     it reaches, and among equal rises the alerted service's): its surge is its own evidence,
-    below it load is inherited. A dependency that counts no requests of its own (a database)
-    bears what its callers sent."""
+    below it load is inherited. A service bears at least the surge its callers received (a
+    database that counts no requests of its own, or fewer than were sent its way)."""
     top_load = max((r for s, r in load.items() if s not in traced), default=1.0)
     largest = {s for s, r in load.items() if s not in traced and r * LOAD_SLACK >= top_load}
     if alerted in largest:
@@ -67,6 +67,6 @@ def surges(load: dict[str, float], callers: dict[str, set[str]], traced: set[str
                        if s in traced and r > LOAD_SLACK * max((load.get(c, 1.0) for c in _upstream(callers, s)), default=1.0)}
     borne = dict(load)
     for s, ups in callers.items():
-        if s not in load and ups & set(load):
-            borne[s] = max(load[c] for c in ups & set(load))
+        if ups & set(load):
+            borne[s] = max(borne.get(s, 1.0), max(load[c] for c in ups & set(load)))
     return entry, borne

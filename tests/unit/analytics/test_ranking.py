@@ -250,6 +250,10 @@ def test_resources_that_rose_with_the_services_requests_follow_the_load_which_en
     db = surge + [metric("db", "cpu_seconds_total", "cpu", 0.8, ratio=2.8)]
     order, cands = ranked(db, ["front", "back", "db"], {"front": {"back"}, "back": {"db"}})
     assert order[0] == "front" and cands["db"].own == 0.0
+    # ... and so does one that counts fewer of them than its callers received
+    counted = db + [metric("db", "requests_total", "traffic", 0.5, ratio=2.0)]
+    order, cands = ranked(counted, ["front", "back", "db"], {"front": {"back"}, "back": {"db"}})
+    assert order[0] == "front" and cands["db"].own == 0.0
     # traces are sparse and rates noisy: a service whose direct caller shows a smaller rise
     # still got no more than what came in at the top, so the surge did not enter there
     chain = [metric("front", "requests_total", "traffic", 0.5, ratio=3.0),
