@@ -85,6 +85,8 @@ def _role(metric: str, labels: dict[str, str], is_rate: bool) -> str | None:
     """What a series says about its service: a SIGNALS key, or a part of one
     ('errors', 'latency_sum', 'latency_count'), or None."""
     name = metric.lower()
+    if name.endswith(COUNT_SUFFIX) and is_rate and signal_class(name[: -len(COUNT_SUFFIX)]) == "latency":
+        return "latency_count"     # a duration histogram's count: requests, paired with its _sum
     cls = signal_class(name)
     if cls == "latency":
         m = _PERCENTILE.search(name)
