@@ -32,44 +32,16 @@ from aiops.analytics.baseline import UNCOMPARED_WEIGHT, short_baseline
 from aiops.analytics.contribution import contribution_findings, contributions
 from aiops.analytics.span_rates import rate_changes
 from aiops.analytics.spantree import EdgeStats, Spans, build_span_tree, call_edges
-from aiops.analytics.stattests import change_point, exceedance, mann_whitney_greater, poisson_lower, poisson_upper
+from aiops.analytics.stattests import mann_whitney_greater, poisson_lower, poisson_upper
+from aiops.analytics.trace_checks import (
+    ALPHA, MIN_ERROR_RISE, MIN_REQUESTS, Check, ServiceTraceStats, check_split, cuts, trace_finding, window_stats,
+)
 from aiops.domain import Finding
 
-ALPHA = 1e-3
-MIN_REQUESTS = 5              # per side, for a latency comparison
-MIN_CUT_REQUESTS = 4          # requests before an earlier change point tried as the split (and enough
-                              # before it for a latency comparison there)
-MIN_LATENCY_REL = 0.2         # own p90 must rise by >= 20 %
-MIN_LATENCY_MS = 1.0          # ... and by >= 1 ms
-MIN_ERROR_RISE = 0.01         # own error rate must rise by >= 1 percentage point
 INHERITED_WEIGHT = 0.5
 CHRONIC_RATE = 0.2            # an uncompared failing share weighs more the larger it is against this scale
                               # (few services fail that much all along)
 MINOR_FACTOR = 0.3            # own time that rose but adds little to the requests (see contribution)
-
-
-@dataclass(frozen=True)
-class WindowStats:
-    requests: int
-    errors: int
-    own_errors: int
-    latency_ms: tuple[float, float, float]      # p50, p90, p99 of request duration
-    own_ms: tuple[float, float, float]          # p50, p90, p99 of own time
-
-    @property
-    def error_rate(self) -> float:
-        return self.errors / self.requests if self.requests else 0.0
-
-    @property
-    def own_error_rate(self) -> float:
-        return self.own_errors / self.requests if self.requests else 0.0
-
-
-@dataclass(frozen=True)
-class ServiceTraceStats:
-    service: str
-    before: WindowStats
-    after: WindowStats
 
 
 @dataclass(frozen=True)
@@ -118,7 +90,7 @@ def analyse_traces(
     bounds = np.searchsorted(svc, np.arange(len(tree.services) + 1))
 
     stats: dict[str, ServiceTraceStats] = {}
-    checks: dict[str, _Check] = {}
+    checks: dict[str, Check] = {}
     side: list[Finding] = []
     for code, name in enumerate(tree.services):
         sl = slice(bounds[code], bounds[code + 1])
@@ -127,12 +99,12 @@ def analyse_traces(
             continue
         dur, own = spans.duration_us[rows] / 1000.0, tree.own_us[rows] / 1000.0
         err, own_err = tree.error[rows], own_error[sl]
-        best: tuple[float, ServiceTraceStats, _Check, np.ndarray] | None = None
-        for cut, tries in _cuts(spans.start[rows], own, own_err, baseline_end, search_from):
+        best: tuple[float, ServiceTraceStats, Check, np.ndarray] | None = None
+        for cut, tries in cuts(spans.start[rows], own, own_err, baseline_end, search_from):
             a = spans.start[rows] >= cut
-            st = ServiceTraceStats(name, _window(dur[~a], own[~a], err[~a], own_err[~a]),
-                                   _window(dur[a], own[a], err[a], own_err[a]))
-            ck = _check(st, dur, own, err, own_err, a, spans.start[rows], alpha=ALPHA / tries)
+            st = ServiceTraceStats(name, window_stats(dur[~a], own[~a], err[~a], own_err[~a]),
+                                   window_stats(dur[a], own[a], err[a], own_err[a]))
+            ck = check_split(st, dur, own, err, own_err, a, spans.start[rows], alpha=ALPHA / tries)
             if best is None or ck.strength() > best[0]:
                 best = (ck.strength(), st, ck, a)
         assert best is not None
@@ -166,87 +138,6 @@ def analyse_traces(
     return TraceAnalysis(findings[:max_findings], graph, edges, stats)
 
 
-@dataclass(frozen=True)
-class _Check:
-    own_latency: tuple[float, float, float] | None    # (p_value, size, onset) when own time rose
-    latency: tuple[float, float, float] | None        # same for request duration
-    own_errors: tuple[float, float, float] | None     # (p_value, size, onset) when own errors rose
-    errors: tuple[float, float, float] | None
-
-    def strength(self) -> float:
-        """-log10 p of the strongest change found (0 when none): which cut shows it best."""
-        ps = [c[0] for c in (self.own_latency, self.own_errors, self.latency, self.errors) if c]
-        return float(-np.log10(max(min(ps), 1e-300))) if ps else 0.0
-
-
-def _cuts(start: np.ndarray, own: np.ndarray, own_err: np.ndarray, baseline_end: float,
-          search_from: float | None) -> list[tuple[float, int]]:
-    """Where one service's before/after split is tried: the run's baseline end and, when the
-    service's own time or own errors changed earlier (an alert that fired late leaves the
-    spans before it already faulty), that change point — the split of its request sequence
-    (at least MIN_REQUESTS a side) with the largest standardised difference of mean log own
-    time, and the CUSUM point where own errors start to come more often. Each with the number
-    of splits its search tried: a change point found by searching must be that much more
-    significant (Bonferroni)."""
-    cuts = [(baseline_end, 1)]
-    n = len(start)
-    early = int(np.searchsorted(start, baseline_end, side="left"))
-    if search_from is None or early <= MIN_CUT_REQUESTS or n - early < MIN_REQUESTS:
-        return cuts
-    first = max(MIN_CUT_REQUESTS, int(np.searchsorted(start, search_from, side="left")))
-    if first >= early:
-        return cuts
-    y = np.log(np.maximum(own, 1e-3))
-    c = np.cumsum(y)
-    k = np.arange(first, early)
-    m1 = c[k - 1] / k
-    m2 = (c[-1] - c[k - 1]) / (n - k)
-    sd = float(np.std(y)) or 1.0
-    t = (m2 - m1) / (sd * np.sqrt(1.0 / k + 1.0 / (n - k)))
-    if len(t) and t.max() > 0:
-        cuts.append((float(start[k[int(np.argmax(t))]]), len(k)))
-    if own_err[:early].any() or own_err[early:].any():
-        cp = change_point(own_err, start)
-        if start[first] <= cp < baseline_end:
-            cuts.append((cp, early - first))
-    return cuts
-
-
-def _check(s: ServiceTraceStats, dur, own, err, own_err, a, start, alpha: float = ALPHA) -> _Check:  # noqa: ANN001
-    def latency(values: np.ndarray, p90s: tuple[float, float]) -> tuple[float, float, float] | None:
-        before_p90, after_p90 = p90s
-        if s.before.requests < min(MIN_REQUESTS, MIN_CUT_REQUESTS) or s.after.requests < MIN_REQUESTS:
-            return None
-        rise = after_p90 - before_p90
-        rel = rise / max(before_p90, MIN_LATENCY_MS)
-        if rise < MIN_LATENCY_MS or rel < MIN_LATENCY_REL:
-            return None
-        p = min(1.0, 2.0 * min(mann_whitney_greater(values[a], values[~a]), exceedance(values[a], values[~a])))
-        if p >= alpha:
-            return None
-        return p, 1.0 - np.exp(-rel), change_point(values > before_p90, start)
-
-    def errors(flags: np.ndarray, before: int, after: int) -> tuple[float, float, float] | None:
-        n_b, n_a = s.before.requests, s.after.requests
-        if n_a == 0:
-            return None
-        rate_b = (before + 0.5) / (n_b + 1.0)
-        rise = after / n_a - before / max(n_b, 1)
-        if rise < MIN_ERROR_RISE:
-            return None
-        p = poisson_upper(after, rate_b * n_a)
-        if p >= alpha:
-            return None
-        return p, 1.0 - np.exp(-rise / 0.05), change_point(flags, start)
-
-    return _Check(
-        own_latency=latency(own, (s.before.own_ms[1], s.after.own_ms[1])),
-        latency=latency(dur, (s.before.latency_ms[1], s.after.latency_ms[1])),
-        own_errors=errors(own_err, s.before.own_errors, s.after.own_errors),
-        errors=errors(err, s.before.errors, s.after.errors),
-    )
-
-
 def _callers(tree, spans: Spans, rows: np.ndarray) -> tuple[np.ndarray, list[tuple[str, str]]]:  # noqa: ANN001
     """Per request row, a code of its caller (service, pod), and the (service, pod) of each code."""
     parent = tree.parent[rows]
@@ -259,19 +150,19 @@ def _callers(tree, spans: Spans, rows: np.ndarray) -> tuple[np.ndarray, list[tup
     return np.array([code[k] if k is not None else -1 for k in keys], dtype=np.int64), names
 
 
-def _caller_side(peer: str, check: _Check, callers: tuple[np.ndarray, list[tuple[str, str]]], dur, own, err,
-                 own_err, a, start) -> tuple[_Check, list[Finding]]:  # noqa: ANN001
+def _caller_side(peer: str, check: Check, callers: tuple[np.ndarray, list[tuple[str, str]]], dur, own, err,
+                 own_err, a, start) -> tuple[Check, list[Finding]]:  # noqa: ANN001
     """Split a client-side peer's change by caller (service and pod): when callers with
     enough calls at the same time saw no change, the change belongs to the callers that
     did (own findings for them) — their network, client or pool, not the peer."""
     caller, who_is = callers
-    changed: dict[int, _Check] = {}
+    changed: dict[int, Check] = {}
     quiet: list[int] = []
     for code in np.unique(caller[caller >= 0]):
         m = caller == code
-        s = ServiceTraceStats(peer, _window(dur[m & ~a], own[m & ~a], err[m & ~a], own_err[m & ~a]),
-                              _window(dur[m & a], own[m & a], err[m & a], own_err[m & a]))
-        c = _check(s, dur[m], own[m], err[m], own_err[m], a[m], start[m])
+        s = ServiceTraceStats(peer, window_stats(dur[m & ~a], own[m & ~a], err[m & ~a], own_err[m & ~a]),
+                              window_stats(dur[m & a], own[m & a], err[m & a], own_err[m & a]))
+        c = check_split(s, dur[m], own[m], err[m], own_err[m], a[m], start[m])
         if c.own_latency or c.own_errors:
             changed[int(code)] = c
         elif s.before.requests >= MIN_REQUESTS and s.after.requests >= MIN_REQUESTS:
@@ -311,52 +202,52 @@ def _caller_side(peer: str, check: _Check, callers: tuple[np.ndarray, list[tuple
             if hit:
                 p, size, onset = hit
                 what = "got slower" if signal == "client_latency" else "fail more"
-                f = _finding(who, signal, p, size, onset, 0.0, ("own",) + (("error",) if "err" in signal else ()),
+                f = trace_finding(who, signal, p, size, onset, 0.0, ("own",) + (("error",) if "err" in signal else ()),
                              f"{_label(who_is[code])}: its calls to {peer} {what} while calls from {held} to {peer} "
                              f"held — the trouble is on {who}'s side (its network, client or pool)")
                 found.append(replace(f, component=f"pod/{pod}" if pod else ""))
-    return _Check(None, None, None, None), found
+    return Check(None, None, None, None), found
 
 
 def _label(caller: tuple[str, str]) -> str:
     return f"{caller[0]} ({caller[1]})" if caller[1] else caller[0]
 
 
-def _attribute(stats: dict[str, ServiceTraceStats], checks: dict[str, _Check], graph: dict[str, set[str]]) -> list[Finding]:
+def _attribute(stats: dict[str, ServiceTraceStats], checks: dict[str, Check], graph: dict[str, set[str]]) -> list[Finding]:
     findings: list[Finding] = []
     for name, c in checks.items():
         s = stats[name]
         b, a = s.before, s.after
         if c.own_latency:
             p, size, onset = c.own_latency
-            findings.append(_finding(
+            findings.append(trace_finding(
                 name, "self_latency", p, size, onset, _ratio(a.own_ms[1], b.own_ms[1]), ("own",),
                 f"{name}: own time p90 {b.own_ms[1]:.1f} ms -> {a.own_ms[1]:.1f} ms "
                 f"(request p90 {b.latency_ms[1]:.1f} -> {a.latency_ms[1]:.1f} ms, {a.requests} requests after onset)"))
         elif c.latency:
             p, size, onset = c.latency
             origins = _downstream(name, graph, lambda x: checks[x].own_latency is not None if x in checks else False)
-            findings.append(_finding(
+            findings.append(trace_finding(
                 name, "latency", p, size * INHERITED_WEIGHT, onset, _ratio(a.latency_ms[1], b.latency_ms[1]), ("inherited",),
                 f"{name}: request p90 {b.latency_ms[1]:.1f} ms -> {a.latency_ms[1]:.1f} ms while its own time held "
                 f"({b.own_ms[1]:.1f} -> {a.own_ms[1]:.1f} ms); " + _explained(origins)))
         if c.own_errors:
             p, size, onset = c.own_errors
-            findings.append(_finding(
+            findings.append(trace_finding(
                 name, "error_rate", p, size, onset, a.own_error_rate - b.own_error_rate, ("own", "error"),
                 f"{name}: own errors {100 * b.own_error_rate:.1f}% -> {100 * a.own_error_rate:.1f}% of requests "
                 f"({a.own_errors} of {a.requests} after onset, not caused by callees)"))
         elif c.errors:
             p, size, onset = c.errors
             origins = _downstream(name, graph, lambda x: checks[x].own_errors is not None if x in checks else False)
-            findings.append(_finding(
+            findings.append(trace_finding(
                 name, "error_rate", p, size * INHERITED_WEIGHT, onset, a.error_rate - b.error_rate, ("inherited", "error"),
                 f"{name}: errors {100 * b.error_rate:.1f}% -> {100 * a.error_rate:.1f}% of requests, propagated from "
                 f"callees; " + _explained(origins)))
     return findings
 
 
-def _failing_now(stats: dict[str, ServiceTraceStats], checks: dict[str, _Check]) -> list[Finding]:
+def _failing_now(stats: dict[str, ServiceTraceStats], checks: dict[str, Check]) -> list[Finding]:
     """Spans that begin under SHORT_BASELINE_S before the split (an export of the last minutes)
     often hold no request from before the fault: a service whose own errors did not rise
     against that short stretch, but whose own error rate over all its requests stands far
@@ -383,21 +274,12 @@ def _failing_now(stats: dict[str, ServiceTraceStats], checks: dict[str, _Check])
             continue
         # nothing says it is new; but few services fail a large share of their requests all along
         plausibly_new = UNCOMPARED_WEIGHT + (1.0 - UNCOMPARED_WEIGHT) * 0.8 * (1.0 - np.exp(-rate / CHRONIC_RATE))
-        out.append(_finding(name, "error_rate", p, plausibly_new * (1.0 - np.exp(-(rate - pool) / 0.05)), None,
+        out.append(trace_finding(name, "error_rate", p, plausibly_new * (1.0 - np.exp(-(rate - pool) / 0.05)), None,
                             rate - pool, ("own", "error", "uncompared"),
                             f"{name}: {100 * rate:.1f}% of its requests fail here ({k} of {n}, not caused by "
                             f"callees) while the other services fail {100 * pool:.2f}% (no requests from before "
                             f"the onset to compare with)"))
     return out
-
-
-def _finding(service: str, signal: str, p: float, size: float, onset: float | None, magnitude: float,
-             tags: tuple[str, ...], summary: str) -> Finding:
-    x = min(-np.log10(max(p, 1e-300)), 300.0)
-    score = (1.0 - 10.0 ** (-x / 10.0)) * size
-    return Finding(kind="trace", service=service, signal=signal, score=float(np.clip(score, 0.0, 1.0)),
-                   summary=summary, onset=onset, direction=1, magnitude=float(magnitude),
-                   ref=f"spans:service={service}", tags=tags)
 
 
 def _downstream(service: str, graph: dict[str, set[str]], is_origin) -> list[str]:  # noqa: ANN001
@@ -418,17 +300,6 @@ def _downstream(service: str, graph: dict[str, set[str]], is_origin) -> list[str
 
 def _explained(origins: list[str]) -> str:
     return f"explained by downstream {', '.join(origins)}" if origins else "no downstream origin found in traces"
-
-
-def _window(dur, own, err, own_err) -> WindowStats:  # noqa: ANN001
-    return WindowStats(len(dur), int(err.sum()), int(own_err.sum()), _quantiles(dur), _quantiles(own))
-
-
-def _quantiles(values: np.ndarray) -> tuple[float, float, float]:
-    if len(values) == 0:
-        return (float("nan"),) * 3
-    q = np.quantile(values, (0.5, 0.9, 0.99))
-    return float(q[0]), float(q[1]), float(q[2])
 
 
 def _ratio(after: float, before: float) -> float:
