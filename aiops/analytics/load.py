@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from aiops.analytics.graphs import descendants
 from aiops.analytics.weighing import class_of
 from aiops.domain import Finding
 
@@ -37,18 +38,6 @@ def load_borne(f: Finding, load: dict[str, float]) -> bool:
             and math.isfinite(f.magnitude) and f.magnitude <= ratio * LOAD_SLACK)
 
 
-def _upstream(callers: dict[str, set[str]], service: str) -> set[str]:
-    """Every service whose requests can reach `service`, directly or not."""
-    seen: set[str] = set()
-    stack = list(callers.get(service, ()))
-    while stack:
-        c = stack.pop()
-        if c not in seen and c != service:
-            seen.add(c)
-            stack.extend(callers.get(c, ()))
-    return seen
-
-
 def surges(load: dict[str, float], callers: dict[str, set[str]], traced: set[str],
            alerted: str) -> tuple[set[str], dict[str, float]]:
     """Where more requests came in, and the load each service bears.
@@ -64,9 +53,10 @@ def surges(load: dict[str, float], callers: dict[str, set[str]], traced: set[str
     if alerted in largest:
         largest = {alerted}   # as large a surge as any on the service whose users alerted: it came in there
     entry = largest | {s for s, r in load.items()
-                       if s in traced and r > LOAD_SLACK * max((load.get(c, 1.0) for c in _upstream(callers, s)), default=1.0)}
+                       if s in traced and r > LOAD_SLACK * max((load.get(c, 1.0) for c in descendants(callers, s)), default=1.0)}
     borne = dict(load)
     for s, ups in callers.items():
-        if ups & set(load):
-            borne[s] = max(borne.get(s, 1.0), max(load[c] for c in ups & set(load)))
+        loaded = [load[c] for c in ups if c in load]
+        if loaded:
+            borne[s] = max(borne.get(s, 1.0), *loaded)
     return entry, borne

@@ -36,6 +36,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from aiops.analytics.graphs import descendants
 from aiops.analytics.load import load_borne, load_ratio, surges
 from aiops.analytics.shift import z_score
 from aiops.analytics.views import fold_views, view_owners
@@ -117,7 +118,7 @@ def _alerted_share(service: str, alerted: str) -> float:
 def _reaching(graph: dict[str, set[str]], callers: dict[str, set[str]], alerted: str, entry: set[str]) -> set[str]:
     """The services whose trouble can reach the alerted one along the calls: itself, what it
     calls (directly or not), and a caller upstream through which a surge of requests came."""
-    return {alerted} | set(_descendants(graph, alerted)) | (set(_descendants(callers, alerted)) & entry)
+    return {alerted} | set(descendants(graph, alerted)) | (set(descendants(callers, alerted)) & entry)
 
 
 def _follows(change_at: float | None, onset: float) -> bool:
@@ -136,20 +137,6 @@ def _weighted_median(pairs: list[tuple[float, float]]) -> float | None:
         if acc >= total / 2.0:
             return t
     return pairs[-1][0]
-
-
-def _descendants(graph: dict[str, set[str]], start: str) -> list[str]:
-    seen: set[str] = set()
-    stack = sorted(graph.get(start, ()))
-    order: list[str] = []
-    while stack:
-        node = stack.pop(0)
-        if node in seen or node == start:
-            continue
-        seen.add(node)
-        order.append(node)
-        stack.extend(sorted(graph.get(node, ())))
-    return order
 
 
 def rank_candidates(
@@ -184,7 +171,7 @@ def rank_candidates(
     for caller, deps in (inferred or {}).items():
         # Traces know who calls whom: a dependency read from error text that the traces
         # contradict (both traced, callee not reachable from the caller) is dropped.
-        reach = set(_descendants(traced_graph, caller)) if caller in traced else set()
+        reach = set(descendants(traced_graph, caller)) if caller in traced else set()
         graph.setdefault(caller, set()).update(d for d in deps if caller not in traced or d not in traced or d in reach)
     cands = {s: Candidate(s) for s in services}
     with_data = set(services)
@@ -244,16 +231,17 @@ def rank_candidates(
                 else:
                     warnings[f.service] = max(warnings[f.service], weight)   # gated below
                 continue
-            key = (own, f.kind, ("traffic" if borne else class_of(f)) + ("/client_side" if "client_side" in f.tags else ""))
+            cls = "traffic" if borne else class_of(f)
+            key = (own, f.kind, cls + ("/client_side" if "client_side" in f.tags else ""))
             parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
-            if key[2].split("/")[0] in IMPACT_CLASSES and f.direction >= 0:
-                impact[f.service] = max(impact[f.service], weight)   # slower or failing, not faster
+            worse = cls in IMPACT_CLASSES and f.direction >= 0     # slower or failing, not faster
+            if worse:
+                impact[f.service] = max(impact[f.service], weight)
             if "client_side" in f.tags:
                 client_side[f.service].add(key)
             elif f.kind == "trace" and own and f.score >= STRONG:
                 c.traced_own = True
-            if f.onset is not None and (f.service not in time_measured or (
-                    key[2].split("/")[0] in IMPACT_CLASSES | {"restarts"} and f.direction >= 0)):
+            if f.onset is not None and (f.service not in time_measured or worse or (cls == "restarts" and f.direction >= 0)):
                 timed_all[f.service].append((f.onset, weight))
             if f.onset is not None and f.score >= TIMED:
                 timed[f.service].append((f.onset, weight))
@@ -262,10 +250,11 @@ def rank_candidates(
         for s in set(time_measured) & set(parts):
             # CPU or network that moved while the service's own requests, whose time is measured,
             # neither slowed nor failed impacted nobody (a neighbour's or a batch job's burst):
-            # RESOURCE_ALONE_FACTOR of its weight; in full once the requests were hurt with at least BEAR_SHARE of the
-            # resource's weight, in between for less (a burst that slowed them a little). A full
-            # disk or a leak hurts otherwise (failures, kills) and is kept. Slowness a dependency
-            # explains was inherited, not caused by the resource: it bears it out as little.
+            # RESOURCE_ALONE_FACTOR of its weight; in full once the requests were hurt with at
+            # least BEAR_SHARE of the resource's weight, in between for less (a burst that slowed
+            # them a little). A full disk or a leak hurts otherwise (failures, kills) and is kept.
+            # Slowness a dependency explains was inherited, not caused by the resource: it bears
+            # it out as little.
             hurt = impact[s] * (EXPLAINED_FACTOR if s in inherited else 1.0)
             for k in [k for k in parts[s] if k[0] and k[2] in RESOURCE_CLASSES]:
                 borne = hurt / (BEAR_SHARE * parts[s][k]) if hurt >= IMPACT else 0.0
@@ -316,7 +305,7 @@ def rank_candidates(
         via_untraced: set[str] = set()
         for s, c in cands.items():
             c.explained_by = ""
-            for d in _descendants(graph, s):
+            for d in descendants(graph, s):
                 dc = cands.get(d)
                 if dc is None or dc.strength < STRONG:
                     continue

@@ -30,6 +30,7 @@ import numpy as np
 
 from aiops.analytics.baseline import UNCOMPARED_WEIGHT, short_baseline
 from aiops.analytics.contribution import contribution_findings, contributions
+from aiops.analytics.graphs import descendants
 from aiops.analytics.span_rates import rate_changes
 from aiops.analytics.spantree import EdgeStats, Spans, build_span_tree, call_edges
 from aiops.analytics.stattests import mann_whitney_greater, poisson_lower, poisson_upper
@@ -226,7 +227,7 @@ def _attribute(stats: dict[str, ServiceTraceStats], checks: dict[str, Check], gr
                 f"(request p90 {b.latency_ms[1]:.1f} -> {a.latency_ms[1]:.1f} ms, {a.requests} requests after onset)"))
         elif c.latency:
             p, size, onset = c.latency
-            origins = _downstream(name, graph, lambda x: checks[x].own_latency is not None if x in checks else False)
+            origins = [x for x in descendants(graph, name) if x in checks and checks[x].own_latency is not None]
             findings.append(trace_finding(
                 name, "latency", p, size * INHERITED_WEIGHT, onset, _ratio(a.latency_ms[1], b.latency_ms[1]), ("inherited",),
                 f"{name}: request p90 {b.latency_ms[1]:.1f} ms -> {a.latency_ms[1]:.1f} ms while its own time held "
@@ -239,7 +240,7 @@ def _attribute(stats: dict[str, ServiceTraceStats], checks: dict[str, Check], gr
                 f"({a.own_errors} of {a.requests} after onset, not caused by callees)"))
         elif c.errors:
             p, size, onset = c.errors
-            origins = _downstream(name, graph, lambda x: checks[x].own_errors is not None if x in checks else False)
+            origins = [x for x in descendants(graph, name) if x in checks and checks[x].own_errors is not None]
             findings.append(trace_finding(
                 name, "error_rate", p, size * INHERITED_WEIGHT, onset, a.error_rate - b.error_rate, ("inherited", "error"),
                 f"{name}: errors {100 * b.error_rate:.1f}% -> {100 * a.error_rate:.1f}% of requests, propagated from "
@@ -280,22 +281,6 @@ def _failing_now(stats: dict[str, ServiceTraceStats], checks: dict[str, Check]) 
                             f"callees) while the other services fail {100 * pool:.2f}% (no requests from before "
                             f"the onset to compare with)"))
     return out
-
-
-def _downstream(service: str, graph: dict[str, set[str]], is_origin) -> list[str]:  # noqa: ANN001
-    """Services reachable from `service` (breadth first) whose own behaviour changed."""
-    seen, frontier, found = {service}, [service], []
-    while frontier:
-        nxt = []
-        for s in frontier:
-            for callee in sorted(graph.get(s, ())):
-                if callee not in seen:
-                    seen.add(callee)
-                    nxt.append(callee)
-                    if is_origin(callee):
-                        found.append(callee)
-        frontier = nxt
-    return found
 
 
 def _explained(origins: list[str]) -> str:
