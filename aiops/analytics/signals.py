@@ -43,18 +43,16 @@ FAULT_OF_CLASS: dict[str, FaultKind] = {
 def signal_class(metric: str) -> str:
     """The class of a metric name ('other' when nothing matches)."""
     name = metric.lower()
-    if name.endswith("_count") and _latency_base(name[: -len("_count")]):
-        return "traffic"    # a histogram's or summary's _count counts the requests it timed
+    if counts_timed_requests(name):
+        return "traffic"
     for cls, pat in _CLASSES:
         if pat.search(name):
             return cls
     return "other"
 
 
-def _latency_base(base: str) -> bool:
-    """Whether `base` (a metric name without its `_count`) names what latency series are."""
-    for cls, pat in _CLASSES:
-        if pat.search(base):
-            return cls == "latency"
-    return False
-
+def counts_timed_requests(metric: str) -> bool:
+    """A latency histogram's or summary's `_count` (`http.server.duration_count`): it counts
+    the requests it timed."""
+    name = metric.lower()
+    return name.endswith("_count") and signal_class(name[: -len("_count")]) == "latency"

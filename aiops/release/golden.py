@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from aiops.analytics.histograms import histogram_quantile, parse_le
-from aiops.analytics.signals import signal_class
+from aiops.analytics.signals import counts_timed_requests, signal_class
 from aiops.release.model import ReleaseWindows
 from aiops.telemetry.reader import TelemetryReader
 
@@ -85,7 +85,7 @@ def _role(metric: str, labels: dict[str, str], is_rate: bool) -> str | None:
     """What a series says about its service: a SIGNALS key, or a part of one
     ('errors', 'latency_sum', 'latency_count'), or None."""
     name = metric.lower()
-    if name.endswith(COUNT_SUFFIX) and is_rate and signal_class(name[: -len(COUNT_SUFFIX)]) == "latency":
+    if is_rate and counts_timed_requests(name):
         return "latency_count"     # a duration histogram's count: requests, paired with its _sum
     cls = signal_class(name)
     if cls == "latency":
