@@ -39,11 +39,12 @@ def rate_changes(services: list[str], codes: np.ndarray, starts: np.ndarray, spl
         return []
     p0 = t_after / (t_before + t_after)
     edges = np.arange(lo, split + 1e-9, BIN_S)
+    is_before = (starts >= lo) & (starts < split)
+    counts_b = np.bincount(codes[is_before], minlength=len(services))
+    counts_a = np.bincount(codes[(starts >= split) & (starts <= hi)], minlength=len(services))
     out: list[Finding] = []
     for code, name in enumerate(services):
-        at = starts[codes == code]
-        before = at[(at >= lo) & (at < split)]
-        n_b, n_a = len(before), int(np.count_nonzero((at >= split) & (at <= hi)))
+        n_b, n_a = int(counts_b[code]), int(counts_a[code])
         n = n_b + n_a
         if n < MIN_REQUESTS or n_b == 0:
             continue
@@ -53,7 +54,7 @@ def rate_changes(services: list[str], codes: np.ndarray, starts: np.ndarray, spl
             continue
         dispersion = 1.0
         if len(edges) >= 3:
-            counts = np.histogram(before, bins=edges)[0]
+            counts = np.histogram(starts[is_before & (codes == code)], bins=edges)[0]
             if counts.mean() > 0:
                 dispersion = max(1.0, float(counts.var(ddof=1) / counts.mean()))
         z = (n_a - n * p0) / math.sqrt(n * p0 * (1.0 - p0) * dispersion)
