@@ -252,8 +252,9 @@ def _idle(grid, rows: list[int], start: float, back: float | None) -> bool:  # n
 def _silent_targets(grid, baseline_end: float, window_end: float) -> list[Finding]:  # noqa: ANN001
     """One finding per pod (or pod-less service) most of whose series went quiet together.
 
-    A target whose request counter still reports, at zero, is idle rather than down. A hole that never closes counts only when no other pod of the service appeared
-    meanwhile: old pods of a rollout stop reporting too, and that is not an outage.
+    A target whose request counter still reports, at zero, is idle rather than down. A hole
+    that never closes counts only when no other pod of the service appeared meanwhile: old
+    pods of a rollout stop reporting too, and that is not an outage.
     """
     gaps = scan_gaps(grid.values, grid.timestamps, baseline_end, grid.step)
     if not gaps.found.any():
