@@ -6,7 +6,8 @@ bucket drops when traffic drops) and a latency rise shows only as a shift of cou
 between buckets. Like Prometheus' `histogram_quantile`, this turns the per-second bucket
 rates of each series group (same metric, service, pod and other labels) into quantile
 series `<x>:p50`, `<x>:p99` — the names the live Prometheus source gives them — and the
-`_sum`/`_count` rates of a duration into its mean, `<x>:mean`. The raw buckets and sums are
+`_sum`/`_count` rates of a duration into its mean, `<x>:mean` (a histogram's count is its `+Inf`
+bucket, for exports that count requests in another series). The raw buckets and sums are
 then left out of the scan; `_count` stays (it is the request rate).
 """
 
@@ -115,9 +116,11 @@ def derive_latency(keys, values: np.ndarray, is_rate: np.ndarray) -> tuple[list[
             out.append(Derived(f"{base}:p{q * 100:g}", service, pod, labels, series))
         replaced[[i for _, i in rows]] = True
     for (base, service, pod, labels), ix in sorted(parts.items()):
-        if "sum" not in ix or "count" not in ix:
+        # a histogram's `_count` is its `+Inf` bucket: some exports carry only the buckets and the sum
+        inf = [i for le, i in buckets.get((base, service, pod, labels), []) if le == math.inf]
+        if "sum" not in ix or ("count" not in ix and not inf):
             continue
-        s, n = values[ix["sum"]], values[ix["count"]]
+        s, n = values[ix["sum"]], values[ix["count"] if "count" in ix else inf[0]]
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(n > 0, s / n, np.nan)
         out.append(Derived(f"{base}:mean", service, pod, labels, mean))

@@ -38,6 +38,20 @@ def test_buckets_and_sums_are_replaced_by_quantiles_and_a_mean():
     assert replaced.tolist() == [True, True, True, True, False, False]   # _count stays: it is the request rate
 
 
+
+def test_a_sum_without_count_is_divided_by_the_inf_bucket():
+    """Istio-style exports may carry `_bucket` and `_sum` but count requests elsewhere
+    (`istio_requests_total`): a histogram's count is its `+Inf` bucket, so the sum still
+    becomes a mean latency instead of a time-per-second series that rises with traffic."""
+    keys = [SeriesKey("istio_request_duration_milliseconds_bucket", "api", "api-1", (("le", le),))
+            for le in ("10", "100", "+Inf")]
+    keys += [SeriesKey("istio_request_duration_milliseconds_sum", "api", "api-1")]
+    values = np.array([[6.0, 12.0], [9.0, 18.0], [10.0, 20.0], [300.0, 600.0]])   # traffic doubles, mean stays
+    derived, replaced = derive_latency(keys, values, np.array([True] * 4))
+    mean = [d for d in derived if d.metric == "istio_request_duration_milliseconds:mean"]
+    assert len(mean) == 1 and mean[0].values.tolist() == [30.0, 30.0]
+    assert replaced.tolist() == [True, True, True, True]
+
 def _write_bundle(path, rng):
     """frontend -> checkout -> payment; payment's own latency grows at the onset, its callers
     inherit it (each adds its own few ms), and traffic falls by 60 % as users give up — so
