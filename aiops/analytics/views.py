@@ -6,18 +6,24 @@ and as what its callers saw of it, a node named after it with a `_client` or `_r
 (`PetSearch_client`, `AdoptionsDb_remote`). The view's latency and errors are the callee's,
 plus the network between: they are evidence about the callee, seen from outside, and ranking
 the view beside the callee splits one suspect in two. A view is folded into its service when
-exactly one other, untraced node carries its base name; a view without one (an external
-endpoint, `amazon.com_remote`) stays a candidate of its own.
+exactly one other, untraced node carries its base name. A load balancer in front of a service
+is a view of it too, named by abbreviation (`servi-searc.us-west-2.elb.amazonaws.com_remote` for
+PetSearch): with no node of its base name, a view is folded into the one service its name
+abbreviates (a word of it that only that service's name contains). A view with neither (an
+external endpoint, `amazon.com_remote`) stays a candidate of its own.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import replace
 
 from aiops.domain import Finding
 
 VIEW_SUFFIXES = ("_client", "_remote")
+ABBREV_MIN = 4              # shorter words (`us`, `elb`, `api`) abbreviate too much
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 def _base(name: str) -> str | None:
@@ -39,9 +45,27 @@ def view_owners(services: Collection[str], traced: Collection[str] = ()) -> dict
         if base is None or view in traced:
             continue
         owners = [s for s in plain if s.lower() == base or s.lower().startswith(base + "_")]
+        if not owners:
+            owners = _abbreviated(base, plain)
         if len(owners) == 1:
             out[view] = owners[0]
     return out
+
+
+def _abbreviated(base: str, plain: list[str]) -> list[str]:
+    """The one service a view's name abbreviates, as a load balancer's name does
+    (`servi-searc.us-west-2.elb.amazonaws.com` for PetSearch): a word of the name that only
+    one service's name contains. Words that several names contain (`servi`, `west`,
+    `amazonaws`) say nothing; words that point at different services leave the view alone."""
+    lowered = [s.lower() for s in plain]
+    voted: set[str] = set()
+    for word in set(_WORDS.findall(base)):
+        if len(word) < ABBREV_MIN or word.isdigit():
+            continue
+        hits = [s for s, low in zip(plain, lowered) if word in low]
+        if len(hits) == 1:
+            voted.add(hits[0])
+    return sorted(voted)
 
 
 def fold_views(findings: list[Finding], services: list[str], owners: dict[str, str]) -> tuple[list[Finding], list[str]]:

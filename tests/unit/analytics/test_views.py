@@ -28,6 +28,21 @@ def test_a_view_belongs_to_the_one_node_of_its_base_name() -> None:
         "a traced service is a service"
 
 
+
+def test_a_load_balancer_named_by_abbreviation_is_the_view_of_the_one_service_it_abbreviates() -> None:
+    services = ["PetSite", "PetSearch_AWS::ECS::Fargate", "payforadoption_AWS::ECS::Container",
+                "adoptions@services-database.us-west-2.rds.amazonaws.com_Database::SQL",
+                "https://sqs.us-west-2.amazonaws.com/Services-sqspetadoption_AWS::SQS::Queue",
+                "servi-searc.us-west-2.elb.amazonaws.com_remote", "servi-payfo.us-west-2.elb.amazonaws.com_remote",
+                "servi-petsi.us-west-2.elb.amazonaws.com_remote", "execute-api.us-west-2.amazonaws.com_remote",
+                "www.amazon.com_remote", "169.254.170.2_remote", "payfo-searc-lb_remote"]
+    assert view_owners(services) == {
+        "servi-searc.us-west-2.elb.amazonaws.com_remote": "PetSearch_AWS::ECS::Fargate",
+        "servi-payfo.us-west-2.elb.amazonaws.com_remote": "payforadoption_AWS::ECS::Container",
+        "servi-petsi.us-west-2.elb.amazonaws.com_remote": "PetSite",
+    }, ("'servi', 'west' and 'amazonaws' are in several names and say nothing; 'execute', 'amazon' and the "
+        "address name none; a name abbreviating two services is ambiguous")
+
 def test_the_callers_view_counts_for_the_callee_which_then_outranks_a_louder_bystander() -> None:
     findings = [latency("Search_client", 0.9, 8.0), latency("Search_AWS::ECS::Fargate", 0.5, 1.5),
                 latency("Listing_AWS::ECS::Fargate", 0.7, 2.0), latency("amazon.com_remote", 0.3, 1.3)]
