@@ -32,9 +32,13 @@ def load_ratio(findings: list[Finding]) -> dict[str, float]:
 def load_borne(f: Finding, load: dict[str, float]) -> bool:
     """A resource that rose no more than the requests the service served: more work, the same
     cost per request — the load moved, not the service (an overload shows on every service
-    the surge reaches; a service burning CPU on its own, or starved of it, does not)."""
+    the surge reaches; a service burning CPU on its own, or starved of it, does not). So is a
+    log line that is not an error and became no more frequent than the requests (one line
+    per request handled)."""
     ratio = load.get(f.service)
-    return (ratio is not None and f.kind == "metric" and f.direction > 0 and class_of(f) in LOAD_CLASSES
+    per_request = ((f.kind == "metric" and class_of(f) in LOAD_CLASSES)
+                   or (f.kind == "log" and "increase" in f.tags and "error" not in f.tags))
+    return (ratio is not None and per_request and f.direction > 0
             and math.isfinite(f.magnitude) and f.magnitude <= ratio * LOAD_SLACK)
 
 

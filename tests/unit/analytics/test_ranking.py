@@ -263,6 +263,24 @@ def test_resources_that_rose_with_the_services_requests_follow_the_load_which_en
     assert order[0] == "front" and cands["back"].own == 0.0
 
 
+
+def test_a_log_line_per_request_that_rose_with_the_requests_is_load_too() -> None:
+    """`request handled` lines at `back` quadrupled because its requests did: part of the surge
+    that entered at `front`, not `back`'s own trouble. An error line, or a line that rose far
+    more than the requests, still counts as `back`'s."""
+    graph = {"front": {"back"}}
+    surge = [metric("front", "requests_total", "traffic", 0.5, ratio=4.0),
+             metric("back", "requests_total", "traffic", 0.4, ratio=4.0)]
+
+    def handled(ratio: float, *tags: str) -> Finding:
+        return Finding(kind="log", service="back", signal="tpl", score=0.6, summary="request handled",
+                       onset=ONSET, direction=1, magnitude=ratio, tags=("increase", *tags))
+
+    order, cands = ranked(surge + [handled(4.2)], ["front", "back"], graph)
+    more = ranked(surge + [handled(12.0)], ["front", "back"], graph)[1]["back"]
+    assert order[0] == "front" and cands["back"].symptom < 0.8 * more.symptom
+    assert ranked(surge + [handled(4.2, "error")], ["front", "back"], graph)[0][0] == "back"
+
 def test_a_traced_service_the_alerted_one_does_not_reach_counts_for_less() -> None:
     """Alerted on `cart`: trouble reaches it from what it calls, not from a sibling's CPU."""
     graph = {"frontend": {"cart", "ads"}, "cart": {"redis"}}
