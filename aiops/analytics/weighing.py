@@ -6,8 +6,7 @@ one of its replicas shows) or a *symptom* that callers inherit from a faulty dep
 (latency, errors, traffic, failed calls, being named in others' error lines). Own evidence
 weighs more; a drop in work done is a weak symptom; a metric whose exceedances never hold
 together is half evidence; a latency rise weighs by its ratio, since a callee's added
-latency reaches its callers diluted by their own time; so does a CPU rise (a small rise of a
-small share slows nobody, however steady the series that makes it certain).
+latency reaches its callers diluted by their own time.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ SYMPTOM_WEIGHT = {"metric": 0.7, "trace": 0.6, "log": 0.7, "event": 0.3}
 DROP_FACTOR = 0.6           # a drop in work done is a weak symptom
 SCATTERED_FACTOR = 0.5      # a metric whose exceedances never hold together: half the weight
 LATENCY_RATIO_FULL = 100.0  # a latency rise of this factor counts in full, 1.0 for half
-CPU_RATIO_FULL = 10.0       # a CPU rise of this factor counts in full: a small rise of a small share slows nobody
 WRONG_WAY_FACTOR = 0.3      # latency or errors that fell: rarely where a fault is
 LATE_S = 180.0              # a metric change first seen this long after the onset hint, and after the
                             # first sample that followed it, is a consequence (metrics.scan tags it `late`)
@@ -98,21 +96,15 @@ def weight_of(f: Finding, own: bool) -> float:
         weight *= TRAFFIC_FACTOR      # more routine (non-error) lines: what the service was asked to do
     if f.kind == "metric" and "latency" in f.tags and f.direction > 0:
         weight *= latency_size(f.magnitude)
-    if f.kind == "metric" and "cpu" in f.tags and f.direction > 0:
-        weight *= _size(f.magnitude, CPU_RATIO_FULL)
     return weight
 
 
 def latency_size(ratio: float) -> float:
     """Weight of a latency rise by its after/before ratio. A callee's added latency reaches a
     caller diluted by the caller's own time, so the relative rise is largest at its origin."""
-    return _size(ratio, LATENCY_RATIO_FULL)
-
-
-def _size(ratio: float, full: float) -> float:
     if not math.isfinite(ratio) or ratio <= 0:
         return 1.0
-    return 0.5 + 0.5 * min(1.0, max(0.0, math.log(ratio)) / math.log(full))
+    return 0.5 + 0.5 * min(1.0, max(0.0, math.log(ratio)) / math.log(LATENCY_RATIO_FULL))
 
 
 def _fault_named(f: Finding) -> FaultKind:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from aiops.analytics.ranking import confidences, rank_candidates
@@ -196,21 +194,6 @@ def test_cpu_that_moved_while_the_services_timed_requests_held_weighs_half() -> 
     ranked = rank_candidates([cpu, slow], ["noisy", "culprit"], {}, 100.0, time_measured={"noisy", "culprit"})
     assert ranked[0].service == "culprit"
 
-
-
-def test_a_cpu_rise_weighs_by_its_size_as_a_latency_rise_does() -> None:
-    """Equally certain changes (same score): 3 % -> 5 % of a core is not 3 % -> 60 %. The small
-    rise keeps half its weight at 1x and grows to full at CPU_RATIO_FULL; a fall is not scaled."""
-    from aiops.analytics.weighing import CPU_RATIO_FULL, weight_of
-
-    def cpu(ratio: float, direction: int = 1) -> Finding:
-        return metric("api", "cpu_usage_percent", "cpu", 0.8, ONSET, direction, ratio)
-
-    small, large = weight_of(cpu(1.6), True), weight_of(cpu(20.0), True)
-    assert large == weight_of(cpu(CPU_RATIO_FULL), True) == pytest.approx(0.9 * 0.8)
-    assert small == pytest.approx(0.9 * 0.8 * (0.5 + 0.5 * math.log(1.6) / math.log(CPU_RATIO_FULL)))
-    assert weight_of(cpu(0.5, -1), False) == weight_of(metric("api", "cpu_usage_percent", "cpu", 0.8, ONSET, -1,
-                                                               0.9), False)
 
 def test_the_alerted_services_own_symptoms_count_for_less_than_another_services_they_said_nothing_new() -> None:
     """No call graph known (metrics only): the alert already said its service slowed down, so
