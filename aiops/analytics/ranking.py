@@ -102,7 +102,7 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
 WEAK_WEIGHT = 0.15          # a series whose median moved far but passed no change test: a little symptom
 RESOURCE_ALONE_FACTOR = 0.3  # CPU or network that moved while the service's timed requests did not change ...
 IMPACT = 0.05                # ... (no latency or error finding of at least this weight)
-BEAR_SHARE = 0.5             # requests hurt with half the resource's weight bear it out in full
+BEAR_SHARE = 0.5             # requests hurt with half the resource's weight (at most STRONG) bear it out in full
 RESOURCE_CLASSES = frozenset({"cpu", "network"})   # resources that hurt through slowness (not a full disk)
 IMPACT_CLASSES = frozenset({"latency", "errors", "error"})   # how a service's requests show that they were hurt
 CRASHES = frozenset({"oom", "restart", "crash"})   # event tags of a container that died
@@ -252,12 +252,14 @@ def rank_candidates(
             # neither slowed nor failed impacted nobody (a neighbour's or a batch job's burst):
             # RESOURCE_ALONE_FACTOR of its weight; in full once the requests were hurt with at
             # least BEAR_SHARE of the resource's weight, in between for less (a burst that slowed
-            # them a little). A full disk or a leak hurts otherwise (failures, kills) and is kept.
+            # them a little). A resource move beyond STRONG needs no more than a move at STRONG:
+            # a CPU hog far beyond doubt is borne out by a slowdown as clear as any other's.
+            # A full disk or a leak hurts otherwise (failures, kills) and is kept.
             # Slowness a dependency explains was inherited, not caused by the resource: it bears
             # it out as little.
             hurt = impact[s] * (EXPLAINED_FACTOR if s in inherited else 1.0)
             for k in [k for k in parts[s] if k[0] and k[2] in RESOURCE_CLASSES]:
-                borne = hurt / (BEAR_SHARE * parts[s][k]) if hurt >= IMPACT else 0.0
+                borne = hurt / (BEAR_SHARE * min(parts[s][k], STRONG)) if hurt >= IMPACT else 0.0
                 parts[s][k] *= RESOURCE_ALONE_FACTOR + (1.0 - RESOURCE_ALONE_FACTOR) * min(1.0, borne)
         for s, c in cands.items():
             # Within one kind of signal, classes are correlated views (max + a little);

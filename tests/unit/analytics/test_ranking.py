@@ -195,6 +195,23 @@ def test_cpu_that_moved_while_the_services_timed_requests_held_weighs_half() -> 
     assert ranked[0].service == "culprit"
 
 
+
+def test_a_clear_slowdown_bears_out_a_cpu_hog_as_far_as_it_bears_out_a_clear_cpu_rise() -> None:
+    """How far the requests bear a resource move out depends on how clearly they were hurt, not
+    on how far beyond doubt the move itself is: a CPU hog (28x) whose requests got a fifth slower
+    keeps the same share of its weight as a clear but smaller CPU rise with the same slowdown."""
+    from aiops.analytics.ranking import rank_candidates
+
+    def own(cpu_score: float) -> float:
+        cpu = Finding("metric", "hog", "container_cpu_usage_seconds_total", cpu_score, "cpu up", onset=100.0,
+                      direction=1, magnitude=28.0, tags=("cpu",))
+        slower = Finding("metric", "hog", "latency_p50_seconds", 0.3, "latency up", onset=100.0, direction=1,
+                         magnitude=1.26, tags=("latency",))
+        held = rank_candidates([cpu, slower], ["hog"], {}, 100.0, time_measured={"hog"})[0].own
+        return held / rank_candidates([cpu], ["hog"], {}, 100.0)[0].own
+
+    assert own(0.95) == pytest.approx(own(0.6))
+
 def test_the_alerted_services_own_symptoms_count_for_less_than_another_services_they_said_nothing_new() -> None:
     """No call graph known (metrics only): the alert already said its service slowed down, so
     that slowdown is no clue to the cause; another service that slowed nearly as much is."""
