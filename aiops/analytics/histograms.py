@@ -117,10 +117,11 @@ def derive_latency(keys, values: np.ndarray, is_rate: np.ndarray) -> tuple[list[
         replaced[[i for _, i in rows]] = True
     for (base, service, pod, labels), ix in sorted(parts.items()):
         # a histogram's `_count` is its `+Inf` bucket: some exports carry only the buckets and the sum
-        inf = [i for le, i in buckets.get((base, service, pod, labels), []) if le == math.inf]
-        if "sum" not in ix or ("count" not in ix and not inf):
+        count = ix.get("count", next((i for le, i in buckets.get((base, service, pod, labels), ())
+                                      if le == math.inf), None))
+        if "sum" not in ix or count is None:
             continue
-        s, n = values[ix["sum"]], values[ix["count"] if "count" in ix else inf[0]]
+        s, n = values[ix["sum"]], values[count]
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(n > 0, s / n, np.nan)
         out.append(Derived(f"{base}:mean", service, pod, labels, mean))

@@ -253,10 +253,10 @@ def rank_candidates(
             # RESOURCE_ALONE_FACTOR of its weight; in full once the requests were hurt with at
             # least BEAR_SHARE of the resource's weight, in between for less (a burst that slowed
             # them a little). A resource move beyond STRONG needs no more than a move at STRONG:
-            # a CPU hog far beyond doubt is borne out by a slowdown as clear as any other's.
-            # A full disk or a leak hurts otherwise (failures, kills) and is kept.
-            # Slowness a dependency explains was inherited, not caused by the resource: it bears
-            # it out as little.
+            # a CPU hog far beyond doubt is borne out by a slowdown as clear as any other's. A
+            # full disk or a leak hurts otherwise (failures, kills) and is kept. Slowness a
+            # dependency explains was inherited, not caused by the resource: it bears it out as
+            # little.
             hurt = impact[s] * (EXPLAINED_FACTOR if s in inherited else 1.0)
             for k in [k for k in parts[s] if k[0] and k[2] in RESOURCE_CLASSES]:
                 borne = hurt / (BEAR_SHARE * min(parts[s][k], STRONG)) if hurt >= IMPACT else 0.0

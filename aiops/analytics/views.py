@@ -38,13 +38,13 @@ def view_owners(services: Collection[str], traced: Collection[str] = ()) -> dict
     """view -> the service it shows: the one node named `<base>` or `<base>_<type>` (not a view
     itself). Services seen in traces are services, never views."""
     traced = set(traced)
-    plain = [s for s in services if _base(s) is None]
+    plain = {s: s.lower() for s in services if _base(s) is None}     # service -> its name in lower case
     out: dict[str, str] = {}
     for view in services:
         base = _base(view)
         if base is None or view in traced:
             continue
-        owners = [s for s in plain if s.lower() == base or s.lower().startswith(base + "_")]
+        owners = [s for s, low in plain.items() if low == base or low.startswith(base + "_")]
         if not owners:
             owners = _abbreviated(base, plain)
         if len(owners) == 1:
@@ -52,17 +52,17 @@ def view_owners(services: Collection[str], traced: Collection[str] = ()) -> dict
     return out
 
 
-def _abbreviated(base: str, plain: list[str]) -> list[str]:
+def _abbreviated(base: str, plain: dict[str, str]) -> list[str]:
     """The one service a view's name abbreviates, as a load balancer's name does
     (`servi-searc.us-west-2.elb.amazonaws.com` for PetSearch): a word of the name that only
-    one service's name contains. Words that several names contain (`servi`, `west`,
-    `amazonaws`) say nothing; words that point at different services leave the view alone."""
-    lowered = [s.lower() for s in plain]
+    one service's name (`plain`: service -> lower-case name) contains. Words that several names
+    contain (`servi`, `west`, `amazonaws`) say nothing; words that point at different services
+    leave the view alone."""
     voted: set[str] = set()
     for word in set(_WORDS.findall(base)):
         if len(word) < ABBREV_MIN or word.isdigit():
             continue
-        hits = [s for s, low in zip(plain, lowered) if word in low]
+        hits = [s for s, low in plain.items() if word in low]
         if len(hits) == 1:
             voted.add(hits[0])
     return sorted(voted)
