@@ -5,6 +5,7 @@ All timestamps are float unix seconds (UTC); see `aiops.timeutil`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -46,6 +47,16 @@ class Incident:
     alert: dict[str, str] = field(default_factory=dict)
     symptom: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def alerted_service(self, services: list[str]) -> str:
+        """The service the alert fired on ('' when it names none of `services`): the alert's
+        `service` label, else the longest service name the title holds as a word."""
+        label = str(self.alert.get("service", "")) if self.alert else ""
+        if label in services:
+            return label
+        title = self.title or ""
+        named = [s for s in services if s and re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", title)]
+        return max(named, key=len) if named else ""
 
 
 @dataclass(frozen=True)

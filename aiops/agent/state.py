@@ -30,16 +30,8 @@ class KnowledgeBaseOpener(Protocol):
 
 
 def alerted_service(incident: Incident, services: list[str]) -> str:
-    """The service the alert fired on ('' when it names none of `services`): the alert's
-    `service` label, else the longest service name the title holds as a word."""
-    import re
-
-    label = str(incident.alert.get("service", "")) if incident.alert else ""
-    if label in services:
-        return label
-    title = incident.title or ""
-    named = [s for s in services if s and re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", title)]
-    return max(named, key=len) if named else ""
+    """The service the alert fired on (`Incident.alerted_service`)."""
+    return incident.alerted_service(services)
 
 
 def measured_services(store: TelemetryReader) -> tuple[frozenset[str], frozenset[str]]:

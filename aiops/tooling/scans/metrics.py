@@ -26,6 +26,8 @@ from aiops.tooling.base import ToolContext, ToolResult
 
 MIN_SCORE = 0.05         # weaker series are not evidence
 TURN_FACTOR = 0.3        # a series that turned (moved against its recent level, not its usual one)
+SYMPTOM_STEPS = 2        # the alerted service's own move is looked for this many samples earlier too
+SYMPTOM_SCORE = 0.3      # ... and moves the search when it is at least this clear
 MAX_BUCKETS = 720        # the grid keeps the data's own sampling step up to this many points
 
 
@@ -101,6 +103,7 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     hint, lead = onset_search(ctx.baseline_end, ctx.onset, w)
     families = [k.metric for k in keys]
     scan = scan_shifts(values, grid.timestamps, hint, step=grid.step, families=families, lead_s=lead)
+    _since_the_symptom(ctx, scan, keys, values, grid, hint, lead, families)
     _since_own_changes(ctx, scan, keys, values, grid, hint, lead, families)
     alone = _pod_specific(pod_groups, scan)
     found: list[Finding] = []
@@ -132,6 +135,32 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     n_bad = len({(f.service, f.signal) for f in found})
     return ToolResult("ok", f"{len(grid)} series (+{len(groups)} service means) scanned, {n_bad} anomalous",
                       query=QUERY, findings=found)
+
+
+def _since_the_symptom(ctx: ToolContext, scan, keys: list[SeriesKey], values: np.ndarray,  # noqa: ANN001
+                       grid: MetricGrid, hint: float, lead: float, families: list[str]) -> None:
+    """An alert evaluated on aggregates fires when enough of them are bad, often a sample or
+    two after the fault: the alerted service's own series may have moved before the search
+    window. When one of them clearly did (and the search at the alert missed it), every series
+    is also searched around that earlier move, and keeps the stronger of the two changes."""
+    alerted = ctx.incident.alerted_service(sorted({k.service for k in keys if k.service}))
+    rows = np.array([i for i, k in enumerate(keys) if k.service == alerted], dtype=np.int64) if alerted else []
+    if not len(rows):
+        return
+    wide = scan_shifts(values[rows], grid.timestamps, hint, step=grid.step,
+                       families=[families[i] for i in rows], lead_s=lead + SYMPTOM_STEPS * grid.step)
+    window = hint - max(lead, grid.step)
+    # a symptom: slower or failing requests, or a traffic move (a surge, or the requests gone)
+    bad = np.array([signal_class(keys[i].metric) == "traffic" or (
+        signal_class(keys[i].metric) in ("latency", "errors") and wide.direction[r] > 0) for r, i in enumerate(rows)])
+    early = bad & wide.valid & (wide.score >= SYMPTOM_SCORE) & (wide.onset < window) & (wide.score > 2 * scan.score[rows])
+    if not early.any():
+        return
+    anchor = float(np.min(wide.onset[early]))
+    again = scan_shifts(values, grid.timestamps, anchor, step=grid.step, families=families, lead_s=lead)
+    better = again.score > scan.score
+    for field in dataclasses.fields(scan):
+        getattr(scan, field.name)[better] = getattr(again, field.name)[better]
 
 
 def _since_own_changes(ctx: ToolContext, scan, keys: list[SeriesKey], values: np.ndarray,  # noqa: ANN001
