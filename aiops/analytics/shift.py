@@ -51,6 +51,10 @@ REL_FLOOR = 0.01       # linear space: nor are changes within 1 % of the level
 MIN_BASE_SHARE = 0.3   # a series needs samples in this share of the grid points before the onset
 SUSTAIN_S = 120.0      # ... and the change must hold this long (see the k in scan_shifts)
 POST_SHARE = 0.2       # the statistic is the k-th largest z, k = this share of the points after the onset
+SPIKE_PRIOR = 0.02     # a series' spike rate before it has shown any ...
+SPIKE_PRIOR_N = 10.0   # ... counts as this many baseline points
+SPIKE_LOG10 = 2.0      # more spikes after the onset than one in 10^2 runs of its own rate: a change
+SPIKE_FLOOR = 0.3
 _MEDIAN_VAR = math.pi / 2.0   # variance of a sample median, in units of sigma^2 / n
 
 
@@ -212,6 +216,7 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, onset_hint: float, *
     best_j = np.full(n, -1, dtype=np.int64)
     best_z = np.full((n, t), np.nan)
     best_ref = np.full(n, np.nan)
+    best_width = np.full(n, np.nan)
     best_other = np.zeros(n)        # the statistic in the other direction
     for j in cands:
         pre, post = y[:, :j], y[:, j:]
@@ -254,7 +259,7 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, onset_hint: float, *
             up = np.where(has, np.fmin(up, _kth_largest(z, k)), up)
             down = np.where(has, np.fmin(down, _kth_largest(-z, k)), down)
             if z_level is None:
-                z_level = z
+                z_level, width_level = z, width
         stat = np.fmax(up, down)
         # A series that began long after the others (a pod created by a rollout or a restart)
         # has too little history to judge: its startup would pass for the norm.
@@ -265,6 +270,7 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, onset_hint: float, *
         best_dir = np.where(better, np.where(up >= down, 1, -1), best_dir).astype(np.int8)
         best_j = np.where(better, j, best_j)
         best_ref = np.where(better, level, best_ref)
+        best_width = np.where(better, width_level, best_width)
         best_other = np.where(better, np.fmin(up, down), best_other)
         best_z[better] = np.concatenate([np.full((int(better.sum()), j), np.nan), z_level[better]], axis=1)
 
@@ -292,12 +298,32 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, onset_hint: float, *
         onset[i] = ts[best_j[i] + cols[first_hot]]
         held = hot[first_hot:].mean() if len(hot[first_hot:]) else 0.0
         score[i] *= float(np.clip(held / PERSIST_FULL, 0.5, 1.0))
+        score[i] *= _unlike_its_spikes(y[i, :best_j[i]], best_ref[i], best_width[i], best_dir[i],
+                                       max(Z0, stat[i] / 2.0), int(hot.sum()), len(hot))
     base_med, post_med = _medians_around(x, best_j)
     with np.errstate(all="ignore"):
         rel = np.where(np.abs(base_med) > 1e-12, (post_med - base_med) / np.abs(base_med), np.nan)
     direction = np.where(score > 0, best_dir, 0).astype(np.int8)
     return ShiftScan(score=score, stat=stat, direction=direction, onset=onset, rel_change=rel,
                      base_median=base_med, post_median=post_med, valid=valid)
+
+
+def _unlike_its_spikes(pre: np.ndarray, level: float, width: float, direction: int, threshold: float,
+                       hot: int, n: int) -> float:
+    """How far `hot` points beyond `threshold` out of `n` after the onset are more than the
+    series' own spikes would give: a series that spiked as high before (5-minute p99 of a
+    service with cold starts) is expected to spike after too. The spike rate is the share of
+    baseline points beyond the threshold, shrunk towards SPIKE_PRIOR; the binomial tail of
+    `hot` given it must reach 10^-SPIKE_LOG10 for full weight, SPIKE_FLOOR at worst."""
+    pre = pre[np.isfinite(pre)]
+    if hot <= 0 or n <= 0 or not (math.isfinite(width) and width > 0 and math.isfinite(level)):
+        return 1.0
+    seen = int(np.sum((pre - level) / width * direction >= threshold))
+    p = (seen + SPIKE_PRIOR_N * SPIKE_PRIOR) / (len(pre) + SPIKE_PRIOR_N)
+    lp, lq, ln = math.log(p), math.log1p(-p), math.lgamma(n + 1)
+    tail = sum(math.exp(ln - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k * lp + (n - k) * lq)
+               for k in range(hot, n + 1))
+    return float(np.clip(-math.log10(max(tail, 1e-300)) / SPIKE_LOG10, SPIKE_FLOOR, 1.0))
 
 
 def _last_finite(a: np.ndarray, m: int) -> np.ndarray:

@@ -56,6 +56,20 @@ def test_one_spike_or_plain_noise_is_not_a_shift() -> None:
     assert s.score.tolist() == [0.0, 0.0]
 
 
+def test_spikes_after_the_onset_weigh_less_from_a_series_that_spiked_as_often_before() -> None:
+    # 5-minute aggregates, 4 points after the onset: a p99 whose cold starts spiked it 3x
+    # every ~10 samples before, two of the four after; the same after behind a calm baseline
+    ts = np.arange(40) * 300.0
+    calm = 0.5 * np.exp(np.random.default_rng(21).normal(0, 0.05, 40))
+    spiky = calm.copy()
+    spiky[[3, 14, 22, 31]] *= 3.0
+    for x in (calm, spiky):
+        x[[36, 39]] *= 3.0
+    s = scan_shifts(np.vstack([calm, spiky]), ts, 36 * 300.0)
+    assert s.score[0] > 0.3, "two of four far out, never before: a change"
+    assert 0.0 < s.score[1] < 0.75 * s.score[0], "as often as before: the series' own spikes"
+
+
 def test_a_baseline_trend_that_continues_is_not_news_but_a_jump_off_it_is() -> None:
     trend = 100.0 + 0.5 * np.arange(T) + np.random.default_rng(5).normal(0, 1.0, T)   # a filling disk
     jump = trend.copy()
