@@ -52,6 +52,7 @@ CHANGE_SKEW_S = 20.0       # a change can explain behaviour first seen this litt
 CHANGE_EFFECT_S = 300.0     # a change explains behaviour that changed within this long after it
 CORROBORATED = 0.25         # own telemetry this changed lets mentions add to a dependency's strength
 TIMED = 0.3                 # findings this strong date a service's anomaly (weighted median)
+UNSEEN_FACTOR = 0.25        # a latency rise the callers' views of the service did not show
 LATE_FACTOR = 0.25          # a metric change the scan found `late` weighs this much as evidence of a cause
 ALERTED_FACTOR = 0.5        # the alerted service's symptoms, which nothing else explains: the alert said as much
 UNREACHED_FACTOR = 0.5      # a traced service the alerted one does not call (nor got a surge through): no path
@@ -220,6 +221,8 @@ def rank_candidates(
             weight = weight_of(f, own) * (TRAFFIC_FACTOR if borne and not own else 1.0)
             if f.kind == "metric" and "late" in f.tags:
                 weight *= LATE_FACTOR
+            if "unseen" in f.tags:
+                weight *= UNSEEN_FACTOR
             c.findings.append((weight, f))
             if f.kind == "event":
                 if "change" in f.tags:

@@ -15,9 +15,10 @@ from aiops.analytics.changes import CHANGE_KINDS
 from aiops.analytics.gaps import scan_gaps
 from aiops.analytics.histograms import derive_latency
 from aiops.analytics.pooling import pod_means
-from aiops.analytics.shift import marginal_z, scan_shifts
+from aiops.analytics.shift import Z0, marginal_z, scan_shifts
 from aiops.analytics.signals import SYMPTOM_CLASSES, signal_class
 from aiops.analytics.units import format_quantity, metric_unit
+from aiops.analytics.views import view_owners
 from aiops.analytics.weighing import LATE_S
 from aiops.domain import Finding
 from aiops.telemetry.grids import MetricGrid, SeriesKey
@@ -28,6 +29,7 @@ MIN_SCORE = 0.05         # weaker series are not evidence
 TURN_FACTOR = 0.3        # a series that turned (moved against its recent level, not its usual one)
 SYMPTOM_STEPS = 2        # the alerted service's own move is looked for this many samples earlier too
 SYMPTOM_SCORE = 0.3      # ... and moves the search when it is at least this clear
+UNSEEN_SHARE = 0.25      # a callee's latency rise its callers' views show less than this share of: unseen
 MAX_BUCKETS = 720        # the grid keeps the data's own sampling step up to this many points
 
 
@@ -106,6 +108,7 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     _since_the_symptom(ctx, scan, keys, values, grid, hint, lead, families)
     _since_own_changes(ctx, scan, keys, values, grid, hint, lead, families)
     alone = _pod_specific(pod_groups, scan)
+    unseen = _unseen_by_callers(keys, scan, marginal_z(values, grid.timestamps, hint))
     found: list[Finding] = []
     for i in np.flatnonzero(scan.valid & (scan.score >= MIN_SCORE)):
         key = keys[i]
@@ -118,6 +121,8 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
         turned = math.isfinite(rel) and abs(rel) >= 0.005 and (rel > 0) != (scan.direction[i] > 0)
         if turned:
             tags = tags + ("turn",)
+        if i in unseen:
+            tags = tags + ("unseen",)
         if onset is not None and onset > hint + max(LATE_S, grid.step):
             tags = tags + ("late",)    # first seen well after the alert, and after the sample that followed it
         found.append(Finding(
@@ -161,6 +166,33 @@ def _since_the_symptom(ctx: ToolContext, scan, keys: list[SeriesKey], values: np
     better = again.score > scan.score
     for field in dataclasses.fields(scan):
         getattr(scan, field.name)[better] = getattr(again, field.name)[better]
+
+
+def _unseen_by_callers(keys: list[SeriesKey], scan, moved: np.ndarray) -> set[int]:  # noqa: ANN001
+    """Rows of a service's own latency that rose while its callers' views of it (service-map
+    nodes `<name>_client`, a load balancer in front of it: aiops.analytics.views) report latency
+    that did not — neither as a change the scan found nor as a median after the onset hint
+    `moved` (robust z) Z0 above the one before: slowness the callers never saw is not what
+    reached them."""
+    owners = view_owners({k.service for k in keys if k.service})
+    if not owners:
+        return set()
+    rises: dict[str, list[int]] = {}
+    seen: dict[str, float] = {}
+    for i, k in enumerate(keys):
+        if signal_class(k.metric) != "latency":
+            continue
+        up = float(scan.score[i]) if scan.direction[i] > 0 else 0.0
+        if k.service in owners:
+            owner = owners[k.service]
+            seen[owner] = max(seen.get(owner, 0.0), up, math.inf if moved[i] >= Z0 else 0.0)
+        elif up >= MIN_SCORE:
+            rises.setdefault(k.service, []).append(i)
+    out: set[int] = set()
+    for service, rows in rises.items():
+        if service in seen:
+            out.update(i for i in rows if seen[service] < UNSEEN_SHARE * float(scan.score[i]))
+    return out
 
 
 def _since_own_changes(ctx: ToolContext, scan, keys: list[SeriesKey], values: np.ndarray,  # noqa: ANN001
