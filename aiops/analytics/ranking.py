@@ -65,6 +65,7 @@ class Candidate:
     symptom: float = 0.0
     score: float = 0.0
     onset: float | None = None
+    dated: float | None = None           # earliest onset of its findings of at least TIMED
     explained_by: str = ""
     onset_typical: float | None = None   # weighted median onset of its timed findings
     strength: float = 0.0                # how anomalous, as an explanation of its callers
@@ -188,7 +189,7 @@ def rank_candidates(
     def score_parts(moved: set[str], inherited: frozenset[str] = frozenset()) -> None:
         parts: dict[str, dict[tuple[bool, str, str], float]] = defaultdict(dict)
         for c in cands.values():
-            c.findings, c.onset = [], None
+            c.findings, c.onset, c.dated = [], None, None
         warnings: dict[str, float] = defaultdict(float)
         impact: dict[str, float] = defaultdict(float)
         client_side: dict[str, set[tuple[bool, str, str]]] = defaultdict(set)
@@ -248,6 +249,7 @@ def rank_candidates(
                 timed_all[f.service].append((f.onset, weight))
             if f.onset is not None and f.score >= TIMED:
                 timed[f.service].append((f.onset, weight))
+                c.dated = f.onset if c.dated is None else min(c.dated, f.onset)
                 if f.score >= STRONG:
                     c.onset = f.onset if c.onset is None else min(c.onset, f.onset)
         for s in set(time_measured) & set(parts):
@@ -330,15 +332,15 @@ def rank_candidates(
         score_parts(moved, inherited)   # inherited; so is the slowness that bore its resources out
         explain()
 
-    onsets = [c.onset for c in cands.values() if c.onset is not None]
+    onsets = [c.dated for c in cands.values() if c.dated is not None]
     first = min(onsets) if onsets else None
     reach = _reaching(graph, callers, alerted, entry) if alerted in traced else None
     for c in cands.values():
         symptom = c.symptom * (EXPLAINED_FACTOR if c.explained_by else _alerted_share(c.service, alerted))
         own = c.own * (OWN_EXPLAINED_FACTOR if c.explained_by else 1.0)
         base = _noisy_or([own, symptom])
-        if first is not None and c.onset is not None and base > 0:
-            lag_min = max(0.0, (c.onset - first) / 60.0)
+        if first is not None and c.dated is not None and base > 0:
+            lag_min = max(0.0, (c.dated - first) / 60.0)
             base *= 0.9 + 0.1 * math.exp(-lag_min / 2.0)   # earlier onset: mild tie-breaker
         if reach is not None and c.service not in reach:
             base *= UNREACHED_FACTOR

@@ -1,6 +1,7 @@
 """A callee's own latency rise that its callers' views of it did not show (`_unseen_by_callers`
 in the metrics scan; `UNSEEN_FACTOR` in the ranking): slowness the callers never saw is not
-what reached them, so it weighs less than the same rise seen from outside too."""
+what reached them, so it weighs less than the same rise seen from outside too. And with no call
+graph to say who inherited whose slowness, of two like moves the earlier one ranks first."""
 
 from __future__ import annotations
 
@@ -64,3 +65,14 @@ def test_an_unseen_rise_weighs_less():
     hidden = Finding(**{**rise.__dict__, "tags": ("latency", "unseen")})
     weights = [rank_candidates([f], ["search"], {}, float(ALERT))[0].findings[0][0] for f in (rise, hidden)]
     assert weights[1] == UNSEEN_FACTOR * weights[0] > 0
+
+
+def test_of_two_like_moves_below_strong_the_earlier_one_ranks_first():
+    # 5-minute aggregates, no call graph: the callee slowed one sample before its caller, whose
+    # rise (inherited) is a little larger in robust z; neither is beyond doubt (STRONG)
+    def rise(service: str, score: float, at: float) -> Finding:
+        return Finding(kind="metric", service=service, signal="latency_average_seconds", score=score,
+                       summary=f"{service} latency up", onset=at, direction=1, magnitude=2.0, tags=("latency",))
+    ranked = rank_candidates([rise("caller", 0.39, MOVE + STEP), rise("callee", 0.37, MOVE)],
+                             ["caller", "callee"], {}, float(ALERT))
+    assert [c.service for c in ranked] == ["callee", "caller"]
