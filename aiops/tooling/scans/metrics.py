@@ -109,6 +109,7 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     _since_own_changes(ctx, scan, keys, values, grid, hint, lead, families)
     alone = _pod_specific(pod_groups, scan)
     unseen = _unseen_by_callers(keys, scan, marginal_z(values, grid.timestamps, hint))
+    sent = _sent_by_callers(keys, scan)
     found: list[Finding] = []
     for i in np.flatnonzero(scan.valid & (scan.score >= MIN_SCORE)):
         key = keys[i]
@@ -123,6 +124,8 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
             tags = tags + ("turn",)
         if i in unseen:
             tags = tags + ("unseen",)
+        if i in sent:
+            tags = tags + ("sent",)
         if onset is not None and onset > hint + max(LATE_S, grid.step):
             tags = tags + ("late",)    # first seen well after the alert, and after the sample that followed it
         found.append(Finding(
@@ -192,6 +195,32 @@ def _unseen_by_callers(keys: list[SeriesKey], scan, moved: np.ndarray) -> set[in
     for service, rows in rises.items():
         if service in seen:
             out.update(i for i in rows if seen[service] < UNSEEN_SHARE * float(scan.score[i]))
+    return out
+
+
+def _sent_by_callers(keys: list[SeriesKey], scan) -> set[int]:  # noqa: ANN001
+    """Request-count rises of a service that its callers' views of it (what they sent it) rose
+    with too, both the service's and the views' rows: the surge came through its callers. A
+    service whose own requests rose while what its known callers sent it did not took the extra
+    requests from outside them: the surge entered there."""
+    owners = view_owners({k.service for k in keys if k.service})
+    if not owners:
+        return set()
+    own: dict[str, list[int]] = {}
+    views: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        if signal_class(k.metric) != "traffic" or scan.direction[i] <= 0 or scan.score[i] < MIN_SCORE:
+            continue
+        if k.service in owners:
+            views.setdefault(owners[k.service], []).append(i)
+        else:
+            own.setdefault(k.service, []).append(i)
+    out: set[int] = set()
+    for service, rows in own.items():
+        through = views.get(service, [])
+        top = max(float(scan.score[i]) for i in rows)
+        if through and max(float(scan.score[i]) for i in through) >= UNSEEN_SHARE * top:
+            out.update(rows + through)
     return out
 
 

@@ -76,3 +76,35 @@ def test_of_two_like_moves_below_strong_the_earlier_one_ranks_first():
     ranked = rank_candidates([rise("caller", 0.39, MOVE + STEP), rise("callee", 0.37, MOVE)],
                              ["caller", "callee"], {}, float(ALERT))
     assert [c.service for c in ranked] == ["callee", "caller"]
+
+
+def surge_bundle(root: Path) -> Path:
+    """pay's own requests rise 2.3x at MOVE while pay_client (what its callers sent it) stays;
+    queue, which pay calls, rises with queue_client: pay took the extra requests from outside
+    its known callers, queue got them from pay."""
+    rng = np.random.default_rng(5)
+    root.mkdir()
+    (root / "incident.toml").write_text(f'title = "site latency anomalous"\nstarted_at = {ALERT}\n'
+                                        f'[window]\nstart = {T0}\nend = {T0 + N * STEP}\n')
+    rows = ["timestamp,metric,value,service"]
+    for j in range(N):
+        t = T0 + j * STEP
+        surge = 2.3 if t >= MOVE else 1.0
+        for node, factor in (("pay", surge), ("pay_client", 1.0), ("queue", surge), ("queue_client", surge)):
+            rows.append(f"{t},request_count,{500 * factor * float(np.exp(rng.normal(0, 0.05))):.0f},{node}")
+    (root / "metrics.csv").write_text("\n".join(rows) + "\n")
+    return root
+
+
+def test_a_surge_the_callers_sent_is_tagged_sent_and_one_from_outside_them_is_not(tmp_path):
+    loaded = load_bundle(surge_bundle(tmp_path / "s"))
+    try:
+        state = RunState.start(loaded.incident, loaded.store, load_settings(env={}))
+        found = [f for f in metrics_scan(state.context(), {}).findings if "weak" not in f.tags]
+        state.findings = found
+        first = state.rank()[0].service
+    finally:
+        loaded.store.close()
+    tagged = {f.service: "sent" in f.tags for f in found if f.direction > 0}
+    assert tagged == {"pay": False, "queue": True, "queue_client": True}
+    assert first == "pay", "the surge entered where the callers did not send it"
