@@ -9,11 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aiops.agent.state import RunState
-from aiops.config import load_settings
-from aiops.domain import Finding
-from aiops.telemetry.bundle import load_bundle
-from aiops.tooling.scans.metrics import metrics_scan
+from .metric_scans import scan, write_bundle
 
 T0 = 1_700_000_100           # a multiple of 300: samples stamped at the start of their 5-minute period
 STEP = 300
@@ -27,11 +23,7 @@ def bundle(root: Path, web_latency_falls: bool = False) -> Path:
     SURGE on both serve 2.3x the requests. With `web_latency_falls`, web's requests stay
     calm and only its latency falls at SURGE."""
     rng = np.random.default_rng(7)
-    root.mkdir()
-    (root / "incident.toml").write_text(f'title = "web latency anomalous"\nstarted_at = {ALERT}\n'
-                                        f'[window]\nstart = {T0}\nend = {T0 + N * STEP}\n'
-                                        '[alert]\nservice = "web"\n')
-    rows = ["timestamp,metric,value,service"]
+    rows = []
     for j in range(N):
         t = T0 + j * STEP
         surge = 2.3 if t >= SURGE else 1.0
@@ -41,23 +33,12 @@ def bundle(root: Path, web_latency_falls: bool = False) -> Path:
             rows.append(f"{t},request_count,{base * factor * noise:.0f},{service}")
         latency = 0.25 * (0.3 if web_latency_falls and t >= SURGE else 1.0) * noise
         rows.append(f"{t},latency_average_seconds,{latency:.4f},web")
-    (root / "metrics.csv").write_text("\n".join(rows) + "\n")
-    return root
-
-
-def scan(root: Path) -> list[Finding]:
-    loaded = load_bundle(root)
-    try:
-        state = RunState.start(loaded.incident, loaded.store, load_settings(env={}))
-        result = metrics_scan(state.context(), {})
-    finally:
-        loaded.store.close()
-    assert result.status == "ok", result.summary
-    return [f for f in result.findings if "weak" not in f.tags]
+    return write_bundle(root, rows, title="web latency anomalous", started_at=ALERT, start=T0, end=T0 + N * STEP,
+                        alert_service="web")
 
 
 def test_a_surge_two_samples_before_the_alert_is_found_from_the_alerted_services_own_move(tmp_path):
-    found = {(f.service, f.signal): f for f in scan(bundle(tmp_path / "b"))}
+    found = {(f.service, f.signal): f for f in scan(bundle(tmp_path / "b"))[0]}
     for service in ("web", "api"):
         f = found.get((service, "request_count"))
         assert f is not None, f"{service}'s surge began before the 5 minutes the search looks back"
@@ -66,5 +47,5 @@ def test_a_surge_two_samples_before_the_alert_is_found_from_the_alerted_services
 
 
 def test_a_fall_of_the_alerted_services_latency_is_no_symptom_to_search_from(tmp_path):
-    found = scan(bundle(tmp_path / "b", web_latency_falls=True))
+    found, _ = scan(bundle(tmp_path / "b", web_latency_falls=True))
     assert not [f for f in found if f.onset is not None and f.onset < ALERT - 2 * STEP]
