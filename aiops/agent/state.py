@@ -29,11 +29,6 @@ class KnowledgeBaseOpener(Protocol):
     def __call__(self) -> "KnowledgeBase | None": ...
 
 
-def alerted_service(incident: Incident, services: list[str]) -> str:
-    """The service the alert fired on (`Incident.alerted_service`)."""
-    return incident.alerted_service(services)
-
-
 def measured_services(store: TelemetryReader) -> tuple[frozenset[str], frozenset[str]]:
     """(services whose requests are measured: latency or error series, or spans; services
     whose request time is measured: latency series or spans), from one read of the store."""
@@ -145,7 +140,7 @@ class RunState:
     @property
     def alerted(self) -> str:
         """The service the alert fired on: its `service` label, else a service the title names."""
-        return alerted_service(self.incident, self.services)
+        return self.incident.alerted_service(self.services)
 
     @property
     def timed(self) -> frozenset[str]:

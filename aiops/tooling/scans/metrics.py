@@ -29,7 +29,7 @@ MIN_SCORE = 0.05         # weaker series are not evidence
 TURN_FACTOR = 0.3        # a series that turned (moved against its recent level, not its usual one)
 SYMPTOM_STEPS = 2        # the alerted service's own move is looked for this many samples earlier too
 SYMPTOM_SCORE = 0.3      # ... and moves the search when it is at least this clear
-UNSEEN_SHARE = 0.25      # a callee's latency rise its callers' views show less than this share of: unseen
+VIEW_SHARE = 0.25        # a move of a service the callers' views show at least this share of, they saw
 MAX_BUCKETS = 720        # the grid keeps the data's own sampling step up to this many points
 
 
@@ -108,8 +108,10 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     _since_the_symptom(ctx, scan, keys, values, grid, hint, lead, families)
     _since_own_changes(ctx, scan, keys, values, grid, hint, lead, families)
     alone = _pod_specific(pod_groups, scan)
-    unseen = _unseen_by_callers(keys, scan, marginal_z(values, grid.timestamps, hint))
-    sent = _sent_by_callers(keys, scan)
+    moved = marginal_z(values, grid.timestamps, hint)
+    owners = view_owners({k.service for k in keys if k.service})
+    unseen = _unseen_by_callers(keys, scan, moved, owners)
+    sent = _sent_by_callers(keys, scan, owners)
     found: list[Finding] = []
     for i in np.flatnonzero(scan.valid & (scan.score >= MIN_SCORE)):
         key = keys[i]
@@ -138,7 +140,7 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
             component=f"pod/{key.pod}" if key.pod else "", ref=str(key), tags=tags,
         ))
     found.extend(_silent_targets(grid, ctx.baseline_end, float(grid.timestamps[-1] + grid.step)))
-    found.extend(_weak(keys, values, grid.timestamps, hint, found))
+    found.extend(_weak(keys, moved, found))
     found.sort(key=lambda f: (-f.score, f.service, f.signal))
     n_bad = len({(f.service, f.signal) for f in found})
     return ToolResult("ok", f"{len(grid)} series (+{len(groups)} service means) scanned, {n_bad} anomalous",
@@ -166,18 +168,22 @@ def _since_the_symptom(ctx: ToolContext, scan, keys: list[SeriesKey], values: np
         return
     anchor = float(np.min(wide.onset[early]))
     again = scan_shifts(values, grid.timestamps, anchor, step=grid.step, families=families, lead_s=lead)
-    better = again.score > scan.score
+    _keep_stronger(scan, again, np.arange(len(keys)), again.score > scan.score)
+
+
+def _keep_stronger(scan, other, rows: np.ndarray, better: np.ndarray) -> None:  # noqa: ANN001
+    """Rows `rows[better]` of `scan` take the change `other` (a scan of those rows) found."""
     for field in dataclasses.fields(scan):
-        getattr(scan, field.name)[better] = getattr(again, field.name)[better]
+        getattr(scan, field.name)[rows[better]] = getattr(other, field.name)[better]
 
 
-def _unseen_by_callers(keys: list[SeriesKey], scan, moved: np.ndarray) -> set[int]:  # noqa: ANN001
+def _unseen_by_callers(keys: list[SeriesKey], scan, moved: np.ndarray,  # noqa: ANN001
+                       owners: dict[str, str]) -> set[int]:
     """Rows of a service's own latency that rose while its callers' views of it (service-map
     nodes `<name>_client`, a load balancer in front of it: aiops.analytics.views) report latency
     that did not — neither as a change the scan found nor as a median after the onset hint
     `moved` (robust z) Z0 above the one before: slowness the callers never saw is not what
-    reached them."""
-    owners = view_owners({k.service for k in keys if k.service})
+    reached them. `owners`: view -> its service (aiops.analytics.views.view_owners)."""
     if not owners:
         return set()
     rises: dict[str, list[int]] = {}
@@ -194,16 +200,15 @@ def _unseen_by_callers(keys: list[SeriesKey], scan, moved: np.ndarray) -> set[in
     out: set[int] = set()
     for service, rows in rises.items():
         if service in seen:
-            out.update(i for i in rows if seen[service] < UNSEEN_SHARE * float(scan.score[i]))
+            out.update(i for i in rows if seen[service] < VIEW_SHARE * float(scan.score[i]))
     return out
 
 
-def _sent_by_callers(keys: list[SeriesKey], scan) -> set[int]:  # noqa: ANN001
+def _sent_by_callers(keys: list[SeriesKey], scan, owners: dict[str, str]) -> set[int]:  # noqa: ANN001
     """Request-count rises of a service that its callers' views of it (what they sent it) rose
     with too, both the service's and the views' rows: the surge came through its callers. A
     service whose own requests rose while what its known callers sent it did not took the extra
-    requests from outside them: the surge entered there."""
-    owners = view_owners({k.service for k in keys if k.service})
+    requests from outside them: the surge entered there. `owners`: view -> its service."""
     if not owners:
         return set()
     own: dict[str, list[int]] = {}
@@ -219,7 +224,7 @@ def _sent_by_callers(keys: list[SeriesKey], scan) -> set[int]:  # noqa: ANN001
     for service, rows in own.items():
         through = views.get(service, [])
         top = max(float(scan.score[i]) for i in rows)
-        if through and max(float(scan.score[i]) for i in through) >= UNSEEN_SHARE * top:
+        if through and max(float(scan.score[i]) for i in through) >= VIEW_SHARE * top:
             out.update(rows + through)
     return out
 
@@ -242,18 +247,14 @@ def _since_own_changes(ctx: ToolContext, scan, keys: list[SeriesKey], values: np
                            families=[families[i] for i in rows], lead_s=hint - ts + grid.step)
         # only series that lived on to the onset: a pod the rollout retired ends in artefacts
         alive = np.isfinite(values[rows][:, grid.timestamps >= hint]).any(axis=1)
-        better = alive & (wide.score > scan.score[rows])
-        for field in dataclasses.fields(scan):
-            getattr(scan, field.name)[rows[better]] = getattr(wide, field.name)[better]
+        _keep_stronger(scan, wide, rows, alive & (wide.score > scan.score[rows]))
 
 
-def _weak(keys: list[SeriesKey], values: np.ndarray, timestamps: np.ndarray, hint: float,
-          found: list[Finding]) -> list[Finding]:
+def _weak(keys: list[SeriesKey], z: np.ndarray, found: list[Finding]) -> list[Finding]:
     """For each service without metric evidence, its series that moved most after the onset
-    hint (robust z against the data before it), as a finding of score 0 tagged `weak`: it
+    hint (`z`: robust z against the data before it), as a finding of score 0 tagged `weak`: it
     weighs nothing, but when nothing passed as evidence the ranking orders services by it —
     the strongest marginal anomaly — instead of by name."""
-    z = marginal_z(values, timestamps, hint)
     strong = {f.service for f in found}
     best: dict[str, int] = {}
     for i, key in enumerate(keys):

@@ -1,4 +1,4 @@
-"""The alerted service's own movement is the symptom to explain (`alerted_service`, and
+"""The alerted service's own movement is the symptom to explain (`Incident.alerted_service`, and
 `alerted=` in the ranking); a service changed long before the alert is searched for a shift
 from its change on (`_since_own_changes` in the metrics scan), the series of a pod that the
 rollout retired left out."""
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aiops.agent.state import RunState, alerted_service
+from aiops.agent.state import RunState
 from aiops.analytics.ranking import rank_candidates
 from aiops.config import load_settings
 from aiops.domain import Finding, Incident, TimeWindow
@@ -33,7 +33,7 @@ WINDOW = TimeWindow(0.0, 1200.0)
     ("High latency", {}, ["api", "cart"], ""),
 ])
 def test_the_alerted_service_is_the_alerts_label_else_a_service_the_title_names(title, alert, services, expected):
-    assert alerted_service(Incident(title, WINDOW, alert=alert), services) == expected
+    assert Incident(title, WINDOW, alert=alert).alerted_service(services) == expected
 
 
 def metric(service: str, signal: str, cls: str, score: float, ratio: float = 2.0) -> Finding:
