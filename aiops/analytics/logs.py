@@ -11,7 +11,9 @@ incident `[baseline_end, window_end]`:
   so bursty chatter does not look significant;
 - new: no line of the pair before the onset;
 - error: the template reads like an error (exception, error, failed, timeout, refused,
-  panic, traceback, OOM, 5xx status, ...) or >= 30 % of its lines carry an error level;
+  panic, traceback, OOM, 5xx status, ...) and most of its lines do not carry a level the
+  logger stated below error (warning, info, debug: a GC log's "Allocation Failure" is a warning),
+  or >= 30 % of its lines carry an error level;
 - rate down / vanished: a steady template that drops or stops (a heartbeat that stops is
   often the first sign of a hang).
 
@@ -35,6 +37,8 @@ from aiops.analytics.logminer import DEFAULT_SIM_THRESHOLD
 from aiops.analytics.logtemplates import LogTemplater, spread_sample
 from aiops.domain import Finding
 
+MILD_LEVELS = frozenset({"warn", "warning", "w", "info", "information", "informational", "i", "notice", "debug", "d",
+                         "trace", "verbose"})
 ERROR_LEVELS = frozenset(
     {"error", "err", "e", "fatal", "f", "critical", "crit", "panic", "emerg", "emergency", "alert", "severe"}
 )
@@ -167,7 +171,9 @@ def analyse_logs(
     size = len(ctx.services) * n_templates
     n_before = np.bincount(pair[~after], minlength=size)
     n_after = np.bincount(pair[after], minlength=size)
-    err_share = np.bincount(pair, weights=_error_levels(levels, rows), minlength=size) / np.maximum(n_before + n_after, 1)
+    err_level, mild_level = _levels(levels, rows)
+    err_share = np.bincount(pair, weights=err_level, minlength=size) / np.maximum(n_before + n_after, 1)
+    mild_share = np.bincount(pair, weights=mild_level, minlength=size) / np.maximum(n_before + n_after, 1)
     lam = (n_before + 0.5) * ctx.t_incident / ctx.t_baseline
     phi = _dispersion(pair[~after], t[rows][~after], start, baseline_end, size)
     p_up = _upper_tail(n_after, lam, phi)
@@ -188,6 +194,7 @@ def analyse_logs(
             service=ctx.services[p // n_templates], code=int(p % n_templates), rows=rows[order[bounds[p]:bounds[p + 1]]],
             n_before=int(n_before[p]), n_after=int(n_after[p]), phi=float(phi[p]), ratio=float(ratio[p]),
             p_value=float(p_up[p] if rising[p] else p_down[p]), text_error=bool(text_error[p]), error_share=float(err_share[p]),
+            mild_share=float(mild_share[p]),
         )
         finding = _finding(ctx, stats, rising=bool(rising[p]))
         if finding is not None:
@@ -221,6 +228,7 @@ class _PairStats:
     p_value: float
     text_error: bool
     error_share: float
+    mild_share: float = 0.0
 
 
 def _finding(ctx: _Context, s: _PairStats, rising: bool) -> Finding | None:
@@ -229,7 +237,8 @@ def _finding(ctx: _Context, s: _PairStats, rising: bool) -> Finding | None:
     later = s.rows[times >= ctx.baseline_end]
     shown_rows = later if len(later) else s.rows
     examples = [str(ctx.messages[i]) for i in shown_rows[:5]]
-    error = s.text_error or s.error_share >= 0.3 or 2 * sum(map(is_error_text, examples)) >= max(len(examples), 1)
+    reads = s.text_error or 2 * sum(map(is_error_text, examples)) >= max(len(examples), 1)
+    error = s.error_share >= 0.3 or (reads and s.mild_share < 0.5)
     new = s.n_before == 0
     if rising:
         kind = ("new_error" if new else "error") if error else ("new" if new else "increase")
@@ -307,13 +316,16 @@ def _lower_tail(k: np.ndarray, lam: np.ndarray, phi: np.ndarray) -> np.ndarray:
     return gammaincc(k / phi + 1.0, lam / phi)
 
 
-def _error_levels(levels: Sequence[str] | None, rows: np.ndarray) -> np.ndarray:
-    """1.0 for lines whose level is an error level, else 0.0 (levels factorised first)."""
+def _levels(levels: Sequence[str] | None, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per line: 1.0 where its level is an error level, and 1.0 where it is a stated level below
+    error (warning, info, debug), else 0.0 (levels factorised first)."""
     if levels is None:
-        return np.zeros(len(rows))
+        return np.zeros(len(rows)), np.zeros(len(rows))
     codes, names = factorize(levels)
-    is_error = np.array([str(n).strip().lower() in ERROR_LEVELS for n in names], dtype=float)
-    return is_error[codes[rows]]
+    lower = [str(n).strip().lower() for n in names]
+    is_error = np.array([n in ERROR_LEVELS for n in lower], dtype=float)
+    is_mild = np.array([n in MILD_LEVELS for n in lower], dtype=float)
+    return is_error[codes[rows]], is_mild[codes[rows]]
 
 
 def _component(pods: Sequence[str] | None, rows: np.ndarray) -> str:

@@ -119,3 +119,17 @@ def test_mined_messages_share_codes_per_statement() -> None:
 )
 def test_error_text(text: str, error: bool) -> None:
     assert is_error_text(text) is error
+
+
+@pytest.mark.parametrize("level, error", [("warn", False), ("WARNING", False), ("info", False),
+                                          ("error", True), ("", True)])
+def test_a_level_the_logger_stated_below_error_is_trusted_over_the_words(level: str, error: bool) -> None:
+    # "Allocation Failure" names why the collector ran, and the JVM logged it as a warning: a new
+    # template, not a new error. Where the level is an error level, or unknown, the words decide.
+    logs = background(4)
+    rng = np.random.default_rng(5)
+    add(logs, rng.uniform(ONSET + 5, END, 30), "payment",
+        lambda i: f"[gc] Pause Full (Allocation Failure) {900 + i}M->{880 + i}M(1024M) {300 + i}.5ms", level)
+    found = [f for f in analyse_logs(*logs, ONSET, END, window_start=0.0) if f.service == "payment"]
+    assert len(found) == 1 and "new" in found[0].tags
+    assert ("error" in found[0].tags) is error
