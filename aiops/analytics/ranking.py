@@ -53,6 +53,7 @@ CHANGE_EFFECT_S = 300.0     # a change explains behaviour that changed within th
 CORROBORATED = 0.25         # own telemetry this changed lets mentions add to a dependency's strength
 TIMED = 0.3                 # findings this strong date a service's anomaly (weighted median)
 SENT_FACTOR = 0.5           # a surge the service's callers' views show they sent it
+HELD_FACTOR = 0.5           # memory that stepped up and held its level: a new working set more often than a leak
 UNSEEN_FACTOR = 0.25        # a latency rise the callers' views of the service did not show
 LATE_FACTOR = 0.25          # a metric change the scan found `late` weighs this much as evidence of a cause
 ALERTED_FACTOR = 0.5        # the alerted service's symptoms, which nothing else explains: the alert said as much
@@ -227,6 +228,8 @@ def rank_candidates(
                 weight *= UNSEEN_FACTOR
             if "sent" in f.tags:
                 weight *= SENT_FACTOR
+            if "held" in f.tags:
+                weight *= HELD_FACTOR
             c.findings.append((weight, f))
             if f.kind == "event":
                 if "change" in f.tags:
