@@ -57,6 +57,8 @@ HELD_FACTOR = 0.5           # memory that stepped up and held its level: a new w
 UNSEEN_FACTOR = 0.25        # a latency rise the callers' views of the service did not show
 LATE_FACTOR = 0.25          # a metric change the scan found `late` weighs this much as evidence of a cause
 ALERTED_FACTOR = 0.5        # the alerted service's symptoms, which nothing else explains: the alert said as much
+ORIGIN_FACTOR = 1.3         # slowness of a service whose traced, timed callees all held: it starts there ...
+ORIGIN_SHARE = 0.5          # ... held: slowed less than this share of it, and nothing of their own beyond doubt
 UNREACHED_FACTOR = 0.5      # a traced service the alerted one does not call (nor got a surge through): no path
 
 
@@ -73,6 +75,7 @@ class Candidate:
     strength: float = 0.0                # how anomalous, as an explanation of its callers
     strength_alone: float = 0.0          # ... not counting what its callers' client spans saw
     traced_own: bool = False             # its own trace time or errors changed
+    slowed: float = 0.0                  # its requests slowed: the weight of that evidence
     fault: FaultKind = "unknown"
     component: str = ""
     marginal: float = 0.0                # how far its most moved series moved (robust z), when nothing passed as evidence
@@ -194,6 +197,7 @@ def rank_candidates(
             c.findings, c.onset, c.dated = [], None, None
         warnings: dict[str, float] = defaultdict(float)
         impact: dict[str, float] = defaultdict(float)
+        slowed: dict[str, float] = defaultdict(float)
         client_side: dict[str, set[tuple[bool, str, str]]] = defaultdict(set)
         change_at: dict[str, list[tuple[float, float | None]]] = defaultdict(list)
         timed_all: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -247,6 +251,8 @@ def rank_candidates(
             worse = cls in IMPACT_CLASSES and f.direction >= 0     # slower or failing, not faster
             if worse:
                 impact[f.service] = max(impact[f.service], weight)
+                if cls == "latency":
+                    slowed[f.service] = max(slowed[f.service], weight)
             if "client_side" in f.tags:
                 client_side[f.service].add(key)
             elif f.kind == "trace" and own and f.score >= STRONG:
@@ -258,6 +264,8 @@ def rank_candidates(
                 c.dated = f.onset if c.dated is None else min(c.dated, f.onset)
                 if f.score >= STRONG:
                     c.onset = f.onset if c.onset is None else min(c.onset, f.onset)
+        for s, c in cands.items():
+            c.slowed = slowed[s]
         for s in set(time_measured) & set(parts):
             # CPU or network that moved while the service's own requests, whose time is measured,
             # neither slowed nor failed impacted nobody (a neighbour's or a batch job's burst):
@@ -338,11 +346,23 @@ def rank_candidates(
         score_parts(moved, inherited)   # inherited; so is the slowness that bore its resources out
         explain()
 
+    def _callees_quiet(c: Candidate) -> bool:
+        """Its calls are traced, every callee's requests are timed, and none slowed half as much
+        as it did nor has evidence of its own beyond doubt: the slowness of `c` starts in `c`
+        (what its own spans' self time would say, where its spans are missing). Its errors are
+        not judged so: a callee's failures often show only in its callers' metrics."""
+        deps = traced_graph.get(c.service, set())
+        quiet = [cands.get(owners.get(d, d)) for d in deps]
+        return bool(deps) and all(owners.get(d, d) in time_measured for d in deps) and all(
+            q is None or (q.slowed < ORIGIN_SHARE * c.slowed and q.own < STRONG) for q in quiet)
+
     onsets = [c.dated for c in cands.values() if c.dated is not None]
     first = min(onsets) if onsets else None
     reach = _reaching(graph, callers, alerted, entry) if alerted in traced else None
     for c in cands.values():
         symptom = c.symptom * (EXPLAINED_FACTOR if c.explained_by else _alerted_share(c.service, alerted))
+        if c.slowed >= IMPACT and not c.explained_by and _callees_quiet(c):
+            symptom = min(1.0, symptom * ORIGIN_FACTOR)   # its symptoms are its own: weighed like own evidence
         own = c.own * (OWN_EXPLAINED_FACTOR if c.explained_by else 1.0)
         base = _noisy_or([own, symptom])
         if first is not None and c.dated is not None and base > 0:
@@ -350,6 +370,7 @@ def rank_candidates(
             base *= 0.9 + 0.1 * math.exp(-lag_min / 2.0)   # earlier onset: mild tie-breaker
         if reach is not None and c.service not in reach:
             base *= UNREACHED_FACTOR
+
         c.score = base
         c.findings.sort(key=lambda wf: (-wf[0], wf[1].kind, wf[1].signal))
         c.fault = fault_of(c.findings)

@@ -343,3 +343,24 @@ def test_a_deploy_followed_only_by_a_resource_move_is_routine_where_requests_are
     unmeasured = {c.service: c for c in rank_candidates(findings, ["cart", "mail"], {}, ONSET)}
     measured = {c.service: c for c in out}
     assert unmeasured["cart"].score > measured["cart"].score
+
+
+def test_slowness_whose_timed_callees_all_held_starts_in_the_service() -> None:
+    # front calls api and batch; api calls db and cache. api's latency rose tenfold (a CPU-starved
+    # pod: no resource of its own moved); its callees, whose requests are timed, barely moved. A
+    # harmless memory step on batch weighs a little more than api's latency as a symptom, less
+    # than as slowness that starts in api.
+    graph = {"front": {"api", "batch"}, "api": {"db", "cache"}}
+    services = ["front", "api", "batch", "db", "cache"]
+    timed = set(services)
+
+    def ranked(db_score: float, db_ratio: float, timed_services: set[str]) -> list[str]:
+        findings = [metric("api", "latency_p50", "latency", 0.7, ratio=10.0),
+                    metric("db", "latency_p50", "latency", db_score, ratio=db_ratio),
+                    metric("batch", "memory_working_set", "memory", 0.45)]
+        return [c.service for c in rank_candidates(findings, services, graph, ONSET, alerted="front",
+                                                   measured=timed_services, time_measured=timed_services)]
+
+    assert ranked(0.3, 1.02, timed)[0] == "api"
+    assert ranked(0.7, 8.0, timed)[0] == "batch"             # db slowed too: api's slowness is not its own alone
+    assert ranked(0.3, 1.02, timed - {"cache"})[0] == "batch"   # cache's time unmeasured: nothing says it held
