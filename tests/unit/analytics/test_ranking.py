@@ -212,6 +212,24 @@ def test_a_clear_slowdown_bears_out_a_cpu_hog_as_far_as_it_bears_out_a_clear_cpu
 
     assert own(0.95) == pytest.approx(own(0.6))
 
+def test_a_latency_rise_too_small_to_feel_bears_out_a_cpu_move_little() -> None:
+    """A neighbour burning 7x its CPU whose p50 went from 1.29 to 1.48 ms on a steady series: the
+    rise is beyond doubt, and hurt nobody. It bears the CPU out in part (FELT_RATIO), where a
+    fourth slower requests bear it out in full."""
+    from aiops.analytics.ranking import FELT_RATIO, RESOURCE_ALONE_FACTOR, rank_candidates
+
+    def own(ratio: float) -> float:
+        cpu = Finding("metric", "hog", "container_cpu_usage_seconds_total", 0.65, "cpu up", onset=100.0,
+                      direction=1, magnitude=7.0, tags=("cpu",))
+        slower = Finding("metric", "hog", "latency_p50_seconds", 0.9, "latency up", onset=100.0, direction=1,
+                         magnitude=ratio, tags=("latency",))
+        held = rank_candidates([cpu, slower], ["hog"], {}, 100.0, time_measured={"hog"})[0].own
+        return held / rank_candidates([cpu], ["hog"], {}, 100.0)[0].own
+
+    assert own(FELT_RATIO) == pytest.approx(own(3.0)) == pytest.approx(1.0)
+    assert RESOURCE_ALONE_FACTOR < own(1.14) < 0.9
+
+
 def test_the_alerted_services_own_symptoms_count_for_less_than_another_services_they_said_nothing_new() -> None:
     """No call graph known (metrics only): the alert already said its service slowed down, so
     that slowdown is no clue to the cause; another service that slowed nearly as much is."""
