@@ -108,6 +108,7 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
 # evidence classes through which a dependency's trouble reaches its callers
 WEAK_WEIGHT = 0.15          # a series whose median moved far but passed no change test: a little symptom
 RESOURCE_ALONE_FACTOR = 0.3  # CPU or network that moved while the service's timed requests did not change ...
+INHERITED_SHARE = 0.5        # a caller's added time that went at least this much to an untraced peer is the peer's
 FELT_RATIO = 1.25            # a latency rise of this factor is felt in full by the requests
 IMPACT = 0.05                # ... (no latency or error finding of at least this weight)
 BEAR_SHARE = 0.5             # requests hurt with half the resource's weight (at most STRONG) bear it out in full
@@ -127,6 +128,40 @@ def _reaching(graph: dict[str, set[str]], callers: dict[str, set[str]], alerted:
     """The services whose trouble can reach the alerted one along the calls: itself, what it
     calls (directly or not), and a caller upstream through which a surge of requests came."""
     return {alerted} | set(descendants(graph, alerted)) | (set(descendants(callers, alerted)) & entry)
+
+
+def _where_the_time_went(findings: list[Finding]) -> list[Finding]:
+    """A caller's latency rise (its metrics, after/before ratio R) and the share of its request
+    time its calls to an untraced peer take since the onset (traces, tag `share`): when the
+    calls alone take more than the whole request took before, at least (share - 1/R) / (1 - 1/R)
+    of the added time went to the peer. From INHERITED_SHARE up, the peer gets that part of the
+    caller's rise as a latency finding of its own, seen from the caller's side (a database with
+    no latency series of its own, whose spans begin at the onset). The `share` findings are
+    consumed here."""
+    shares = [f for f in findings if f.kind == "trace" and "share" in f.tags]
+    if not shares:
+        return findings
+    rest = [f for f in findings if not (f.kind == "trace" and "share" in f.tags)]
+    rises: dict[str, Finding] = {}
+    for f in rest:
+        if (f.kind == "metric" and "latency" in f.tags and "weak" not in f.tags and f.direction > 0
+                and math.isfinite(f.magnitude) and f.magnitude > 1.0
+                and (f.service not in rises or f.score > rises[f.service].score)):
+            rises[f.service] = f
+    for f in shares:
+        caller = f.ref.removeprefix("caller:")
+        rise = rises.get(caller)
+        if rise is None:
+            continue
+        part = (f.magnitude - 1.0 / rise.magnitude) / (1.0 - 1.0 / rise.magnitude)
+        if part < INHERITED_SHARE:
+            continue
+        rest.append(Finding(
+            kind="trace", service=f.service, signal=f"added_time:{caller}", score=rise.score * min(part, 1.0),
+            summary=f"{f.summary}; its {rise.signal} rose {rise.magnitude:.3g}x, so at least {min(part, 1.0):.0%} "
+                    f"of the added time is in {f.service}",
+            onset=rise.onset, direction=1, magnitude=rise.magnitude, ref=f.ref, tags=("latency", "client_side")))
+    return rest
 
 
 def _felt(f: Finding) -> float:
@@ -180,6 +215,7 @@ def rank_candidates(
     traced = set(graph) | {c for v in graph.values() for c in v}
     owners = view_owners(set(services) | {f.service for f in findings if f.service}, traced)
     findings, services = fold_views(findings, services, owners)
+    findings = _where_the_time_went(findings)
     alerted = owners.get(alerted, alerted)
     measured = set(measured) | {o for v, o in owners.items() if v in measured}
     time_measured = set(time_measured) | {o for v, o in owners.items() if v in time_measured}

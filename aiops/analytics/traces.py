@@ -42,6 +42,8 @@ from aiops.domain import Finding
 INHERITED_WEIGHT = 0.5
 CHRONIC_RATE = 0.2            # an uncompared failing share weighs more the larger it is against this scale
                               # (few services fail that much all along)
+SHARE_MIN = 0.5               # ... and reported from this share up
+SHARE_MIN_REQUESTS = 10       # a caller's time share in an untraced peer is judged on this many requests
 MINOR_FACTOR = 0.3            # own time that rose but adds little to the requests (see contribution)
 
 
@@ -136,7 +138,44 @@ def analyse_traces(
     findings += rate_changes(tree.services, tree.service_code[req], spans.start[req], baseline_end,
                              (float(np.nanmin(spans.start)), float(np.nanmax(spans.start))))
     findings.sort(key=lambda f: (-f.score, f.service, f.signal))
-    return TraceAnalysis(findings[:max_findings], graph, edges, stats)
+    shares = time_shares(tree, spans, req, client_side, baseline_end)
+    return TraceAnalysis(findings[:max_findings] + shares, graph, edges, stats)
+
+
+def time_shares(tree, spans: Spans, req: np.ndarray, peers: Collection[str], since: float) -> list[Finding]:  # noqa: ANN001
+    """For each untraced peer (seen through its callers' client spans) and each caller: the
+    median share of the caller's request time spent in calls to the peer, over requests since
+    `since`. Not evidence by itself (score 0, tag `share`): a database call may always take most
+    of a request. Beside the caller's latency rise measured elsewhere (its metrics), it says
+    where the added time went (`aiops.analytics.ranking`). Needs no spans before the onset."""
+    out: list[Finding] = []
+    codes = {name: i for i, name in enumerate(tree.services)}
+    entries = req[spans.start[req] >= since]
+    whole = spans.duration_us
+    for peer in sorted(p for p in peers if p in codes):
+        rows = entries[tree.service_code[entries] == codes[peer]]
+        parent = tree.parent[rows]
+        rows, parent = rows[parent >= 0], parent[parent >= 0]
+        if len(rows) == 0:
+            continue
+        top = tree.segment[parent]                         # the caller's request each call served
+        callers = tree.service_code[top]
+        for code in np.unique(callers):
+            m = callers == code
+            reqs, inverse = np.unique(top[m], return_inverse=True)
+            if len(reqs) < SHARE_MIN_REQUESTS or tree.services[code] == peer:
+                continue
+            spent = np.bincount(inverse, weights=whole[rows[m]])
+            share = float(np.median(np.minimum(spent / np.maximum(whole[reqs], 1.0), 1.0)))
+            if share < SHARE_MIN:
+                continue
+            caller = tree.services[code]
+            out.append(Finding(
+                kind="trace", service=peer, signal=f"time_share:{caller}", score=0.0,
+                summary=f"{caller} spends {share:.0%} of its request time in calls to {peer} "
+                        f"(median of {len(reqs)} requests since the onset)",
+                onset=since, direction=0, magnitude=share, ref=f"caller:{caller}", tags=("share",)))
+    return out
 
 
 def _callers(tree, spans: Spans, rows: np.ndarray) -> tuple[np.ndarray, list[tuple[str, str]]]:  # noqa: ANN001

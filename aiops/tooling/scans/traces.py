@@ -31,5 +31,6 @@ def traces_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     graph = {k: tuple(sorted(v)) for k, v in result.graph.items()}
     edges = sum(len(v) for v in result.graph.values())
     peers = f", untraced peers seen through client spans: {', '.join(sorted(moved))}" if moved else ""
-    return ToolResult("ok", f"{n} spans, {edges} call edges, {len(result.findings)} changes{peers}", query=QUERY,
+    changes = sum(1 for f in result.findings if "share" not in f.tags)    # time shares are context, not changes
+    return ToolResult("ok", f"{n} spans, {edges} call edges, {changes} changes{peers}", query=QUERY,
                       findings=list(result.findings), graph=graph)

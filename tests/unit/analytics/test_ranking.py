@@ -382,3 +382,26 @@ def test_slowness_whose_timed_callees_all_held_starts_in_the_service() -> None:
     assert ranked(0.3, 1.02, timed)[0] == "api"
     assert ranked(0.7, 8.0, timed)[0] == "batch"             # db slowed too: api's slowness is not its own alone
     assert ranked(0.3, 1.02, timed - {"cache"})[0] == "batch"   # cache's time unmeasured: nothing says it held
+
+
+def test_a_callers_added_time_spent_in_an_untraced_database_is_the_databases() -> None:
+    """api's p50 rose 20x (metrics); since the onset it spends 95 % of its request time in calls
+    to db (traces with nothing before the onset, db with no latency series of its own): the calls
+    alone take far more than api's whole request took before, so db is where the time went."""
+    from aiops.analytics.ranking import rank_candidates
+
+    rise = metric("api", "latency_p50", "latency", 0.9, ratio=20.0)
+    other = metric("cache", "memory_working_set", "memory", 0.5)
+
+    def first(share: float) -> list[str]:
+        spent = Finding("trace", "db", "time_share:api", 0.0, "api spends it in db", onset=ONSET, magnitude=share,
+                        ref="caller:api", tags=("share",))
+        ranked = rank_candidates([rise, other, spent], ["web", "api", "db", "cache"],
+                                 {"web": {"api", "cache"}, "api": {"db"}}, ONSET, alerted="web",
+                                 measured={"web", "api", "cache"}, time_measured={"web", "api", "cache"})
+        assert all("share" not in f.tags for c in ranked for _, f in c.findings)
+        return [c.service for c in ranked]
+
+    assert first(0.95)[0] == "db"
+    assert first(0.95)[1:].index("api") > first(0.95)[1:].index("cache")   # api's slowness came from db
+    assert first(0.3)[0] != "db"        # a database call that took a third did not take the rise

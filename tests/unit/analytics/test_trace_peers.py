@@ -112,3 +112,18 @@ def test_a_callee_whose_clock_runs_ahead_does_not_make_its_caller_look_slow() ->
     found = by_service(result.findings)
     assert found[("b", "self_latency")].tags == ("own",)
     assert ("a", "self_latency") not in found and found[("a", "latency")].tags == ("inherited",)
+
+
+def test_the_share_of_a_callers_time_in_an_untraced_peer_is_measured_without_spans_before_the_onset() -> None:
+    # the spans begin at the onset (no baseline to compare): every query of api and worker is
+    # 20x slower, so each spends ~89 % of its request time in db; web calls db not at all
+    cols = db_calls(slow_db=True)
+    after = [i for i, t in enumerate(cols["start"]) if t >= ONSET]
+    result, moved = analyse({k: [v[i] for i in after] for k, v in cols.items()})
+    shares = {f.signal: f for f in result.findings if "share" in f.tags}
+    assert moved == {"db"} and set(shares) == {"time_share:api", "time_share:worker"}
+    assert all(f.service == "db" and f.score == 0.0 and 0.8 < f.magnitude < 0.95 for f in shares.values())
+    # with the queries as fast as before, db takes ~29 %: below SHARE_MIN, nothing is said
+    fast = db_calls(slow_db=False)
+    result, _ = analyse({k: [v[i] for i in after] for k, v in fast.items()})
+    assert not [f for f in result.findings if "share" in f.tags]
