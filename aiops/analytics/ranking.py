@@ -57,7 +57,7 @@ HELD_FACTOR = 0.5           # memory that stepped up and held its level: a new w
 UNSEEN_FACTOR = 0.25        # a latency rise the callers' views of the service did not show
 LATE_FACTOR = 0.25          # a metric change the scan found `late` weighs this much as evidence of a cause
 ALERTED_FACTOR = 0.5        # the alerted service's symptoms, which nothing else explains: the alert said as much
-ORIGIN_FACTOR = 1.3         # slowness of a service whose traced, timed callees all held: it starts there ...
+ORIGIN_FACTOR = 1.3         # the slowness of a service whose traced, timed callees all held starts there ...
 ORIGIN_SHARE = 0.5          # ... held: slowed less than this share of it, and nothing of their own beyond doubt
 UNREACHED_FACTOR = 0.5      # a traced service the alerted one does not call (nor got a surge through): no path
 
@@ -407,7 +407,8 @@ def rank_candidates(
     for c in cands.values():
         symptom = c.symptom * (EXPLAINED_FACTOR if c.explained_by else _alerted_share(c.service, alerted))
         if c.slowed >= IMPACT and not c.explained_by and _callees_quiet(c):
-            symptom = min(1.0, symptom * ORIGIN_FACTOR)   # its symptoms are its own: weighed like own evidence
+            # its slowness is its own: weighed like own evidence (its other symptoms are not)
+            symptom = max(symptom, min(1.0, c.slowed * _alerted_share(c.service, alerted) * ORIGIN_FACTOR))
         own = c.own * (OWN_EXPLAINED_FACTOR if c.explained_by else 1.0)
         base = _noisy_or([own, symptom])
         if first is not None and c.dated is not None and base > 0:

@@ -382,6 +382,12 @@ def test_slowness_whose_timed_callees_all_held_starts_in_the_service() -> None:
     assert ranked(0.3, 1.02, timed)[0] == "api"
     assert ranked(0.7, 8.0, timed)[0] == "batch"             # db slowed too: api's slowness is not its own alone
     assert ranked(0.3, 1.02, timed - {"cache"})[0] == "batch"   # cache's time unmeasured: nothing says it held
+    # only the slowness is its own: a stronger symptom of another kind (errors it logged calling
+    # out) counts as before
+    loud = [metric("api", "latency_p50", "latency", 0.3, ratio=1.3), log("api", ("error", "new", "call"), 0.9)]
+    scores = [next(c.score for c in rank_candidates(loud, services, graph, ONSET, alerted="front", measured=t,
+                                                    time_measured=t) if c.service == "api") for t in (timed, timed - {"cache"})]
+    assert scores[0] == pytest.approx(scores[1])
 
 
 def test_a_callers_added_time_spent_in_an_untraced_database_is_the_databases() -> None:
