@@ -109,6 +109,7 @@ def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[floa
 WEAK_WEIGHT = 0.15          # a series whose median moved far but passed no change test: a little symptom
 RESOURCE_ALONE_FACTOR = 0.3  # CPU or network that moved while the service's timed requests did not change ...
 INHERITED_SHARE = 0.5        # a caller's added time that went at least this much to an untraced peer is the peer's
+SURGE = 2.0                  # a surge of this many times the requests explains the trouble it brought downstream
 FELT_RATIO = 1.25            # a latency rise of this factor is felt in full by the requests
 IMPACT = 0.05                # ... (no latency or error finding of at least this weight)
 BEAR_SHARE = 0.5             # requests hurt with half the resource's weight (at most STRONG) bear it out in full
@@ -231,7 +232,9 @@ def rank_candidates(
     for caller, deps in graph.items():
         for d in deps:
             callers[d].add(caller)
-    entry, borne_load = surges(load_ratio(findings), callers, traced, alerted)
+    load = load_ratio(findings)
+    entry, borne_load = surges(load, callers, traced, alerted)
+    surged_from = {e: set(descendants(graph, e)) for e in entry}
     for f in findings:
         if f.service:
             cands.setdefault(f.service, Candidate(f.service))
@@ -382,6 +385,15 @@ def rank_candidates(
                     if d not in traced:
                         via_untraced.add(s)
                     break
+            if not c.explained_by and s not in entry and borne_load.get(s, 1.0) >= SURGE:
+                # requests it got from a surge that entered upstream: its trouble is the surge's
+                for e in sorted(entry):
+                    ec = cands.get(e)
+                    if (ec is not None and load.get(e, 1.0) >= SURGE and s in surged_from[e]
+                            and (c.onset_typical is None or ec.dated is None
+                                 or ec.dated <= c.onset_typical + ONSET_TOLERANCE_S)):
+                        c.explained_by = e
+                        break
         return via_untraced
 
     score_parts(set())

@@ -302,7 +302,8 @@ def test_resources_that_rose_with_the_services_requests_follow_the_load_which_en
 def test_a_log_line_per_request_that_rose_with_the_requests_is_load_too() -> None:
     """`request handled` lines at `back` quadrupled because its requests did: part of the surge
     that entered at `front`, not `back`'s own trouble. An error line, or a line that rose far
-    more than the requests, still counts as `back`'s."""
+    more than the requests, still counts in full as a symptom of `back` — one the surge that
+    entered at `front` explains (SURGE)."""
     graph = {"front": {"back"}}
     surge = [metric("front", "requests_total", "traffic", 0.5, ratio=4.0),
              metric("back", "requests_total", "traffic", 0.4, ratio=4.0)]
@@ -314,7 +315,8 @@ def test_a_log_line_per_request_that_rose_with_the_requests_is_load_too() -> Non
     order, cands = ranked(surge + [handled(4.2)], ["front", "back"], graph)
     more = ranked(surge + [handled(12.0)], ["front", "back"], graph)[1]["back"]
     assert order[0] == "front" and cands["back"].symptom < 0.8 * more.symptom
-    assert ranked(surge + [handled(4.2, "error")], ["front", "back"], graph)[0][0] == "back"
+    failing = ranked(surge + [handled(4.2, "error")], ["front", "back"], graph)[1]["back"]
+    assert failing.symptom > 1.2 * cands["back"].symptom and failing.explained_by == "front"
 
 def test_a_traced_service_the_alerted_one_does_not_reach_counts_for_less() -> None:
     """Alerted on `cart`: trouble reaches it from what it calls, not from a sibling's CPU."""
@@ -411,3 +413,23 @@ def test_a_callers_added_time_spent_in_an_untraced_database_is_the_databases() -
     assert first(0.95)[0] == "db"
     assert first(0.95)[1:].index("api") > first(0.95)[1:].index("cache")   # api's slowness came from db
     assert first(0.3)[0] != "db"        # a database call that took a third did not take the rise
+
+
+def test_trouble_a_surge_brought_downstream_is_explained_by_where_it_came_in() -> None:
+    """web (alerted, no callers) got 4.6x its requests; api, below it, got them too and logged
+    failed calls when it could not keep up. Its errors came with the surge: the surge's entry
+    explains them. A rise of less than SURGE explains nothing (traffic moves on its own)."""
+    from aiops.analytics.ranking import SURGE, rank_candidates
+
+    def ranked(ratio: float) -> list:
+        findings = [metric("web", "requests_total", "traffic", 0.5, ratio=ratio),
+                    metric("web", "network_receive_bytes", "network", 0.5, ratio=ratio),
+                    metric("api", "requests_total", "traffic", 0.5, ratio=ratio),
+                    log("api", ("error", "new", "call"), 0.8)]
+        return rank_candidates(findings, ["web", "api", "db"], {"web": {"api"}, "api": {"db"}}, ONSET,
+                               alerted="web", measured={"web", "api"}, time_measured={"web", "api"})
+
+    surge = {c.service: c for c in ranked(4.6)}
+    assert ranked(4.6)[0].service == "web" and surge["api"].explained_by == "web"
+    small = {c.service: c for c in ranked(SURGE * 0.9)}
+    assert small["api"].explained_by == "" and ranked(SURGE * 0.9)[0].service == "api"
