@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiops.agent.state import RunState
+from aiops.analytics.ranking import rank_candidates
 from aiops.config import load_settings
 from aiops.domain import Finding
 from aiops.telemetry.bundle import load_bundle
@@ -35,3 +36,11 @@ def scan(root: Path, rank: bool = False) -> tuple[list[Finding], str]:
     finally:
         loaded.store.close()
     return [f for f in result.findings if "weak" not in f.tags], first
+
+
+def tag_factor(rise: Finding, tag: str, onset_hint: float) -> float:
+    """How much the ranking weighs `rise` with `tag` added, as a share of its weight without."""
+    tagged = Finding(**{**rise.__dict__, "tags": (*rise.tags, tag)})
+    plain, weighed = (rank_candidates([f], [f.service], {}, onset_hint)[0].findings[0][0] for f in (rise, tagged))
+    assert plain > 0
+    return weighed / plain
