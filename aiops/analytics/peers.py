@@ -7,22 +7,32 @@ network), and its error is the peer's failure (refused, timed out, failed). Coun
 as the caller's own time would blame the caller for a slow database; here a client span
 that names a peer and has no child spans (the peer did not answer with spans of its own)
 is re-assigned to the peer, which so becomes a service of the call graph like any other.
+
+Where a peer's spans begin only at the onset, nothing compares them with before; the share of
+each caller's request time spent in the peer since then (`time_shares`), beside the caller's
+latency rise from its metrics, still says how much of the added time went to the peer
+(`where_the_time_went`, used by the ranking).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import replace
-from typing import Sequence
+from typing import Collection, Sequence
 
 import numpy as np
 
-from aiops.analytics.spantree import Spans
+from aiops.analytics.spantree import Spans, SpanTree
+from aiops.domain import Finding
 
 # Attribute keys naming the called service, most specific first (OTel and older conventions).
 PEER_KEYS = ("peer.service", "peer_service", "peerService", "server.address", "net.peer.name",
              "db.instance", "db.name", "messaging.destination.name", "rpc.service")
+SHARE_MIN_REQUESTS = 10   # a caller's time share in an untraced peer is judged on this many requests ...
+SHARE_MIN = 0.5           # ... and reported from this share up
+INHERITED_SHARE = 0.5     # a caller's added time that went at least this much to an untraced peer is the peer's
 _HOST = re.compile(r"^[a-z]+://|[:/].*$")
 
 
@@ -94,3 +104,74 @@ def attribute_to_peers(spans: Spans, peers: Sequence[object], known: Sequence[st
             service[i] = target
             moved.add(target)
     return (replace(spans, service=service), moved) if moved else (spans, moved)
+
+
+def time_shares(tree: SpanTree, spans: Spans, req: np.ndarray, peers: Collection[str],
+                since: float) -> list[Finding]:
+    """For each untraced peer (seen through its callers' client spans) and each caller: the
+    median share of the caller's request time spent in calls to the peer, over requests since
+    `since`. Not evidence by itself (score 0, tag `share`): a database call may always take most
+    of a request. Beside the caller's latency rise measured elsewhere (its metrics), it says
+    where the added time went (`aiops.analytics.ranking`). Needs no spans before the onset."""
+    out: list[Finding] = []
+    codes = {name: i for i, name in enumerate(tree.services)}
+    entries = req[spans.start[req] >= since]
+    whole = spans.duration_us
+    for peer in sorted(p for p in peers if p in codes):
+        rows = entries[tree.service_code[entries] == codes[peer]]
+        parent = tree.parent[rows]
+        rows, parent = rows[parent >= 0], parent[parent >= 0]
+        if len(rows) == 0:
+            continue
+        top = tree.segment[parent]                         # the caller's request each call served
+        callers = tree.service_code[top]
+        for code in np.unique(callers):
+            m = callers == code
+            reqs, inverse = np.unique(top[m], return_inverse=True)
+            if len(reqs) < SHARE_MIN_REQUESTS or tree.services[code] == peer:
+                continue
+            spent = np.bincount(inverse, weights=whole[rows[m]])
+            share = float(np.median(np.minimum(spent / np.maximum(whole[reqs], 1.0), 1.0)))
+            if share < SHARE_MIN:
+                continue
+            caller = tree.services[code]
+            out.append(Finding(
+                kind="trace", service=peer, signal=f"time_share:{caller}", score=0.0,
+                summary=f"{caller} spends {share:.0%} of its request time in calls to {peer} "
+                        f"(median of {len(reqs)} requests since the onset)",
+                onset=since, direction=0, magnitude=share, ref=f"caller:{caller}", tags=("share",)))
+    return out
+
+
+def where_the_time_went(findings: list[Finding]) -> list[Finding]:
+    """A caller's latency rise (its metrics, after/before ratio R) and the share of its request
+    time its calls to an untraced peer take since the onset (traces, tag `share`): when the
+    calls alone take more than the whole request took before, at least (share - 1/R) / (1 - 1/R)
+    of the added time went to the peer. From INHERITED_SHARE up, the peer gets that part of the
+    caller's rise as a latency finding of its own, seen from the caller's side (a database with
+    no latency series of its own, whose spans begin at the onset). The `share` findings are
+    consumed here."""
+    shares = [f for f in findings if f.kind == "trace" and "share" in f.tags]
+    if not shares:
+        return findings
+    rest = [f for f in findings if not (f.kind == "trace" and "share" in f.tags)]
+    rises: dict[str, Finding] = {}
+    for f in rest:
+        if (f.kind == "metric" and "latency" in f.tags and "weak" not in f.tags and f.direction > 0
+                and math.isfinite(f.magnitude) and f.magnitude > 1.0
+                and (f.service not in rises or f.score > rises[f.service].score)):
+            rises[f.service] = f
+    for f in shares:
+        caller = f.ref.removeprefix("caller:")
+        rise = rises.get(caller)
+        if rise is None:
+            continue
+        part = (f.magnitude - 1.0 / rise.magnitude) / (1.0 - 1.0 / rise.magnitude)
+        if part < INHERITED_SHARE:
+            continue
+        rest.append(Finding(
+            kind="trace", service=f.service, signal=f"added_time:{caller}", score=rise.score * min(part, 1.0),
+            summary=f"{f.summary}; its {rise.signal} rose {rise.magnitude:.3g}x, so at least {min(part, 1.0):.0%} "
+                    f"of the added time is in {f.service}",
+            onset=rise.onset, direction=1, magnitude=rise.magnitude, ref=f.ref, tags=("latency", "client_side")))
+    return rest

@@ -28,6 +28,11 @@ being named in error lines is enough only for one without any (an unmonitored da
 Within one signal kind, classes are correlated views (max plus a little); across kinds
 evidence is independent (noisy-OR), so any subset of signals works and a service with many
 series does not win by count. Among close candidates the earlier onset wins.
+
+Trouble a surge brought downstream (a service that bore at least SURGE its requests from a
+surge that entered upstream) is explained by the surge's entry. The slowness of a service whose
+traced callees, all timed, held is its own (ORIGIN_FACTOR), and a caller's added time spent in an
+untraced peer is the peer's (`peers.where_the_time_went`).
 """
 
 from __future__ import annotations
@@ -36,11 +41,13 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from aiops.analytics.combine import noisy_or, per_kind, weighted_median
 from aiops.analytics.graphs import descendants
 from aiops.analytics.load import load_borne, load_ratio, surges
+from aiops.analytics.peers import where_the_time_went
 from aiops.analytics.shift import z_score
 from aiops.analytics.views import fold_views, view_owners
-from aiops.analytics.weighing import TRAFFIC_FACTOR, class_of, fault_of, is_own, weight_of
+from aiops.analytics.weighing import TRAFFIC_FACTOR, class_of, fault_of, felt, is_own, weight_of
 from aiops.domain import Evidence, FaultKind, Finding
 
 EXPLAINED_FACTOR = 0.25     # a symptom explained by an anomalous dependency keeps this much
@@ -82,38 +89,13 @@ class Candidate:
     findings: list[tuple[float, Finding]] = field(default_factory=list)  # (weight, finding)
 
 
-def _noisy_or(values) -> float:  # noqa: ANN001
-    p = 1.0
-    for v in values:
-        p *= 1.0 - max(0.0, min(1.0, v))
-    return 1.0 - p
-
-
-def _max_plus(values: list[float]) -> float:
-    """Correlated views of one problem: the strongest counts, the next two add a little."""
-    if not values:
-        return 0.0
-    ordered = sorted(values, reverse=True)
-    return min(1.0, ordered[0] + 0.15 * sum(ordered[1:3]) * (1.0 - ordered[0]))
-
-
-def _per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[float]:
-    kinds: dict[str, list[float]] = defaultdict(list)
-    for (is_own_part, kind, _), v in parts.items():
-        if is_own_part == own:
-            kinds[kind].append(v)
-    return [_max_plus(v) for _, v in sorted(kinds.items())]
-
-
 # evidence classes through which a dependency's trouble reaches its callers
 WEAK_WEIGHT = 0.15          # a series whose median moved far but passed no change test: a little symptom
 RESOURCE_ALONE_FACTOR = 0.3  # CPU or network that moved while the service's timed requests did not change ...
-INHERITED_SHARE = 0.5        # a caller's added time that went at least this much to an untraced peer is the peer's
-SURGE = 2.0                  # a surge of this many times the requests explains the trouble it brought downstream
-FELT_RATIO = 1.25            # a latency rise of this factor is felt in full by the requests
 IMPACT = 0.05                # ... (no latency or error finding of at least this weight)
 BEAR_SHARE = 0.5             # requests hurt with half the resource's weight (at most STRONG) bear it out in full
 RESOURCE_CLASSES = frozenset({"cpu", "network"})   # resources that hurt through slowness (not a full disk)
+SURGE = 2.0                  # a surge of this many times the requests explains the trouble it brought downstream
 IMPACT_CLASSES = frozenset({"latency", "errors", "error"})   # how a service's requests show that they were hurt
 CRASHES = frozenset({"oom", "restart", "crash"})   # event tags of a container that died
 PASSED_ON = frozenset({"latency", "errors", "error", "restarts", "mentioned", "new"})
@@ -131,64 +113,9 @@ def _reaching(graph: dict[str, set[str]], callers: dict[str, set[str]], alerted:
     return {alerted} | set(descendants(graph, alerted)) | (set(descendants(callers, alerted)) & entry)
 
 
-def _where_the_time_went(findings: list[Finding]) -> list[Finding]:
-    """A caller's latency rise (its metrics, after/before ratio R) and the share of its request
-    time its calls to an untraced peer take since the onset (traces, tag `share`): when the
-    calls alone take more than the whole request took before, at least (share - 1/R) / (1 - 1/R)
-    of the added time went to the peer. From INHERITED_SHARE up, the peer gets that part of the
-    caller's rise as a latency finding of its own, seen from the caller's side (a database with
-    no latency series of its own, whose spans begin at the onset). The `share` findings are
-    consumed here."""
-    shares = [f for f in findings if f.kind == "trace" and "share" in f.tags]
-    if not shares:
-        return findings
-    rest = [f for f in findings if not (f.kind == "trace" and "share" in f.tags)]
-    rises: dict[str, Finding] = {}
-    for f in rest:
-        if (f.kind == "metric" and "latency" in f.tags and "weak" not in f.tags and f.direction > 0
-                and math.isfinite(f.magnitude) and f.magnitude > 1.0
-                and (f.service not in rises or f.score > rises[f.service].score)):
-            rises[f.service] = f
-    for f in shares:
-        caller = f.ref.removeprefix("caller:")
-        rise = rises.get(caller)
-        if rise is None:
-            continue
-        part = (f.magnitude - 1.0 / rise.magnitude) / (1.0 - 1.0 / rise.magnitude)
-        if part < INHERITED_SHARE:
-            continue
-        rest.append(Finding(
-            kind="trace", service=f.service, signal=f"added_time:{caller}", score=rise.score * min(part, 1.0),
-            summary=f"{f.summary}; its {rise.signal} rose {rise.magnitude:.3g}x, so at least {min(part, 1.0):.0%} "
-                    f"of the added time is in {f.service}",
-            onset=rise.onset, direction=1, magnitude=rise.magnitude, ref=f.ref, tags=("latency", "client_side")))
-    return rest
-
-
-def _felt(f: Finding) -> float:
-    """How far a latency rise is felt by the requests: in full from FELT_RATIO up, less for less
-    (a p50 from 1.29 to 1.48 ms is certain on a steady series, and hurt nobody)."""
-    if f.kind != "metric" or "latency" not in f.tags or not math.isfinite(f.magnitude) or f.magnitude <= 0:
-        return 1.0
-    return min(1.0, max(0.0, math.log(f.magnitude)) / math.log(FELT_RATIO))
-
-
 def _follows(change_at: float | None, onset: float) -> bool:
     """Did a behaviour change with this onset follow the change (deploy, config) closely?"""
     return change_at is None or change_at - CHANGE_SKEW_S <= onset <= change_at + CHANGE_EFFECT_S
-
-
-def _weighted_median(pairs: list[tuple[float, float]]) -> float | None:
-    if not pairs:
-        return None
-    pairs = sorted(pairs)
-    total = sum(w for _, w in pairs)
-    acc = 0.0
-    for t, w in pairs:
-        acc += w
-        if acc >= total / 2.0:
-            return t
-    return pairs[-1][0]
 
 
 def rank_candidates(
@@ -216,7 +143,7 @@ def rank_candidates(
     traced = set(graph) | {c for v in graph.values() for c in v}
     owners = view_owners(set(services) | {f.service for f in findings if f.service}, traced)
     findings, services = fold_views(findings, services, owners)
-    findings = _where_the_time_went(findings)
+    findings = where_the_time_went(findings)
     alerted = owners.get(alerted, alerted)
     measured = set(measured) | {o for v, o in owners.items() if v in measured}
     time_measured = set(time_measured) | {o for v, o in owners.items() if v in time_measured}
@@ -298,7 +225,7 @@ def rank_candidates(
             parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
             worse = cls in IMPACT_CLASSES and f.direction >= 0     # slower or failing, not faster
             if worse:
-                impact[f.service] = max(impact[f.service], weight * _felt(f))
+                impact[f.service] = max(impact[f.service], weight * felt(f))
                 if cls == "latency":
                     slowed[f.service] = max(slowed[f.service], weight)
             if "client_side" in f.tags:
@@ -319,8 +246,9 @@ def rank_candidates(
             # neither slowed nor failed impacted nobody (a neighbour's or a batch job's burst):
             # RESOURCE_ALONE_FACTOR of its weight; in full once the requests were hurt with at
             # least BEAR_SHARE of the resource's weight, in between for less (a burst that slowed
-            # them a little; a latency rise counts as far as it is felt, `_felt`). A resource move beyond STRONG needs no more than a move at STRONG:
-            # a CPU hog far beyond doubt is borne out by a slowdown as clear as any other's. A
+            # them a little; a latency rise counts as far as it is felt, `felt`). A resource move
+            # beyond STRONG needs no more than a move at STRONG: a CPU hog far beyond doubt is
+            # borne out by a slowdown as clear as any other's. A
             # full disk or a leak hurts otherwise (failures, kills) and is kept. Slowness a
             # dependency explains was inherited, not caused by the resource: it bears it out as
             # little.
@@ -331,20 +259,20 @@ def rank_candidates(
         for s, c in cands.items():
             # Within one kind of signal, classes are correlated views (max + a little);
             # across kinds (metric, log, trace, event) evidence is independent (noisy-OR).
-            own_vals = _per_kind(parts[s], True)
-            sym_vals = _per_kind(parts[s], False)
-            behaviour = min(1.0, _noisy_or(own_vals + sym_vals) / STRONG)
+            own_vals = per_kind(parts[s], True)
+            sym_vals = per_kind(parts[s], False)
+            behaviour = min(1.0, noisy_or(own_vals + sym_vals) / STRONG)
             # A change (deploy, config) is suspicious only where behaviour changed right
             # after it: routine deploys of healthy services must not outrank the culprit. Cluster
             # warnings (probe failures, back-offs) alone are common noise: a quarter weight.
-            gated = [w * min(1.0, _noisy_or(v for t, v in timed_all[s] if _follows(at, t)) / STRONG)
+            gated = [w * min(1.0, noisy_or(v for t, v in timed_all[s] if _follows(at, t)) / STRONG)
                      for w, at in change_at[s]]
             if gated:
                 own_vals.append(max(gated))
             if warnings[s]:
                 own_vals.append(warnings[s] * (0.25 + 0.75 * behaviour))
-            c.own, c.symptom = _noisy_or(own_vals), _noisy_or(sym_vals)
-            c.onset_typical = _weighted_median(timed[s])
+            c.own, c.symptom = noisy_or(own_vals), noisy_or(sym_vals)
+            c.onset_typical = weighted_median(timed[s])
             # What may explain callers: a service with telemetry of its own must show it
             # changed (then being named in its callers' errors adds up); being named is
             # enough alone only for one without any (an unmonitored database) — a word like
@@ -352,21 +280,21 @@ def rank_candidates(
             c.strength = max(c.own, c.symptom)
             if s in with_data:
                 unnamed = {k: v for k, v in parts[s].items() if k[2] != "mentioned"}
-                alone = max(c.own, _noisy_or(_per_kind(unnamed, False)))
+                alone = max(c.own, noisy_or(per_kind(unnamed, False)))
                 if alone < CORROBORATED:
                     c.strength = alone
             # ... and seen other than through its callers' client spans (which also carry the
             # callers' own network and client trouble)
             independent = {k: v for k, v in parts[s].items() if k not in client_side[s]}
-            c.strength_alone = min(c.strength, max(_noisy_or(_per_kind(independent, True)),
-                                                   _noisy_or(_per_kind(independent, False))))
+            c.strength_alone = min(c.strength, max(noisy_or(per_kind(independent, True)),
+                                                   noisy_or(per_kind(independent, False))))
             # What its callers can have inherited: a dependency whose own requests are measured
             # passes trouble on only through its latency, errors or absence — its CPU or memory
             # moving does not slow anyone down by itself.
             if s in measured:
                 passed = {k: v for k, v in parts[s].items() if k[2].split("/")[0] in PASSED_ON}
-                c.strength = min(c.strength, max(_noisy_or(_per_kind(passed, True)),
-                                                 _noisy_or(_per_kind(passed, False)), max(gated, default=0.0)))
+                c.strength = min(c.strength, max(noisy_or(per_kind(passed, True)),
+                                                 noisy_or(per_kind(passed, False)), max(gated, default=0.0)))
                 c.strength_alone = min(c.strength_alone, c.strength)
 
     def explain() -> set[str]:
@@ -422,13 +350,12 @@ def rank_candidates(
             # its slowness is its own: weighed like own evidence (its other symptoms are not)
             symptom = max(symptom, min(1.0, c.slowed * _alerted_share(c.service, alerted) * ORIGIN_FACTOR))
         own = c.own * (OWN_EXPLAINED_FACTOR if c.explained_by else 1.0)
-        base = _noisy_or([own, symptom])
+        base = noisy_or([own, symptom])
         if first is not None and c.dated is not None and base > 0:
             lag_min = max(0.0, (c.dated - first) / 60.0)
             base *= 0.9 + 0.1 * math.exp(-lag_min / 2.0)   # earlier onset: mild tie-breaker
         if reach is not None and c.service not in reach:
             base *= UNREACHED_FACTOR
-
         c.score = base
         c.findings.sort(key=lambda wf: (-wf[0], wf[1].kind, wf[1].signal))
         c.fault = fault_of(c.findings)

@@ -31,6 +31,7 @@ import numpy as np
 from aiops.analytics.baseline import UNCOMPARED_WEIGHT, short_baseline
 from aiops.analytics.contribution import contribution_findings, contributions
 from aiops.analytics.graphs import descendants
+from aiops.analytics.peers import time_shares
 from aiops.analytics.span_rates import rate_changes
 from aiops.analytics.spantree import EdgeStats, Spans, build_span_tree, call_edges
 from aiops.analytics.stattests import mann_whitney_greater, poisson_lower, poisson_upper
@@ -42,8 +43,6 @@ from aiops.domain import Finding
 INHERITED_WEIGHT = 0.5
 CHRONIC_RATE = 0.2            # an uncompared failing share weighs more the larger it is against this scale
                               # (few services fail that much all along)
-SHARE_MIN = 0.5               # ... and reported from this share up
-SHARE_MIN_REQUESTS = 10       # a caller's time share in an untraced peer is judged on this many requests
 MINOR_FACTOR = 0.3            # own time that rose but adds little to the requests (see contribution)
 
 
@@ -140,42 +139,6 @@ def analyse_traces(
     findings.sort(key=lambda f: (-f.score, f.service, f.signal))
     shares = time_shares(tree, spans, req, client_side, baseline_end)
     return TraceAnalysis(findings[:max_findings] + shares, graph, edges, stats)
-
-
-def time_shares(tree, spans: Spans, req: np.ndarray, peers: Collection[str], since: float) -> list[Finding]:  # noqa: ANN001
-    """For each untraced peer (seen through its callers' client spans) and each caller: the
-    median share of the caller's request time spent in calls to the peer, over requests since
-    `since`. Not evidence by itself (score 0, tag `share`): a database call may always take most
-    of a request. Beside the caller's latency rise measured elsewhere (its metrics), it says
-    where the added time went (`aiops.analytics.ranking`). Needs no spans before the onset."""
-    out: list[Finding] = []
-    codes = {name: i for i, name in enumerate(tree.services)}
-    entries = req[spans.start[req] >= since]
-    whole = spans.duration_us
-    for peer in sorted(p for p in peers if p in codes):
-        rows = entries[tree.service_code[entries] == codes[peer]]
-        parent = tree.parent[rows]
-        rows, parent = rows[parent >= 0], parent[parent >= 0]
-        if len(rows) == 0:
-            continue
-        top = tree.segment[parent]                         # the caller's request each call served
-        callers = tree.service_code[top]
-        for code in np.unique(callers):
-            m = callers == code
-            reqs, inverse = np.unique(top[m], return_inverse=True)
-            if len(reqs) < SHARE_MIN_REQUESTS or tree.services[code] == peer:
-                continue
-            spent = np.bincount(inverse, weights=whole[rows[m]])
-            share = float(np.median(np.minimum(spent / np.maximum(whole[reqs], 1.0), 1.0)))
-            if share < SHARE_MIN:
-                continue
-            caller = tree.services[code]
-            out.append(Finding(
-                kind="trace", service=peer, signal=f"time_share:{caller}", score=0.0,
-                summary=f"{caller} spends {share:.0%} of its request time in calls to {peer} "
-                        f"(median of {len(reqs)} requests since the onset)",
-                onset=since, direction=0, magnitude=share, ref=f"caller:{caller}", tags=("share",)))
-    return out
 
 
 def _callers(tree, spans: Spans, rows: np.ndarray) -> tuple[np.ndarray, list[tuple[str, str]]]:  # noqa: ANN001

@@ -28,6 +28,7 @@ LATENCY_RATIO_FULL = 100.0  # a latency rise of this factor counts in full, 1.0 
 WRONG_WAY_FACTOR = 0.3      # latency or errors that fell: rarely where a fault is
 LATE_S = 180.0              # a metric change first seen this long after the onset hint, and after the
                             # first sample that followed it, is a consequence (metrics.scan tags it `late`)
+FELT_RATIO = 1.25           # a latency rise of this factor is felt in full by the requests (it bears out a resource)
 TRAFFIC_FACTOR = 0.6        # traffic that moved (or routine log lines that rose) follows the users (or a fault
                             # elsewhere) more often than it causes
 # What an error line says about the fault, in generic operator vocabulary.
@@ -164,3 +165,11 @@ def fault_of(weighted: Iterable[tuple[float, Finding]]) -> FaultKind:
                                          for w, f in causes):
         return "memory_leak"
     return fault
+
+
+def felt(f: Finding) -> float:
+    """How far a latency rise is felt by the requests: in full from FELT_RATIO up, less for less
+    (a p50 from 1.29 to 1.48 ms is certain on a steady series, and hurt nobody)."""
+    if f.kind != "metric" or "latency" not in f.tags or not math.isfinite(f.magnitude) or f.magnitude <= 0:
+        return 1.0
+    return min(1.0, max(0.0, math.log(f.magnitude)) / math.log(FELT_RATIO))

@@ -13,6 +13,7 @@ import numpy as np
 from aiops.analytics.baseline import onset_search
 from aiops.analytics.changes import CHANGE_KINDS
 from aiops.analytics.gaps import scan_gaps
+from aiops.analytics.held import held_steps
 from aiops.analytics.histograms import derive_latency
 from aiops.analytics.pooling import pod_means
 from aiops.analytics.shift import Z0, marginal_z, scan_shifts
@@ -30,8 +31,6 @@ TURN_FACTOR = 0.3        # a series that turned (moved against its recent level,
 SYMPTOM_STEPS = 2        # the alerted service's own move is looked for this many samples earlier too
 SYMPTOM_SCORE = 0.3      # ... and moves the search when it is at least this clear
 VIEW_SHARE = 0.25        # a move of a service the callers' views show at least this share of, they saw
-HOLD_SHARE = 0.25        # memory that climbed on after its step by less than this share of it held its level
-HOLD_MIN = 2             # ... judged on at least this many samples in each half after the onset
 MAX_BUCKETS = 720        # the grid keeps the data's own sampling step up to this many points
 
 
@@ -114,7 +113,8 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     owners = view_owners({k.service for k in keys if k.service})
     unseen = _unseen_by_callers(keys, scan, moved, owners)
     sent = _sent_by_callers(keys, scan, owners)
-    held = _held_steps(keys, values, grid.timestamps, scan)
+    held = held_steps(values, grid.timestamps, scan,
+                      [i for i, k in enumerate(keys) if signal_class(k.metric) == "memory"])
     found: list[Finding] = []
     for i in np.flatnonzero(scan.valid & (scan.score >= MIN_SCORE)):
         key = keys[i]
@@ -150,28 +150,6 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     n_bad = len({(f.service, f.signal) for f in found})
     return ToolResult("ok", f"{len(grid)} series (+{len(groups)} service means) scanned, {n_bad} anomalous",
                       query=QUERY, findings=found)
-
-
-def _held_steps(keys: list[SeriesKey], values: np.ndarray, timestamps: np.ndarray, scan) -> set[int]:  # noqa: ANN001
-    """Memory that rose in a step and then held its new level (a cache warming up, a bigger
-    working set), not memory that kept climbing after the onset (a leak) nor memory that fell
-    back (a killed container's restart). The samples after the onset are split in halves: the
-    later half may add at most HOLD_SHARE of the step to the earlier one, and never falls
-    halfway back to the baseline."""
-    out: set[int] = set()
-    for i in np.flatnonzero(scan.valid & (scan.direction > 0) & np.isfinite(scan.onset)):
-        if signal_class(keys[i].metric) != "memory":
-            continue
-        after = values[i, timestamps >= scan.onset[i]]
-        after = after[np.isfinite(after)]
-        if len(after) < 2 * HOLD_MIN:
-            continue
-        half = len(after) // 2
-        early, late = float(np.median(after[:half])), float(np.median(after[half:]))
-        step = early - float(scan.base_median[i])
-        if step > 0 and late - early <= HOLD_SHARE * step and float(after[half:].min()) > scan.base_median[i] + step / 2:
-            out.add(int(i))
-    return out
 
 
 def _since_the_symptom(ctx: ToolContext, scan, keys: list[SeriesKey], values: np.ndarray,  # noqa: ANN001

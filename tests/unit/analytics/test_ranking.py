@@ -216,7 +216,8 @@ def test_a_latency_rise_too_small_to_feel_bears_out_a_cpu_move_little() -> None:
     """A neighbour burning 7x its CPU whose p50 went from 1.29 to 1.48 ms on a steady series: the
     rise is beyond doubt, and hurt nobody. It bears the CPU out in part (FELT_RATIO), where a
     fourth slower requests bear it out in full."""
-    from aiops.analytics.ranking import FELT_RATIO, RESOURCE_ALONE_FACTOR, rank_candidates
+    from aiops.analytics.ranking import RESOURCE_ALONE_FACTOR, rank_candidates
+    from aiops.analytics.weighing import FELT_RATIO
 
     def own(ratio: float) -> float:
         cpu = Finding("metric", "hog", "container_cpu_usage_seconds_total", 0.65, "cpu up", onset=100.0,
