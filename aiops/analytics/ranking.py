@@ -169,10 +169,9 @@ def rank_candidates(
     def score_parts(moved: set[str], inherited: frozenset[str] = frozenset()) -> None:
         parts: dict[str, dict[tuple[bool, str, str], float]] = defaultdict(dict)
         for c in cands.values():
-            c.findings, c.onset, c.dated = [], None, None
+            c.findings, c.onset, c.dated, c.slowed = [], None, None, 0.0
         warnings: dict[str, float] = defaultdict(float)
         impact: dict[str, float] = defaultdict(float)
-        slowed: dict[str, float] = defaultdict(float)
         client_side: dict[str, set[tuple[bool, str, str]]] = defaultdict(set)
         change_at: dict[str, list[tuple[float, float | None]]] = defaultdict(list)
         timed_all: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -227,7 +226,7 @@ def rank_candidates(
             if worse:
                 impact[f.service] = max(impact[f.service], weight * felt(f))
                 if cls == "latency":
-                    slowed[f.service] = max(slowed[f.service], weight)
+                    c.slowed = max(c.slowed, weight)
             if "client_side" in f.tags:
                 client_side[f.service].add(key)
             elif f.kind == "trace" and own and f.score >= STRONG:
@@ -239,8 +238,6 @@ def rank_candidates(
                 c.dated = f.onset if c.dated is None else min(c.dated, f.onset)
                 if f.score >= STRONG:
                     c.onset = f.onset if c.onset is None else min(c.onset, f.onset)
-        for s, c in cands.items():
-            c.slowed = slowed[s]
         for s in set(time_measured) & set(parts):
             # CPU or network that moved while the service's own requests, whose time is measured,
             # neither slowed nor failed impacted nobody (a neighbour's or a batch job's burst):

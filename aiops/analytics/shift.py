@@ -40,6 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aiops.analytics.stattests import binomial_upper
+
 Z0 = 3.0          # below this robust z there is no evidence
 Z_FULL = 100.0    # z = 10 -> 0.47, 30 -> 0.75, >= 100 -> 1
 PERSIST_FULL = 0.4     # share of points from the onset on that are out for full weight
@@ -320,9 +322,7 @@ def _unlike_its_spikes(pre: np.ndarray, level: float, width: float, direction: i
         return 1.0
     seen = int(np.sum((pre - level) / width * direction >= threshold))
     p = (seen + SPIKE_PRIOR_N * SPIKE_PRIOR) / (len(pre) + SPIKE_PRIOR_N)
-    lp, lq, ln = math.log(p), math.log1p(-p), math.lgamma(n + 1)
-    tail = sum(math.exp(ln - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k * lp + (n - k) * lq)
-               for k in range(hot, n + 1))
+    tail = binomial_upper(hot, n, p)
     return float(np.clip(-math.log10(max(tail, 1e-300)) / SPIKE_LOG10, SPIKE_FLOOR, 1.0))
 
 

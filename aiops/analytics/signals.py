@@ -8,6 +8,7 @@ inherited from a dependency. Nothing here knows any particular system's service 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from aiops.domain import FaultKind
 
@@ -40,8 +41,10 @@ FAULT_OF_CLASS: dict[str, FaultKind] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def signal_class(metric: str) -> str:
-    """The class of a metric name ('other' when nothing matches)."""
+    """The class of a metric name ('other' when nothing matches). Cached: a scan asks it of
+    every series several times, and a window holds few distinct metric names."""
     name = metric.lower()
     if counts_timed_requests(name):
         return "traffic"

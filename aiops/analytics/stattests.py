@@ -75,6 +75,13 @@ def exceedance(after: np.ndarray, before: np.ndarray, q: float = 0.95) -> float:
     return float(min(1.0, np.exp(log_pmf).sum()))
 
 
+def binomial_upper(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p), 0 < p < 1 (summed in log space)."""
+    lp, lq, ln = math.log(p), math.log1p(-p), math.lgamma(n + 1)
+    return sum(math.exp(ln - math.lgamma(j + 1) - math.lgamma(n - j + 1) + j * lp + (n - j) * lq)
+               for j in range(max(k, 0), n + 1))
+
+
 def poisson_upper(k: int, lam: float) -> float:
     """P(X >= k) for X ~ Poisson(lam)."""
     from scipy.special import gammainc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from aiops.analytics.stattests import exceedance
 
@@ -30,3 +31,12 @@ def test_a_share_of_requests_that_became_very_slow_is_found() -> None:
     after = np.r_[rng.lognormal(size=900), 20.0 + rng.lognormal(size=100)]
     assert exceedance(after, before) < 1e-3
     assert exceedance(after[:0], before) == 1.0
+
+
+def test_binomial_upper_is_the_binomial_tail() -> None:
+    from scipy.stats import binom
+
+    from aiops.analytics.stattests import binomial_upper
+
+    for k, n, p in ((0, 5, 0.3), (2, 4, 0.028), (7, 10, 0.02), (10, 10, 0.5), (3, 40, 0.1)):
+        assert binomial_upper(k, n, p) == pytest.approx(float(binom.sf(k - 1, n, p)), rel=1e-9)
