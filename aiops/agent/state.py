@@ -69,6 +69,7 @@ class RunState:
     graph: dict[str, set[str]] = field(default_factory=dict)      # caller -> callees, from traces
     inferred: dict[str, set[str]] = field(default_factory=dict)   # service -> dependencies named in errors or found
     records: list[StepRecord] = field(default_factory=list)
+    peers_timed: set[str] = field(default_factory=set)            # untraced peers timed by callers' spans
     seen: dict[str, str] = field(default_factory=dict)            # call key -> step id that made it
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -107,6 +108,7 @@ class RunState:
             if hit.source not in known:
                 known.add(hit.source)
                 self.runbook_hits.append(hit)
+        self.peers_timed.update(res.timed)
         for moved in res.reattributions:
             self.reattribute(moved.service, moved.to, moved.why)
         if res.status == "error":
@@ -144,8 +146,9 @@ class RunState:
 
     @property
     def timed(self) -> frozenset[str]:
-        """Services whose own request time is measured (latency series or spans)."""
-        return self._measures()[1]
+        """Services whose own request time is measured: latency series, spans, or (an untraced
+        peer) their callers' client spans before and after the split (`traces.scan`)."""
+        return self._measures()[1] | self.peers_timed
 
     @property
     def measured(self) -> frozenset[str]:

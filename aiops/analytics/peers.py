@@ -20,11 +20,12 @@ import json
 import math
 import re
 from dataclasses import replace
-from typing import Collection, Sequence
+from typing import Collection, Mapping, Sequence
 
 import numpy as np
 
 from aiops.analytics.spantree import Spans, SpanTree
+from aiops.analytics.trace_checks import MIN_REQUESTS, ServiceTraceStats
 from aiops.domain import Finding
 
 # Attribute keys naming the called service, most specific first (OTel and older conventions).
@@ -104,6 +105,15 @@ def attribute_to_peers(spans: Spans, peers: Sequence[object], known: Sequence[st
             service[i] = target
             moved.add(target)
     return (replace(spans, service=service), moved) if moved else (spans, moved)
+
+
+def timed_peers(stats: Mapping[str, ServiceTraceStats], peers: Collection[str]) -> tuple[str, ...]:
+    """The untraced peers whose time their callers' client spans measured on both sides of the
+    split (MIN_REQUESTS calls each): their request time is measured like a traced service's, so
+    a CPU rise there that the calls did not feel impacted nobody (the ranking's bearing rule).
+    A peer whose spans begin at the onset is not among them: nothing says its calls held."""
+    return tuple(sorted(p for p in peers if p in stats
+                        and min(stats[p].before.requests, stats[p].after.requests) >= MIN_REQUESTS))
 
 
 def time_shares(tree: SpanTree, spans: Spans, req: np.ndarray, peers: Collection[str],

@@ -74,6 +74,7 @@ class ToolResult:
     graph: dict[str, tuple[str, ...]] = field(default_factory=dict)      # caller -> callees seen in traces
     inferred: dict[str, tuple[str, ...]] = field(default_factory=dict)   # service -> dependencies shown otherwise
     reattributions: list[Reattribution] = field(default_factory=list)
+    timed: tuple[str, ...] = ()                                          # untraced peers timed on both sides
     runbook_hits: list[Hit] = field(default_factory=list)                # best first
 
     def __post_init__(self) -> None:

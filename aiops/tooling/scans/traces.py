@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from aiops.analytics.baseline import onset_search, signal_baseline_end
-from aiops.analytics.peers import attribute_to_peers, peer_names
+from aiops.analytics.peers import attribute_to_peers, peer_names, timed_peers
 from aiops.analytics.spantree import Spans
 from aiops.analytics.traces import analyse_traces
 from aiops.tooling.base import ToolContext, ToolResult
@@ -32,5 +32,6 @@ def traces_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     edges = sum(len(v) for v in result.graph.values())
     peers = f", untraced peers seen through client spans: {', '.join(sorted(moved))}" if moved else ""
     changes = sum(1 for f in result.findings if "share" not in f.tags)    # time shares are context, not changes
+    timed = timed_peers(result.services, moved)
     return ToolResult("ok", f"{n} spans, {edges} call edges, {changes} changes{peers}", query=QUERY,
-                      findings=list(result.findings), graph=graph)
+                      findings=list(result.findings), graph=graph, timed=timed)

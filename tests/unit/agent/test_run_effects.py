@@ -33,6 +33,7 @@ EFFECTS = {
     "runbook_hits": ([_hit("runbooks/pool.md")], lambda s: [h.source for h in s.runbook_hits] == ["runbooks/pool.md"]),
     "reattributions": ([Reattribution("frontend", "checkout", "it waits on checkout")],
                        lambda s: "checkout" in s.graph.get("frontend", set())),
+    "timed": (("orders-db",), lambda s: "orders-db" in s.timed),
 }
 
 

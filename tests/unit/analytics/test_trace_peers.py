@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from aiops.analytics.peers import attribute_to_peers, peer_names, resolve_peer
+from aiops.analytics.peers import attribute_to_peers, peer_names, resolve_peer, timed_peers
 from aiops.analytics.spantree import Spans, build_span_tree
 from aiops.analytics.traces import analyse_traces
 
@@ -127,3 +127,15 @@ def test_the_share_of_a_callers_time_in_an_untraced_peer_is_measured_without_spa
     fast = db_calls(slow_db=False)
     result, _ = analyse({k: [v[i] for i in after] for k, v in fast.items()})
     assert not [f for f in result.findings if "share" in f.tags]
+
+
+def test_an_untraced_peer_is_timed_where_its_callers_client_spans_cover_both_sides_of_the_split() -> None:
+    # db's queries are measured before and after the onset: its time is measured like a traced
+    # service's, so a CPU rise there that its queries did not feel impacted nobody
+    result, moved = analyse(db_calls())
+    assert timed_peers(result.services, moved) == ("db",)
+    # spans only from the onset on: nothing says the queries held, db is not timed
+    cols = db_calls()
+    after = [i for i, t in enumerate(cols["start"]) if t >= ONSET]
+    result, moved = analyse({k: [v[i] for i in after] for k, v in cols.items()})
+    assert moved == {"db"} and timed_peers(result.services, moved) == ()
