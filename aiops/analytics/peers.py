@@ -157,7 +157,9 @@ def where_the_time_went(findings: list[Finding]) -> list[Finding]:
     """A caller's latency rise (its metrics, after/before ratio R) and the share of its request
     time its calls to an untraced peer take since the onset (traces, tag `share`): when the
     calls alone take more than the whole request took before, at least (share - 1/R) / (1 - 1/R)
-    of the added time went to the peer. From INHERITED_SHARE up, the peer gets that part of the
+    of the added time went to the peer. Of the caller's rises (p50, p90, mean ...), the one
+    that gives the peer most is used: a tail that rose 20x while the median held is time
+    added too. From INHERITED_SHARE up, the peer gets that part of the
     caller's rise as a latency finding of its own, seen from the caller's side (a database with
     no latency series of its own, whose spans begin at the onset). The `share` findings are
     consumed here."""
@@ -165,23 +167,24 @@ def where_the_time_went(findings: list[Finding]) -> list[Finding]:
     if not shares:
         return findings
     rest = [f for f in findings if not (f.kind == "trace" and "share" in f.tags)]
-    rises: dict[str, Finding] = {}
+    rises: dict[str, list[Finding]] = {}
     for f in rest:
         if (f.kind == "metric" and "latency" in f.tags and "weak" not in f.tags and f.direction > 0
-                and math.isfinite(f.magnitude) and f.magnitude > 1.0
-                and (f.service not in rises or f.score > rises[f.service].score)):
-            rises[f.service] = f
+                and math.isfinite(f.magnitude) and f.magnitude > 1.0):
+            rises.setdefault(f.service, []).append(f)
     for f in shares:
         caller = f.ref.removeprefix("caller:")
-        rise = rises.get(caller)
-        if rise is None:
+        best: tuple[float, float, Finding] | None = None
+        for rise in rises.get(caller, ()):
+            part = min((f.magnitude - 1.0 / rise.magnitude) / (1.0 - 1.0 / rise.magnitude), 1.0)
+            if part >= INHERITED_SHARE and (best is None or rise.score * part > best[0]):
+                best = (rise.score * part, part, rise)
+        if best is None:
             continue
-        part = (f.magnitude - 1.0 / rise.magnitude) / (1.0 - 1.0 / rise.magnitude)
-        if part < INHERITED_SHARE:
-            continue
+        score, part, rise = best
         rest.append(Finding(
-            kind="trace", service=f.service, signal=f"added_time:{caller}", score=rise.score * min(part, 1.0),
-            summary=f"{f.summary}; its {rise.signal} rose {rise.magnitude:.3g}x, so at least {min(part, 1.0):.0%} "
+            kind="trace", service=f.service, signal=f"added_time:{caller}", score=score,
+            summary=f"{f.summary}; its {rise.signal} rose {rise.magnitude:.3g}x, so at least {part:.0%} "
                     f"of the added time is in {f.service}",
             onset=rise.onset, direction=1, magnitude=rise.magnitude, ref=f.ref, tags=("latency", "client_side")))
     return rest

@@ -54,6 +54,7 @@ EXPLAINED_FACTOR = 0.25     # a symptom explained by an anomalous dependency kee
 OWN_EXPLAINED_FACTOR = 0.85  # own evidence beside an anomalous dependency: self time and own
                             # errors also grow from uninstrumented waits (lost calls, retries)
 ONSET_TOLERANCE_S = 60.0    # clock skew and scrape spacing: onsets this close count as together
+BEAR_LEAD_S = 2 * ONSET_TOLERANCE_S   # a slowdown that began this much before a resource moved is not its doing
 STRONG = 0.5                # a dependency this anomalous can explain its callers' symptoms
 CHANGE_SKEW_S = 20.0       # a change can explain behaviour first seen this little before it (clocks), no more
 CHANGE_EFFECT_S = 300.0     # a change explains behaviour that changed within this long after it
@@ -111,6 +112,12 @@ def _reaching(graph: dict[str, set[str]], callers: dict[str, set[str]], alerted:
     """The services whose trouble can reach the alerted one along the calls: itself, what it
     calls (directly or not), and a caller upstream through which a surge of requests came."""
     return {alerted} | set(descendants(graph, alerted)) | (set(descendants(callers, alerted)) & entry)
+
+
+def _hurt_since(impact: list[tuple[float | None, float]], moved: float | None) -> float:
+    """How much the requests were hurt by a slowdown or failures that did not begin before a
+    resource moved (BEAR_LEAD_S): what was already wrong before the CPU rose was not its doing."""
+    return max((w for at, w in impact if moved is None or at is None or at >= moved - BEAR_LEAD_S), default=0.0)
 
 
 def _follows(change_at: float | None, onset: float) -> bool:
@@ -171,7 +178,8 @@ def rank_candidates(
         for c in cands.values():
             c.findings, c.onset, c.dated, c.slowed = [], None, None, 0.0
         warnings: dict[str, float] = defaultdict(float)
-        impact: dict[str, float] = defaultdict(float)
+        impact: dict[str, list[tuple[float | None, float]]] = defaultdict(list)
+        moved_at: dict[str, dict[tuple[bool, str, str], tuple[float, float | None]]] = defaultdict(dict)
         client_side: dict[str, set[tuple[bool, str, str]]] = defaultdict(set)
         change_at: dict[str, list[tuple[float, float | None]]] = defaultdict(list)
         timed_all: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -222,9 +230,11 @@ def rank_candidates(
             cls = "traffic" if borne else class_of(f)
             key = (own, f.kind, cls + ("/client_side" if "client_side" in f.tags else ""))
             parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
+            if weight >= moved_at[f.service].get(key, (-1.0, None))[0]:
+                moved_at[f.service][key] = (weight, f.onset)
             worse = cls in IMPACT_CLASSES and f.direction >= 0     # slower or failing, not faster
             if worse:
-                impact[f.service] = max(impact[f.service], weight * felt(f))
+                impact[f.service].append((f.onset, weight * felt(f)))
                 if cls == "latency":
                     c.slowed = max(c.slowed, weight)
             if "client_side" in f.tags:
@@ -249,8 +259,8 @@ def rank_candidates(
             # full disk or a leak hurts otherwise (failures, kills) and is kept. Slowness a
             # dependency explains was inherited, not caused by the resource: it bears it out as
             # little.
-            hurt = impact[s] * (EXPLAINED_FACTOR if s in inherited else 1.0)
             for k in [k for k in parts[s] if k[0] and k[2] in RESOURCE_CLASSES]:
+                hurt = _hurt_since(impact[s], moved_at[s][k][1]) * (EXPLAINED_FACTOR if s in inherited else 1.0)
                 borne = hurt / (BEAR_SHARE * min(parts[s][k], STRONG)) if hurt >= IMPACT else 0.0
                 parts[s][k] *= RESOURCE_ALONE_FACTOR + (1.0 - RESOURCE_ALONE_FACTOR) * min(1.0, borne)
         for s, c in cands.items():

@@ -1,0 +1,46 @@
+"""What bears a resource move out, and which of a caller's latency rises says where its added
+time went: the ranking's reading of timing (aiops.analytics.ranking, aiops.analytics.peers)."""
+
+from __future__ import annotations
+
+import pytest
+
+from aiops.analytics.peers import where_the_time_went
+from aiops.analytics.ranking import BEAR_LEAD_S, RESOURCE_ALONE_FACTOR, rank_candidates
+from aiops.domain import Finding
+
+ONSET = 1000.0
+
+
+def _metric(service: str, signal: str, cls: str, score: float, ratio: float, onset: float = ONSET) -> Finding:
+    return Finding("metric", service, signal, score, f"{signal} of {service}", onset=onset, direction=1,
+                   magnitude=ratio, tags=(cls,))
+
+
+def test_a_slowdown_that_began_well_before_the_cpu_rose_does_not_bear_the_cpu_out() -> None:
+    """A neighbour's CPU rose 20x at the onset; its p99 had risen 60 % five minutes before. The
+    CPU cannot have caused what came before it: the CPU weighs as if its requests had held.
+    The same slowdown beginning with the CPU bears it out as before."""
+    cpu = _metric("hog", "container_cpu_usage_seconds_total", "cpu", 0.85, 20.0)
+
+    def own(slow_at: float) -> float:
+        slower = _metric("hog", "latency_p99_ms", "latency", 0.6, 3.0, onset=slow_at)
+        held = rank_candidates([cpu, slower], ["hog"], {}, ONSET, time_measured={"hog"})[0].own
+        return held / rank_candidates([cpu], ["hog"], {}, ONSET)[0].own
+
+    assert own(ONSET - 300.0) == pytest.approx(RESOURCE_ALONE_FACTOR)
+    assert own(ONSET) == pytest.approx(own(ONSET - BEAR_LEAD_S + 1.0))
+    assert own(ONSET) > 2 * RESOURCE_ALONE_FACTOR
+
+
+def test_the_rise_that_says_most_of_where_the_added_time_went_is_the_one_used() -> None:
+    """api's p50 barely moved (+3 %, beyond doubt on a steady series) while its p90 rose 21x;
+    since the onset it spends 90 % of its request time in calls to db. By the p50 nothing says
+    the time went to db; by the p90 at least 90 % of it did, and db gets that part of the rise."""
+    share = Finding("trace", "db", "time_share:api", 0.0, "api spends 90 % in db", onset=ONSET, magnitude=0.9,
+                    ref="caller:api", tags=("share",))
+    p50 = _metric("api", "latency_p50_ms", "latency", 0.96, 1.03)
+    p90 = _metric("api", "latency_p90_ms", "latency", 0.9, 21.0)
+    assert not [f for f in where_the_time_went([p50, share]) if f.service == "db"]
+    [added] = [f for f in where_the_time_went([p50, p90, share]) if f.service == "db"]
+    assert added.magnitude == 21.0 and added.score == pytest.approx(0.9 * (0.9 - 1 / 21) / (1 - 1 / 21))
