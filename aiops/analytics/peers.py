@@ -161,7 +161,8 @@ def where_the_time_went(findings: list[Finding]) -> list[Finding]:
     that gives the peer most is used: a tail that rose 20x while the median held is time
     added too. From INHERITED_SHARE up, the peer gets that part of the
     caller's rise as a latency finding of its own, seen from the caller's side (a database with
-    no latency series of its own, whose spans begin at the onset). The `share` findings are
+    no latency series of its own, whose spans begin at the onset), and it explains the caller
+    (`aiops.analytics.ranking`) however short of STRONG that part is. The `share` findings are
     consumed here."""
     shares = [f for f in findings if f.kind == "trace" and "share" in f.tags]
     if not shares:

@@ -151,6 +151,8 @@ def rank_candidates(
     owners = view_owners(set(services) | {f.service for f in findings if f.service}, traced)
     findings, services = fold_views(findings, services, owners)
     findings = where_the_time_went(findings)
+    # a caller whose added time went at least half to an untraced peer is explained by the peer
+    spent_in = {f.ref.removeprefix("caller:"): f.service for f in findings if f.signal.startswith("added_time:")}
     alerted = owners.get(alerted, alerted)
     measured = set(measured) | {o for v, o in owners.items() if v in measured}
     time_measured = set(time_measured) | {o for v, o in owners.items() if v in time_measured}
@@ -308,8 +310,8 @@ def rank_candidates(
         """Set explained_by; return services explained through an untraced, inferred dependency."""
         via_untraced: set[str] = set()
         for s, c in cands.items():
-            c.explained_by = ""
-            for d in descendants(graph, s):
+            c.explained_by = spent_in[s] if spent_in.get(s) in cands else ""
+            for d in ([] if c.explained_by else descendants(graph, s)):
                 dc = cands.get(d)
                 if dc is None or dc.strength < STRONG:
                     continue
