@@ -259,10 +259,9 @@ def rank_candidates(
             # beyond STRONG needs no more than a move at STRONG: a CPU hog far beyond doubt is
             # borne out by a slowdown as clear as any other's. A
             # full disk or a leak hurts otherwise (failures, kills) and is kept. Slowness a
-            # dependency explains was inherited, not caused by the resource: it bears it out as
-            # little.
+            # dependency explains was inherited, not caused by the resource: it bears out nothing.
             for k in [k for k in parts[s] if k[0] and k[2] in RESOURCE_CLASSES]:
-                hurt = _hurt_since(impact[s], moved_at[s][k][1]) * (EXPLAINED_FACTOR if s in inherited else 1.0)
+                hurt = 0.0 if s in inherited else _hurt_since(impact[s], moved_at[s][k][1])
                 borne = hurt / (BEAR_SHARE * min(parts[s][k], STRONG)) if hurt >= IMPACT else 0.0
                 parts[s][k] *= RESOURCE_ALONE_FACTOR + (1.0 - RESOURCE_ALONE_FACTOR) * min(1.0, borne)
         for s, c in cands.items():

@@ -61,3 +61,18 @@ def test_a_caller_whose_added_time_went_to_an_untraced_peer_is_explained_by_it_h
     assert ranked["redis"].strength < STRONG
     assert ranked["cart"].explained_by == "redis"
     assert ranked["redis"].score > ranked["cart"].score
+
+
+def test_slowness_a_dependency_explains_bears_out_nothing_of_the_callers_cpu() -> None:
+    """A neighbour burning CPU (20x) became 200x slower, but only because the database it calls
+    did: its slowness was inherited, and its CPU weighs as if its requests had held, however
+    large that inherited slowdown (it had kept 80 % of the CPU's weight through a quarter of it)."""
+    graph = {"web": {"basic"}, "basic": {"db"}}
+    findings = [_metric("basic", "cpu_usage_percent", "cpu", 0.9, 20.0, onset=ONSET - 30.0),
+                _metric("basic", "latency_p50_ms", "latency", 1.0, 200.0),
+                _metric("db", "latency_p50_ms", "latency", 1.0, 300.0)]
+    ranked = {c.service: c for c in rank_candidates(findings, ["web", "basic", "db"], graph, ONSET,
+                                                    time_measured={"web", "basic", "db"})}
+    alone = rank_candidates(findings[:1], ["basic"], {}, ONSET)[0].own
+    assert ranked["basic"].explained_by == "db"
+    assert ranked["basic"].own == pytest.approx(alone * RESOURCE_ALONE_FACTOR)
