@@ -189,3 +189,9 @@ def where_the_time_went(findings: list[Finding]) -> list[Finding]:
                     f"of the added time is in {f.service}",
             onset=rise.onset, direction=1, magnitude=rise.magnitude, ref=f.ref, tags=("latency", "client_side")))
     return rest
+
+
+def spent_in(findings: list[Finding]) -> dict[str, str]:
+    """caller -> the untraced peer that `where_the_time_went` found at least INHERITED_SHARE of
+    its added time in (the ranking lets that peer explain the caller)."""
+    return {f.ref.removeprefix("caller:"): f.service for f in findings if f.signal.startswith("added_time:")}

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from aiops.analytics.combine import noisy_or, per_kind, weighted_median
 from aiops.analytics.graphs import descendants
 from aiops.analytics.load import load_borne, load_ratio, surges
-from aiops.analytics.peers import where_the_time_went
+from aiops.analytics.peers import spent_in, where_the_time_went
 from aiops.analytics.shift import z_score
 from aiops.analytics.views import fold_views, view_owners
 from aiops.analytics.weighing import TRAFFIC_FACTOR, class_of, fault_of, felt, is_own, weight_of
@@ -151,8 +151,7 @@ def rank_candidates(
     owners = view_owners(set(services) | {f.service for f in findings if f.service}, traced)
     findings, services = fold_views(findings, services, owners)
     findings = where_the_time_went(findings)
-    # a caller whose added time went at least half to an untraced peer is explained by the peer
-    spent_in = {f.ref.removeprefix("caller:"): f.service for f in findings if f.signal.startswith("added_time:")}
+    spent = spent_in(findings)     # a caller whose added time went to an untraced peer: the peer explains it
     alerted = owners.get(alerted, alerted)
     measured = set(measured) | {o for v, o in owners.items() if v in measured}
     time_measured = set(time_measured) | {o for v, o in owners.items() if v in time_measured}
@@ -309,7 +308,7 @@ def rank_candidates(
         """Set explained_by; return services explained through an untraced, inferred dependency."""
         via_untraced: set[str] = set()
         for s, c in cands.items():
-            c.explained_by = spent_in[s] if spent_in.get(s) in cands else ""
+            c.explained_by = spent[s] if spent.get(s) in cands else ""
             for d in ([] if c.explained_by else descendants(graph, s)):
                 dc = cands.get(d)
                 if dc is None or dc.strength < STRONG:
