@@ -48,7 +48,7 @@ PERSIST_FULL = 0.4     # share of points from the onset on that are out for full
 LEAD_S = 300.0         # the fault may have begun this long before the onset hint
 PRIOR_WEIGHT = 4.0     # the family's scale counts as this many differences of the series' own
 MIN_LOG_SCALE = 0.02   # log space: changes within ~2 % are never news
-FLAT_SHARE = 0.1       # a flat baseline's scale: this share of the change (z at most 10)
+FLAT_SHARE = 0.1       # a baseline flat at zero: its scale is this share of the change (z at most 10)
 REL_FLOOR = 0.01       # linear space: nor are changes within 1 % of the level
 MIN_BASE_SHARE = 0.3   # a series needs samples in this share of the grid points before the onset
 SUSTAIN_S = 120.0      # ... and the change must hold this long (see the k in scan_shifts)
@@ -236,11 +236,13 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, onset_hint: float, *
                 with _quiet():
                     refs.append((np.nanmedian(last, axis=1), np.minimum(n_pre, m)))
         floor = np.fmax(np.where(logged, MIN_LOG_SCALE, np.fmax(REL_FLOOR * np.abs(level), 1e-12)), half_resolution)
-        # A flat baseline (all equal, e.g. 100 % available, zero errors) is floored by the
-        # change's own size: a blip is not infinitely significant, 0 -> many still is (z 10).
+        # A baseline flat at zero (no errors, no restarts) is floored by the change's own size:
+        # 0 -> many is sure but not infinitely (z 10). One flat elsewhere (exactly 100 %
+        # available) keeps the relative floor: a drop to 25 % is as sure as from 99.8 +- 0.1 %.
         with _quiet():
             jump = np.nanmax(np.abs(post - level[:, None]), axis=1)
-        flat = (cnt > 0) & (own <= 1e-12)
+            at_zero = np.abs(np.nanmedian(x[:, :j], axis=1)) <= 1e-12
+        flat = (cnt > 0) & (own <= 1e-12) & at_zero
         floor = np.where(flat & np.isfinite(jump), np.fmax(floor, FLAT_SHARE * jump), floor)
         scale = np.fmax(np.where(np.isfinite(scale), scale, floor), floor)
         # a change holds for SUSTAIN_S (or half the points after the onset, if fewer): one

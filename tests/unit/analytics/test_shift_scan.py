@@ -135,3 +135,21 @@ def test_pod_means_join_a_rollout_into_one_continuous_series() -> None:
     per_pod = scan(old, new)
     assert per_pod.score.tolist() == [0.0, 0.0]        # neither pod alone can be judged
     assert scan(means[0]).score[0] > 0.4               # the service-level series can (z ~10)
+
+
+def test_a_large_drop_from_a_flat_level_is_as_sure_as_from_a_noisy_one_and_a_blip_is_not_news() -> None:
+    # availability exactly 100 % all along vs 99.8 +- 0.1 %; both fall to about a quarter
+    flat, noisy, blip = np.full(T, 100.0), noise(21, 99.8, 0.1), np.full(T, 100.0)
+    flat[130:] = 25.0 + np.random.default_rng(22).normal(0, 1.0, T - 130)
+    noisy[130:] = 22.0 + np.random.default_rng(23).normal(0, 1.0, T - 130)
+    blip[130:] = 99.7                                 # a 0.3 % dip: within the 1 % floor
+    s = scan(flat, noisy, blip)
+    assert s.direction[0] == -1 and s.score[0] >= 0.9 * s.score[1] and s.score[1] > 0.7
+    assert s.score[2] == 0.0
+
+
+def test_a_rise_from_a_flat_zero_is_still_capped() -> None:
+    zero = np.zeros(T)
+    zero[130:] = 50.0 + np.random.default_rng(24).normal(0, 3.0, T - 130)   # 0 errors -> ~50/s
+    s = scan(zero)
+    assert 0.2 < s.score[0] < 0.6                     # sure, but not infinitely (z at most 10)
