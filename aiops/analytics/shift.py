@@ -77,6 +77,7 @@ class ShiftScan:
     base_median: np.ndarray
     post_median: np.ndarray
     valid: np.ndarray        # [N] bool: data on both sides of the onset
+    peak_ratio: np.ndarray   # [N] after/before where the statistic was taken (the k-th point); 1 if none
 
 
 @contextmanager
@@ -196,7 +197,7 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, onset_hint: float, *
     zeros, empty = np.zeros(n), np.full(n, np.nan)
     cands = [j for j in range(1, t) if onset_hint - max(lead_s, step) <= ts[j] <= onset_hint + step]
     result = ShiftScan(zeros.copy(), zeros.copy(), np.zeros(n, dtype=np.int8), empty.copy(), empty.copy(),
-                       empty.copy(), empty.copy(), np.zeros(n, dtype=bool))
+                       empty.copy(), empty.copy(), np.zeros(n, dtype=bool), np.ones(n))
     if n == 0 or not cands:
         return result
     y, logged = _transform(x)
@@ -308,8 +309,14 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, onset_hint: float, *
     with np.errstate(all="ignore"):
         rel = np.where(np.abs(base_med) > 1e-12, (post_med - base_med) / np.abs(base_med), np.nan)
     direction = np.where(score > 0, best_dir, 0).astype(np.int8)
+    # the size of the change where it was measured (bursts in a fifth of the samples leave the
+    # medians where they were): the k-th point against the level, in the series' own units
+    with np.errstate(all="ignore"):
+        moved = best_dir * stat * best_width
+        peak = np.where(logged, np.exp(moved), (best_ref + moved) / np.abs(best_ref))
+    peak = np.where(valid & np.isfinite(peak) & (peak > 0), peak, 1.0)
     return ShiftScan(score=score, stat=stat, direction=direction, onset=onset, rel_change=rel,
-                     base_median=base_med, post_median=post_med, valid=valid)
+                     base_median=base_med, post_median=post_med, valid=valid, peak_ratio=peak)
 
 
 def _unlike_its_spikes(pre: np.ndarray, level: float, width: float, direction: int, threshold: float,

@@ -27,6 +27,7 @@ from aiops.timeutil import to_rfc3339
 from aiops.tooling.base import ToolContext, ToolResult
 
 MIN_SCORE = 0.05         # weaker series are not evidence
+CPU_RATIO_FULL = 2.0     # a CPU move of this factor (up or down) is news in full, log-scaled below it
 TURN_FACTOR = 0.3        # a series that turned (moved against its recent level, not its usual one)
 SYMPTOM_STEPS = 2        # the alerted service's own move is looked for this many samples earlier too
 SYMPTOM_SCORE = 0.3      # ... and moves the search when it is at least this clear
@@ -135,9 +136,16 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
             tags = tags + ("held",)
         if onset is not None and onset > hint + max(LATE_S, grid.step):
             tags = tags + ("late",)    # first seen well after the alert, and after the sample that followed it
+        size = 1.0
+        if cls == "cpu":
+            # a CPU move is as much news as its size: +3 % of a core is certain on a steady
+            # series and slows nothing down (in full from CPU_RATIO_FULL, up or down)
+            log_size = max(abs(math.log(max(_ratio(scan.post_median[i], scan.base_median[i]), 1e-12))),
+                           abs(math.log(float(scan.peak_ratio[i]))))
+            size = min(1.0, log_size / math.log(CPU_RATIO_FULL))
         found.append(Finding(
             kind="metric", service=key.service, signal=key.metric,
-            score=float(scan.score[i]) * (TURN_FACTOR if turned else 1.0),
+            score=float(scan.score[i]) * (TURN_FACTOR if turned else 1.0) * size,
             summary=_describe(key.metric, int(scan.direction[i]), float(scan.rel_change[i]),
                               float(scan.stat[i]) * int(scan.direction[i]), onset, key.pod, i >= len(grid.keys),
                               float(scan.base_median[i]), float(scan.post_median[i])),
