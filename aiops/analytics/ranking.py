@@ -53,8 +53,9 @@ from aiops.domain import Evidence, FaultKind, Finding
 EXPLAINED_FACTOR = 0.25     # a symptom explained by an anomalous dependency keeps this much
 OWN_EXPLAINED_FACTOR = 0.85  # own evidence beside an anomalous dependency: self time and own
                             # errors also grow from uninstrumented waits (lost calls, retries)
-ONSET_TOLERANCE_S = 60.0    # clock skew and scrape spacing: onsets this close count as together
-BEAR_LEAD_S = 2 * ONSET_TOLERANCE_S   # a slowdown that began this much before a resource moved is not its doing
+ONSET_TOLERANCE_S = 66.0    # clock skew and scrape spacing: onsets this close count as together (a 60-s
+                            # scrape, with the jitter of its timestamps)
+BEAR_LEAD_S = 120.0   # a slowdown that began this much before a resource moved is not its doing
 STRONG = 0.5                # a dependency this anomalous can explain its callers' symptoms
 CHANGE_SKEW_S = 20.0       # a change can explain behaviour first seen this little before it (clocks), no more
 CHANGE_EFFECT_S = 300.0     # a change explains behaviour that changed within this long after it

@@ -434,3 +434,17 @@ def test_trouble_a_surge_brought_downstream_is_explained_by_where_it_came_in() -
     assert ranked(4.6)[0].service == "web" and surge["api"].explained_by == "web"
     small = {c.service: c for c in ranked(SURGE * 0.9)}
     assert small["api"].explained_by == "" and ranked(SURGE * 0.9)[0].service == "api"
+
+
+def test_a_surge_seen_downstream_one_scrape_earlier_with_jittered_timestamps_is_still_the_entrys() -> None:
+    """Scrapes of 60 s whose timestamps jitter by milliseconds: `back` showed the surge one sample
+    before `front`, where it came in, 60.024 s earlier. One scrape apart is together: `back`'s
+    trouble is the surge's, and `front` comes first."""
+    early, late = ONSET - 60.0, ONSET + 0.024
+    surge = [metric("front", "requests_total", "traffic", 0.45, onset=late, ratio=3.8),
+             metric("front", "network_rx_kbps", "network", 0.42, onset=late, ratio=3.8),
+             metric("back", "requests_total", "traffic", 0.46, onset=early, ratio=3.75),
+             metric("back", "cpu_usage_percent", "cpu", 0.52, onset=early, ratio=2.8),
+             metric("back", "latency_p90_ms", "latency", 0.35, onset=early, ratio=2.0)]
+    order, cands = ranked(surge, ["front", "back"], {"front": {"back"}})
+    assert cands["back"].explained_by == "front" and order[0] == "front"
