@@ -310,7 +310,7 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, onset_hint: float, *
         rel = np.where(np.abs(base_med) > 1e-12, (post_med - base_med) / np.abs(base_med), np.nan)
     direction = np.where(score > 0, best_dir, 0).astype(np.int8)
     # the size of the change where it was measured (bursts in a fifth of the samples leave the
-    # medians where they were): the k-th point against the level, in the series' own units
+    # medians where they were): the k-th point against the level (of x + c, for a logged row)
     with np.errstate(all="ignore"):
         moved = best_dir * stat * best_width
         peak = np.where(logged, np.exp(moved), (best_ref + moved) / np.abs(best_ref))
