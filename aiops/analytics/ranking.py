@@ -181,7 +181,7 @@ def rank_candidates(
             c.findings, c.onset, c.dated, c.slowed = [], None, None, 0.0
         warnings: dict[str, float] = defaultdict(float)
         impact: dict[str, list[tuple[float | None, float]]] = defaultdict(list)
-        moved_at: dict[str, dict[tuple[bool, str, str], tuple[float, float | None]]] = defaultdict(dict)
+        moved_at: dict[str, dict[tuple[bool, str, str], float | None]] = defaultdict(dict)   # onset of each part's max
         client_side: dict[str, set[tuple[bool, str, str]]] = defaultdict(set)
         change_at: dict[str, list[tuple[float, float | None]]] = defaultdict(list)
         timed_all: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -232,8 +232,8 @@ def rank_candidates(
             cls = "traffic" if borne else class_of(f)
             key = (own, f.kind, cls + ("/client_side" if "client_side" in f.tags else ""))
             parts[f.service][key] = max(parts[f.service].get(key, 0.0), weight)
-            if weight >= moved_at[f.service].get(key, (-1.0, None))[0]:
-                moved_at[f.service][key] = (weight, f.onset)
+            if weight >= parts[f.service][key]:
+                moved_at[f.service][key] = f.onset
             worse = cls in IMPACT_CLASSES and f.direction >= 0     # slower or failing, not faster
             if worse:
                 impact[f.service].append((f.onset, weight * felt(f)))
@@ -261,7 +261,7 @@ def rank_candidates(
             # full disk or a leak hurts otherwise (failures, kills) and is kept. Slowness a
             # dependency explains was inherited, not caused by the resource: it bears out nothing.
             for k in [k for k in parts[s] if k[0] and k[2] in RESOURCE_CLASSES]:
-                hurt = 0.0 if s in inherited else _hurt_since(impact[s], moved_at[s][k][1])
+                hurt = 0.0 if s in inherited else _hurt_since(impact[s], moved_at[s][k])
                 borne = hurt / (BEAR_SHARE * min(parts[s][k], STRONG)) if hurt >= IMPACT else 0.0
                 parts[s][k] *= RESOURCE_ALONE_FACTOR + (1.0 - RESOURCE_ALONE_FACTOR) * min(1.0, borne)
         for s, c in cands.items():

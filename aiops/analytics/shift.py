@@ -88,8 +88,9 @@ def _quiet():
         yield
 
 
-def _transform(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """log(x + c) for rows that are never negative, x otherwise; and which rows are logged."""
+def _transform(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log(x + c) for rows that are never negative, x otherwise; which rows are logged; and
+    what 0 becomes in each row (log c, or 0)."""
     with _quiet():
         lo = np.nanmin(x, axis=1)
         positive = np.where(x > 0, x, np.nan)
@@ -103,7 +104,7 @@ def _transform(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     quantum = np.where(np.isfinite(quantum), quantum, 0.0)
     c = np.fmax.reduce([0.05 * np.where(np.isfinite(level), level, 1.0), quantum, np.full(len(x), 1e-12)])
     y = np.where(logged[:, None], np.log(np.where(logged[:, None], x, 1.0) + c[:, None]), x)
-    return y, logged
+    return y, logged, np.where(logged, np.log(c), 0.0)
 
 
 def _resolution(y: np.ndarray) -> np.ndarray:
@@ -200,7 +201,7 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, onset_hint: float, *
                        empty.copy(), empty.copy(), np.zeros(n, dtype=bool), np.ones(n))
     if n == 0 or not cands:
         return result
-    y, logged = _transform(x)
+    y, logged, zero = _transform(x)
     half_resolution = 0.5 * _resolution(y)
     finite = np.isfinite(y)
     prev = _prev_finite(y)
@@ -242,7 +243,7 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, onset_hint: float, *
         # available) keeps the relative floor: a drop to 25 % is as sure as from 99.8 +- 0.1 %.
         with _quiet():
             jump = np.nanmax(np.abs(post - level[:, None]), axis=1)
-            at_zero = np.abs(np.nanmedian(x[:, :j], axis=1)) <= 1e-12
+        at_zero = np.where(logged, level == zero, np.abs(level) <= 1e-12)   # the baseline's median is 0
         flat = (cnt > 0) & (own <= 1e-12) & at_zero
         floor = np.where(flat & np.isfinite(jump), np.fmax(floor, FLAT_SHARE * jump), floor)
         scale = np.fmax(np.where(np.isfinite(scale), scale, floor), floor)

@@ -136,12 +136,11 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
             tags = tags + ("held",)
         if onset is not None and onset > hint + max(LATE_S, grid.step):
             tags = tags + ("late",)    # first seen well after the alert, and after the sample that followed it
-        size = 1.0
+        ratio, size = _ratio(scan.post_median[i], scan.base_median[i]), 1.0
         if cls == "cpu":
             # a CPU move is as much news as its size: +3 % of a core is certain on a steady
             # series and slows nothing down (in full from CPU_RATIO_FULL, up or down)
-            log_size = max(abs(math.log(max(_ratio(scan.post_median[i], scan.base_median[i]), 1e-12))),
-                           abs(math.log(float(scan.peak_ratio[i]))))
+            log_size = max(abs(math.log(max(ratio, 1e-12))), abs(math.log(float(scan.peak_ratio[i]))))
             size = min(1.0, log_size / math.log(CPU_RATIO_FULL))
         found.append(Finding(
             kind="metric", service=key.service, signal=key.metric,
@@ -149,7 +148,7 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
             summary=_describe(key.metric, int(scan.direction[i]), float(scan.rel_change[i]),
                               float(scan.stat[i]) * int(scan.direction[i]), onset, key.pod, i >= len(grid.keys),
                               float(scan.base_median[i]), float(scan.post_median[i])),
-            onset=onset, direction=int(scan.direction[i]), magnitude=_ratio(scan.post_median[i], scan.base_median[i]),
+            onset=onset, direction=int(scan.direction[i]), magnitude=ratio,
             component=f"pod/{key.pod}" if key.pod else "", ref=str(key), tags=tags,
         ))
     found.extend(_silent_targets(grid, ctx.baseline_end, float(grid.timestamps[-1] + grid.step)))
