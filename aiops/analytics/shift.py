@@ -88,34 +88,41 @@ def _quiet():
         yield
 
 
-def _transform(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """log(x + c) for rows that are never negative, x otherwise; which rows are logged; and
-    what 0 becomes in each row (log c, or 0)."""
+def _transform(x: np.ndarray, quiet: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """log(x + c) for rows that are never negative, x otherwise; which rows are logged; what 0
+    becomes in each row (log c, or 0); and each row's resolution in the same space. `quiet`:
+    how many leading columns came before any candidate onset."""
     with _quiet():
         lo = np.nanmin(x, axis=1)
         positive = np.where(x > 0, x, np.nan)
         level = np.nanmedian(positive, axis=1)
+        # whole numbers move by one unit, however far apart the values they took
+        whole = np.all(~np.isfinite(x) | (x == np.round(x)), axis=1)
     logged = np.isfinite(lo) & (lo >= 0)
+    # The resolution: the smallest step between the distinct values the series took before the
+    # onset (counts of connections, threads or replicas move in whole units, and a one-unit
+    # wiggle of a series that sat still is the measurement's resolution, not a robust z of 10);
+    # for a baseline that sat still (two samples or more), one unit for whole numbers, else
+    # the smallest step between any values (one sample says nothing of the resolution). In
+    # log space: one such step at the level the series sits at. Not the gaps between the few
+    # scattered levels a flat series fell to: those are large.
+    before, every = _smallest_step(x[:, :quiet]), _smallest_step(x)
+    still = whole & (np.isfinite(x[:, :quiet]).sum(axis=1) >= 2) & (every > 1.0)
+    quantum = np.where(before > 0, before, np.where(still, 1.0, every))
+    typical = np.where(np.isfinite(level), level, 1.0)
+    c = np.fmax.reduce([0.05 * typical, quantum, np.full(len(x), 1e-12)])
+    y = np.where(logged[:, None], np.log(np.where(logged[:, None], x, 1.0) + c[:, None]), x)
+    resolution = np.where(logged, np.log1p(quantum / (typical + c)), quantum)
+    return y, logged, np.where(logged, np.log(c), 0.0), resolution
+
+
+def _smallest_step(x: np.ndarray) -> np.ndarray:
+    """Per row, the smallest gap between distinct finite values (0 with fewer than two)."""
     srt = np.sort(np.where(np.isfinite(x), x, np.inf), axis=1)
     with _quiet():                  # inf - inf past the last sample: NaN, dropped below
         step = np.diff(srt, axis=1)
     step = np.where(np.isfinite(step) & (step > 0), step, np.inf)
-    quantum = step.min(axis=1) if step.shape[1] else np.full(len(x), np.inf)
-    quantum = np.where(np.isfinite(quantum), quantum, 0.0)
-    c = np.fmax.reduce([0.05 * np.where(np.isfinite(level), level, 1.0), quantum, np.full(len(x), 1e-12)])
-    y = np.where(logged[:, None], np.log(np.where(logged[:, None], x, 1.0) + c[:, None]), x)
-    return y, logged, np.where(logged, np.log(c), 0.0)
-
-
-def _resolution(y: np.ndarray) -> np.ndarray:
-    """The smallest step between distinct values of each row: counts of connections,
-    threads or replicas move in whole units, and a one-unit wiggle of a series that sat still
-    is the measurement's resolution, not a robust z of 10."""
-    srt = np.sort(np.where(np.isfinite(y), y, np.inf), axis=1)
-    with _quiet():
-        step = np.diff(srt, axis=1)
-    step = np.where(np.isfinite(step) & (step > 1e-12), step, np.inf)
-    q = step.min(axis=1) if step.shape[1] else np.full(len(y), np.inf)
+    q = step.min(axis=1) if step.shape[1] else np.full(len(x), np.inf)
     return np.where(np.isfinite(q), q, 0.0)
 
 
@@ -201,8 +208,8 @@ def scan_shifts(values: np.ndarray, timestamps: np.ndarray, onset_hint: float, *
                        empty.copy(), empty.copy(), np.zeros(n, dtype=bool), np.ones(n))
     if n == 0 or not cands:
         return result
-    y, logged, zero = _transform(x)
-    half_resolution = 0.5 * _resolution(y)
+    y, logged, zero, resolution = _transform(x, cands[0])
+    half_resolution = 0.5 * resolution
     finite = np.isfinite(y)
     prev = _prev_finite(y)
     rows = np.arange(n)[:, None]

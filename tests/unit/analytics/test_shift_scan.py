@@ -153,3 +153,15 @@ def test_a_rise_from_a_flat_zero_is_still_capped() -> None:
     zero[130:] = 50.0 + np.random.default_rng(24).normal(0, 3.0, T - 130)   # 0 errors -> ~50/s
     s = scan(zero)
     assert 0.2 < s.score[0] < 0.6                     # sure, but not infinitely (z at most 10)
+
+
+def test_a_flat_level_that_fell_to_a_few_scattered_values_is_judged_by_one_step_at_its_level() -> None:
+    # availability in whole percent: exactly 100 all along, or 99/100; both fall to a few far-apart
+    # levels. The gaps between those levels are not the measurement's resolution (one percent is).
+    fault = np.resize([21.0, 29.0, 45.0, 60.0], T - 130)
+    flat = np.full(T, 100.0)
+    wiggle = np.where(np.random.default_rng(25).random(T) < 0.8, 100.0, 99.0)
+    flat[130:], wiggle[130:] = fault, fault
+    s = scan(flat, wiggle)
+    assert s.direction[0] == -1 and s.score[1] > 0.7
+    assert s.score[0] >= 0.9 * s.score[1]
