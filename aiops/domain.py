@@ -20,6 +20,9 @@ FaultKind = Literal[
 ]
 
 
+_ERROR_WORDS = re.compile(r"error|fail|5xx|exception|availab|success.?rate|unavailable")
+_LATENCY_WORDS = re.compile(r"latenc|slow|duration|response.?time|p50|p9[059]|p99")
+
 @dataclass(frozen=True)
 class TimeWindow:
     start: float
@@ -47,6 +50,14 @@ class Incident:
     alert: dict[str, str] = field(default_factory=dict)
     symptom: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def alerted_symptom(self) -> str:
+        """What the alert says went wrong: "errors" (failures, availability), "latency"
+        (slowness), or "" when it says neither or both (from its labels and title)."""
+        text = " ".join([self.title or ""] + [str(v) for v in (self.alert or {}).values()]).lower()
+        errors = bool(_ERROR_WORDS.search(text))
+        latency = bool(_LATENCY_WORDS.search(text))
+        return "errors" if errors and not latency else "latency" if latency and not errors else ""
 
     def alerted_service(self, services: list[str]) -> str:
         """The service the alert fired on ('' when it names none of `services`): the alert's

@@ -15,7 +15,7 @@ from dataclasses import replace
 from aiops.agent.coverage import coverage_of, verdict_of
 from aiops.agent.reasoners.base import Verdict
 from aiops.agent.state import RunState
-from aiops.analytics.ranking import Candidate, confidences, evidence_of
+from aiops.analytics.candidates import Candidate, confidences, evidence_of
 from aiops.domain import Diagnosis, Evidence, FaultKind, RootCause, RunbookRef, TimelineEntry, Usage
 
 log = logging.getLogger("aiops.agent")

@@ -23,7 +23,7 @@ from aiops.domain import Diagnosis, Evidence
 if TYPE_CHECKING:
     from aiops.agent.reasoners.base import Verdict
     from aiops.agent.state import RunState
-    from aiops.analytics.ranking import Candidate
+    from aiops.analytics.candidates import Candidate
     from aiops.memory.store import IncidentMemory
 
 SUSPECTS = 5          # how many of the ranking's first candidates the memory may speak for
@@ -74,7 +74,7 @@ def recall_memory(state: "RunState", ranked: list["Candidate"], verdict: "Verdic
 
 def suspects_of(state: "RunState", ranked: list["Candidate"]) -> set[str]:
     """The services whose evidence makes the signature, as the report will rank them."""
-    from aiops.analytics.ranking import confidences
+    from aiops.analytics.candidates import confidences
     from aiops.memory.signature import focus
 
     shown = ranked[:max(state.settings.diagnose.max_root_causes, 5)]

@@ -137,7 +137,7 @@ class RunState:
 
         return rank_candidates(self.findings, self.services, self.graph, self.onset or self.baseline_end,
                                inferred=self.inferred, measured=self.measured, alerted=self.alerted,
-                               time_measured=self.timed)
+                               time_measured=self.timed, alerted_symptom=self.incident.alerted_symptom())
 
     @property
     def alerted(self) -> str:

@@ -32,23 +32,25 @@ series does not win by count. Among close candidates the earlier onset wins.
 Trouble a surge brought downstream (a service that bore at least SURGE its requests from a
 surge that entered upstream) is explained by the surge's entry. The slowness of a service whose
 traced callees, all timed, held is its own (ORIGIN_FACTOR), and a caller's added time spent in an
-untraced peer is the peer's (`peers.where_the_time_went`).
+untraced peer is the peer's (`peers.where_the_time_went`). A service whose evidence cannot have
+caused what the alert says (slowness alone under an error alert, failures alone under a latency
+alert: `weighing.fits_alert`) weighs MISMATCH_FACTOR.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
 
+from aiops.analytics.candidates import Candidate
 from aiops.analytics.combine import noisy_or, per_kind, weighted_median
 from aiops.analytics.graphs import descendants
 from aiops.analytics.load import load_borne, load_ratio, surges
 from aiops.analytics.peers import spent_in, where_the_time_went
 from aiops.analytics.shift import z_score
 from aiops.analytics.views import fold_views, view_owners
-from aiops.analytics.weighing import TRAFFIC_FACTOR, class_of, fault_of, felt, is_own, weight_of
-from aiops.domain import Evidence, FaultKind, Finding
+from aiops.analytics.weighing import TRAFFIC_FACTOR, class_of, fault_of, felt, fits_alert, is_own, weight_of
+from aiops.domain import Finding
 
 EXPLAINED_FACTOR = 0.25     # a symptom explained by an anomalous dependency keeps this much
 OWN_EXPLAINED_FACTOR = 0.85  # own evidence beside an anomalous dependency: self time and own
@@ -68,27 +70,8 @@ LATE_FACTOR = 0.25          # a metric change the scan found `late` weighs this 
 ALERTED_FACTOR = 0.5        # the alerted service's symptoms, which nothing else explains: the alert said as much
 ORIGIN_FACTOR = 1.3         # the slowness of a service whose traced, timed callees all held starts there ...
 ORIGIN_SHARE = 0.5          # ... held: slowed less than this share of it, and nothing of their own beyond doubt
+MISMATCH_FACTOR = 0.5       # a service whose evidence cannot have caused what the alert says (`fits_alert`)
 UNREACHED_FACTOR = 0.5      # a traced service the alerted one does not call (nor got a surge through): no path
-
-
-@dataclass
-class Candidate:
-    service: str
-    own: float = 0.0
-    symptom: float = 0.0
-    score: float = 0.0
-    onset: float | None = None
-    dated: float | None = None           # earliest onset of its findings of at least TIMED
-    explained_by: str = ""
-    onset_typical: float | None = None   # weighted median onset of its timed findings
-    strength: float = 0.0                # how anomalous, as an explanation of its callers
-    strength_alone: float = 0.0          # ... not counting what its callers' client spans saw
-    traced_own: bool = False             # its own trace time or errors changed
-    slowed: float = 0.0                  # its requests slowed: the weight of that evidence
-    fault: FaultKind = "unknown"
-    component: str = ""
-    marginal: float = 0.0                # how far its most moved series moved (robust z), when nothing passed as evidence
-    findings: list[tuple[float, Finding]] = field(default_factory=list)  # (weight, finding)
 
 
 # evidence classes through which a dependency's trouble reaches its callers
@@ -135,6 +118,7 @@ def rank_candidates(
     measured: set[str] | frozenset[str] = frozenset(),
     alerted: str = "",
     time_measured: set[str] | frozenset[str] = frozenset(),
+    alerted_symptom: str = "",
 ) -> list[Candidate]:
     """Rank every service with data; best first. Pure and deterministic. `measured` names the
     services whose own latency or errors are measured (latency/error series, or spans): such
@@ -146,7 +130,9 @@ def rank_candidates(
     time is measured (latency series or spans): CPU or network that moved on one of them while
     its requests neither slowed nor failed weighs less (RESOURCE_ALONE_FACTOR). A metric change
     first seen late (tag `late`, judged by the scan against its sampling step) weighs LATE_FACTOR.
-    `onset_hint` is the onset the evidence was gathered around (the scans judged against it)."""
+    `onset_hint` is the onset the evidence was gathered around (the scans judged against it).
+    `alerted_symptom` is what the alert says went wrong ("errors", "latency" or ""): a service
+    whose evidence cannot have caused it weighs MISMATCH_FACTOR."""
     graph = {k: set(v) for k, v in (graph or {}).items()}
     traced = set(graph) | {c for v in graph.values() for c in v}
     owners = view_owners(set(services) | {f.service for f in findings if f.service}, traced)
@@ -364,6 +350,8 @@ def rank_candidates(
             base *= 0.9 + 0.1 * math.exp(-lag_min / 2.0)   # earlier onset: mild tie-breaker
         if reach is not None and c.service not in reach:
             base *= UNREACHED_FACTOR
+        if not fits_alert(c.findings, alerted_symptom):
+            base *= MISMATCH_FACTOR
         c.score = base
         c.findings.sort(key=lambda wf: (-wf[0], wf[1].kind, wf[1].signal))
         c.fault = fault_of(c.findings)
@@ -374,26 +362,3 @@ def rank_candidates(
     return sorted(cands.values(), key=lambda c: (-c.score, -c.marginal * _alerted_share(c.service, alerted),
                                                  c.onset if c.onset is not None else math.inf,
                                                  c.service))
-
-
-def confidences(cands: list[Candidate], temperature: float = 0.15) -> list[float]:
-    """Confidence of each candidate: its score tempered by how clearly it beats the rest."""
-    if not cands:
-        return []
-    top = max(c.score for c in cands)
-    exps = [math.exp((c.score - top) / temperature) for c in cands]
-    total = sum(exps)
-    return [round(min(c.score, e / total) if total else 0.0, 4) for c, e in zip(cands, exps)]
-
-
-def evidence_of(c: Candidate, limit: int = 6) -> tuple[Evidence, ...]:
-    out: list[Evidence] = []
-    seen: set[str] = set()
-    for weight, f in c.findings:
-        if f.summary in seen:
-            continue
-        seen.add(f.summary)
-        out.append(Evidence(kind=f.kind, summary=f.summary, ref=f.ref, weight=round(weight, 4), at=f.onset))
-        if len(out) >= limit:
-            break
-    return tuple(out)

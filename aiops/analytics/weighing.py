@@ -173,3 +173,29 @@ def felt(f: Finding) -> float:
     if f.kind != "metric" or "latency" not in f.tags or not math.isfinite(f.magnitude) or f.magnitude <= 0:
         return 1.0
     return min(1.0, max(0.0, math.log(f.magnitude)) / math.log(FELT_RATIO))
+
+
+SLOWNESS_ONLY = frozenset({"cpu", "network", "memory", "latency", "traffic", "new", "rate"})
+
+
+def can_fail(f: Finding) -> bool:
+    """Could what `f` shows make requests fail? Errors, error lines, crashes, changes, exhausted
+    pools, a full disk and measures of no known class (availability) can; resources, slowness,
+    traffic and routine lines alone only slow requests down."""
+    if f.kind == "event":
+        return True
+    cls = class_of(f)
+    return cls not in SLOWNESS_ONLY and not (f.kind == "metric" and cls == "errors" and f.direction < 0)
+
+
+def fits_alert(findings: list[tuple[float, Finding]], symptom: str) -> bool:
+    """Could a service's evidence, (weight, finding) pairs, have caused what the alert says
+    (`Incident.alerted_symptom`)? An error alert needs something that makes requests fail
+    (`can_fail`), a latency alert something besides failures. Findings below the evidence
+    threshold (`weak`) count; a service with no evidence at all is not judged."""
+    shown = [f for w, f in findings if w > 0 or "weak" in f.tags]
+    if not shown or symptom not in ("errors", "latency"):
+        return True
+    if symptom == "errors":
+        return any(can_fail(f) for f in shown)
+    return any(class_of(f) not in ("errors", "error") for f in shown)

@@ -130,7 +130,7 @@ class OfflineReasoner:
     # -- reflection ----------------------------------------------------------------------------
 
     def reflect(self, state: RunState, round_no: int, must_answer: bool) -> Verdict:
-        from aiops.analytics.ranking import confidences
+        from aiops.analytics.candidates import confidences
 
         ranked = state.rank()
         confs = confidences(ranked[:10])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from aiops.analytics.ranking import confidences, rank_candidates
+from aiops.analytics.candidates import confidences
+from aiops.analytics.ranking import rank_candidates
 from aiops.analytics.weighing import is_own
 from aiops.domain import Finding
 

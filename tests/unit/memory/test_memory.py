@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from aiops.analytics.ranking import Candidate
+from aiops.analytics.candidates import Candidate
 from aiops.config import load_settings
 from aiops.domain import Finding, Incident, TimeWindow
 from aiops.memory.recall import boosts, citation, overview
