@@ -20,8 +20,10 @@ FaultKind = Literal[
 ]
 
 
-_ERROR_WORDS = re.compile(r"error|fail|5xx|exception|availab|success.?rate|unavailable")
-_LATENCY_WORDS = re.compile(r"latenc|slow|duration|response.?time|p50|p9[059]|p99")
+# what an alert's title and labels say went wrong (`Incident.alerted_symptom`); generic words
+_ERROR_WORDS = re.compile(r"error|fail|5xx|exception|availab|success.?rate")   # availab: unavailable too
+_LATENCY_WORDS = re.compile(r"latenc|slow|duration|response.?time|p50|p9[059]")
+
 
 @dataclass(frozen=True)
 class TimeWindow:
