@@ -165,3 +165,12 @@ def test_a_flat_level_that_fell_to_a_few_scattered_values_is_judged_by_one_step_
     s = scan(flat, wiggle)
     assert s.direction[0] == -1 and s.score[1] > 0.7
     assert s.score[0] >= 0.9 * s.score[1]
+
+
+def test_one_sample_before_the_onset_says_nothing_of_a_whole_number_series_resolution() -> None:
+    # a function invoked once or twice per 5-minute period: availability 50 % (one of two failed),
+    # then 0. One sample cannot say the series sat still, so the 50-point gap between its values
+    # stays its resolution and the fall is not evidence (a unit step would make it certain).
+    ts = np.arange(5) * 300.0
+    s = scan_shifts(np.array([[50.0, 0.0, np.nan, 0.0, 0.0]]), ts, 227.0, step=300.0)
+    assert s.valid[0] and s.score[0] == 0.0
