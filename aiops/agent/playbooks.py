@@ -33,6 +33,7 @@ from aiops.analytics.units import pressure_sign
 from aiops.analytics.weighing import PRESSURE_CLASSES
 from aiops.domain import Finding, Incident
 from aiops.errors import BadInputError, one_line
+from aiops.yamlfile import load_yaml
 
 _TOP_KEYS = {"name", "title", "fault", "description", "match", "refute", "checks", "remediation", "runbook"}
 _MATCH_KEYS = {"alert", "symptoms", "evidence"}
@@ -223,7 +224,7 @@ def load_playbooks(directories: list[Path]) -> tuple[list[Playbook], list[str]]:
     for directory in directories:
         for path in sorted(Path(directory).expanduser().glob("*.y*ml")):
             try:
-                doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+                doc = load_yaml(path.read_text(encoding="utf-8"))
                 pb = parse_playbook(doc, str(path))
             except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
                 problems.append(f"{path}: cannot read: {one_line(exc)}")

@@ -41,8 +41,9 @@ ALPHA = 1e-3          # significance of the rise of mentions (quasi-Poisson, dis
 _BASELINE_BINS = 20
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
+# matched on the lower-cased line (an IGNORECASE alternation is ~7x slower, on every line)
 _ERRORISH = re.compile(r"error|exception|fail|refused|timeout|timed out|unavailable|unreachable|denied|"
-                       r"reset|broken|cannot|could not|panic|fatal|5\d\d", re.IGNORECASE)
+                       r"reset|broken|cannot|could not|panic|fatal")
 
 
 _DIGITS = re.compile(r"\d+")
@@ -124,20 +125,24 @@ def find_mentions(
     tokens = {s: name_tokens(s) for s in known_services}
     matcher = TokenMatcher({tok for toks in tokens.values() for tok in toks})
 
-    # Unique (emitter, message with digits folded) pairs; count before/after per pair.
-    after = t >= baseline_end
-    uniq, inv = _unique_pairs(emit.astype(str), messages)
-    n_after = np.bincount(inv[after], minlength=len(uniq))
-    n_before = np.bincount(inv[~after], minlength=len(uniq))
-    is_err = np.bincount(inv, weights=level_err.astype(float), minlength=len(uniq)) > 0
+    # Error lines (by level or by their words), as unique (emitter, message with digits
+    # folded) pairs; count before/after per pair. `inv` is -1 for the other lines.
+    search = _ERRORISH.search
+    errorish = np.fromiter((e or search(str(m).lower()) is not None for e, m in zip(level_err.tolist(), messages)),
+                           dtype=bool, count=len(t))
+    rows = np.flatnonzero(errorish)
+    uniq, inv_rows = _unique_pairs(emit[rows].astype(str), [messages[i] for i in rows])
+    inv = np.full(len(t), -1, dtype=np.int64)
+    inv[rows] = inv_rows
+    after = t[rows] >= baseline_end
+    n_after = np.bincount(inv_rows[after], minlength=len(uniq))
+    n_before = np.bincount(inv_rows[~after], minlength=len(uniq))
     keep = np.argsort(-n_after, kind="stable")[:MAX_UNIQUE]
 
     per: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     keys_of: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for u in keep:
         emitter, _, text = uniq[u].partition("\x1f")
-        if not (is_err[u] or _ERRORISH.search(text)):
-            continue
         present = matcher.present(text)
         if not present:
             continue

@@ -38,27 +38,42 @@ _HOST = re.compile(r"^[a-z]+://|[:/].*$")
 
 
 def peer_names(attrs: Sequence[object]) -> np.ndarray:
-    """The peer named by each span's attributes (a JSON object string or dict), '' when none."""
+    """The peer named by each span's attributes (a JSON object string or dict), '' when none.
+    A window's spans share a few distinct attribute strings: each is read once."""
     out = np.full(len(attrs), "", dtype=object)
+    seen: dict[str, str] = {}
     for i, raw in enumerate(attrs):
         if not raw:
             continue
         if isinstance(raw, str):
-            if "peer" not in raw and "server" not in raw and '"db.' not in raw and "messaging" not in raw \
-                    and "rpc." not in raw:
-                continue
-            try:
-                raw = json.loads(raw)
-            except ValueError:
-                continue
-        if not isinstance(raw, dict):
-            continue
-        for key in PEER_KEYS:
-            value = raw.get(key)
-            if value:
-                out[i] = str(value)
-                break
+            name = seen.get(raw)
+            if name is None:
+                name = seen[raw] = _peer_of_text(raw)
+        else:
+            name = _peer_of(raw)
+        if name:
+            out[i] = name
     return out
+
+
+def _peer_of_text(raw: str) -> str:
+    if "peer" not in raw and "server" not in raw and '"db.' not in raw and "messaging" not in raw \
+            and "rpc." not in raw:
+        return ""
+    try:
+        return _peer_of(json.loads(raw))
+    except ValueError:
+        return ""
+
+
+def _peer_of(attrs: object) -> str:
+    if not isinstance(attrs, dict):
+        return ""
+    for key in PEER_KEYS:
+        value = attrs.get(key)
+        if value:
+            return str(value)
+    return ""
 
 
 def resolve_peer(name: str, known: set[str]) -> str:

@@ -21,6 +21,7 @@ import yaml
 
 from aiops.errors import BadInputError
 from aiops.kb.html_markdown import html_to_markdown
+from aiops.yamlfile import load_yaml
 
 FORMATS: dict[str, str] = {
     ".md": "markdown", ".markdown": "markdown",
@@ -31,7 +32,6 @@ MAX_CHUNK_CHARS = 1800
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _SETEXT = re.compile(r"^(=+|-+)\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class DocumentError(BadInputError):
@@ -111,7 +111,7 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict[str, object], str]:
     if rest and not rest.startswith("\n"):
         return {}, text
     try:
-        meta = yaml.load(block, Loader=_YAML_LOADER)
+        meta = load_yaml(block)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""

@@ -10,10 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from aiops.errors import BadInputError
 from aiops.kb.knowledge_base import KnowledgeBase
+from aiops.yamlfile import load_yaml
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class RetrievalScores:
 
 
 def load_queries(path: Path) -> list[LabelledQuery]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))
     if not isinstance(data, list) or not all(isinstance(d, dict) and "q" in d and "expect" in d for d in data):
         raise BadInputError(f"{path}: expected a list of {{q: ..., expect: ...}} entries")
     return [LabelledQuery(str(d["q"]), str(d["expect"])) for d in data]

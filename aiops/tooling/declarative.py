@@ -33,6 +33,7 @@ from typing import Any
 from aiops.errors import BadInputError, one_line
 from aiops.tooling.base import SPECIALISTS, ToolContext, ToolResult, ToolSpec
 from aiops.tooling.schema import ArgumentError, check_schema
+from aiops.yamlfile import load_yaml
 
 _KEYS = {"name", "description", "specialist", "kind", "parameters", "required", "sql", "max_rows",
          "source", "path", "params", "extract"}
@@ -48,7 +49,7 @@ def load_tool_file(path: Path) -> list["DeclarativeTool"]:
     import yaml
 
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        doc = load_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInputError(f"{path}: cannot read: {one_line(exc)}") from None
     except yaml.YAMLError as exc:
