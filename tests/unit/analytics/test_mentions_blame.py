@@ -95,3 +95,18 @@ def test_rate_onset_is_where_the_faster_stretch_begins_despite_stray_early_lines
     times = np.concatenate([rng.uniform(0, 1200, 10), rng.uniform(900, 1200, 200)])
     assert 890.0 <= rate_onset(times, 0.0, 1200.0) <= 920.0
     assert rate_onset([], 0.0, 10.0) is None
+
+
+def test_lines_at_any_level_count_by_their_words_in_any_case() -> None:
+    """Error words are matched on the lower-cased line (not an IGNORECASE pattern): an info
+    line that says, in capitals, that a call to postgres was refused names it; one that names it
+    without an error word does not; and an error-level line counts whatever its words."""
+    rng = np.random.default_rng(4)
+    rows = [(float(t), "checkout", "info", "request ok") for t in rng.uniform(0, 1200, 200)]
+    rows += [(float(t), "checkout", "info", "Connection to postgres:5432 REFUSED") for t in rng.uniform(800, 1200, 40)]
+    rows += [(float(t), "frontend", "info", "query on postgres took 12 ms") for t in rng.uniform(800, 1200, 40)]
+    rows += [(float(t), "frontend", "ERROR", "productcatalog said no") for t in rng.uniform(800, 1200, 40)]
+    ts, svc, lv, msg = zip(*rows)
+    m = find_mentions(list(ts), list(svc), list(msg), list(lv), SERVICES, 600.0, 0.0, 1200.0)
+    assert sorted(f.service for f in m.findings) == ["postgres", "productcatalog"]
+    assert m.edges == {"checkout": {"postgres"}, "frontend": {"productcatalog"}}
