@@ -96,10 +96,12 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
         return ToolResult("no_data", "no metric samples in the window", query=QUERY)
     lo, hi, native = span          # the grid covers the data, not a window wider than it
     step = grid_step(hi - lo, native)
-    grid = with_derived_latency(ctx.store.metric_grid(lo, hi + step, step, counter_rates=True))
+    # (a new pod's warm-up is masked before histogram buckets become latency: their counters'
+    # rates tell when the pod began)
+    grid = with_derived_latency(_without_startup(ctx.store.metric_grid(lo, hi + step, step, counter_rates=True)))
     if len(grid) == 0:
         return ToolResult("no_data", "no metric samples in the window", query=QUERY)
-    grid = _without_startup(_until_the_data_ends(grid))
+    grid = _until_the_data_ends(grid)
     # Each pod's series, and per service the mean over its pods (continuous across rollouts).
     pod_groups = _pool_groups(grid.keys)
     pooled, groups = pod_means(grid.values, pod_groups)
