@@ -41,3 +41,21 @@ def test_a_pod_there_from_the_first_sample_is_judged_whole(tmp_path) -> None:
                         started_at=T0 + 8 * 60 + 30, start=T0, end=T0 + 14 * 60, alert_service="web")
     found, _ = scan(root)
     assert [f for f in found if f.service == "api" and f.signal == "cpu_usage_percent"]
+
+
+def test_a_pod_with_only_histograms_there_from_the_first_sample_is_not_new(tmp_path) -> None:
+    """Histogram buckets are counters: their rates, and the latency quantiles derived from them,
+    begin a bucket after the pod's first sample. Six minutes of data, latency up 10x from minute
+    3: the pod is judged whole, and the rise is found."""
+    out, counts = [], {"0.01": 0.0, "0.1": 0.0, "1": 0.0, "+Inf": 0.0}
+    for m in range(6):
+        t = T0 + 60 * m + 7
+        slow = m >= 3
+        for le, add in (("0.01", 0 if slow else 90 + m % 2), ("0.1", 100 + m % 2), ("1", 100 + m % 2),
+                        ("+Inf", 100 + m % 2)):
+            counts[le] += add
+            out.append(f"{t},http_server_duration_seconds_bucket,{counts[le]},web,web-1,{le}")
+    root = write_bundle(tmp_path / "b", out, header=HEADER + ",le", title="web latency high",
+                        started_at=T0 + 3 * 60 + 30, start=T0, end=T0 + 6 * 60, alert_service="web")
+    found, _ = scan(root)
+    assert [f for f in found if f.service == "web" and "latency" in f.tags and f.direction > 0]
