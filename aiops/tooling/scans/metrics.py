@@ -25,6 +25,7 @@ from aiops.domain import Finding
 from aiops.telemetry.grids import MetricGrid, SeriesKey
 from aiops.timeutil import to_rfc3339
 from aiops.tooling.base import ToolContext, ToolResult
+from aiops.tooling.scans.grid_edges import until_the_data_ends, without_startup
 
 MIN_SCORE = 0.05         # weaker series are not evidence
 CPU_RATIO_FULL = 2.0     # a CPU move of this factor (up or down) is news in full, log-scaled below it
@@ -33,7 +34,6 @@ SYMPTOM_STEPS = 2        # the alerted service's own move is looked for this man
 SYMPTOM_SCORE = 0.3      # ... and moves the search when it is at least this clear
 VIEW_SHARE = 0.25        # a move of a service the callers' views show at least this share of, they saw
 MAX_BUCKETS = 720        # the grid keeps the data's own sampling step up to this many points
-STARTUP_S = 120.0        # a pod that began inside the window warms up (JIT, caches, pools) this long
 
 
 def grid_step(span_s: float, native_s: float = 5.0) -> float:
@@ -98,10 +98,10 @@ def metrics_scan(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     step = grid_step(hi - lo, native)
     # (a new pod's warm-up is masked before histogram buckets become latency: their counters'
     # rates tell when the pod began)
-    grid = with_derived_latency(_without_startup(ctx.store.metric_grid(lo, hi + step, step, counter_rates=True)))
+    grid = with_derived_latency(without_startup(ctx.store.metric_grid(lo, hi + step, step, counter_rates=True)))
     if len(grid) == 0:
         return ToolResult("no_data", "no metric samples in the window", query=QUERY)
-    grid = _until_the_data_ends(grid)
+    grid = until_the_data_ends(grid)
     # Each pod's series, and per service the mean over its pods (continuous across rollouts).
     pod_groups = _pool_groups(grid.keys)
     pooled, groups = pod_means(grid.values, pod_groups)
@@ -285,46 +285,6 @@ def _weak(keys: list[SeriesKey], z: np.ndarray, found: list[Finding]) -> list[Fi
                                    "threshold)",
                            magnitude=float(z[i]), ref=str(key), tags=(signal_class(key.metric), "weak")))
     return out
-
-
-def _until_the_data_ends(grid: MetricGrid) -> MetricGrid:
-    """The grid cut where the export ends: the last bucket in which at least half as many
-    series report as usually do. Exporters stop at slightly different times; a series missing
-    from the last bucket or two of an export has not gone down, the export has ended."""
-    if grid.values.shape[1] < 3:
-        return grid
-    cover = np.isfinite(grid.values).sum(axis=0)
-    usual = float(np.median(cover[cover > 0])) if (cover > 0).any() else 0.0
-    full = np.flatnonzero(cover >= 0.5 * usual)
-    last = int(full[-1]) + 1 if len(full) else cover.shape[0]
-    if last >= cover.shape[0]:
-        return grid
-    return replace(grid, values=grid.values[:, :last], timestamps=grid.timestamps[:last])
-
-
-def _without_startup(grid: MetricGrid) -> MetricGrid:
-    """The grid without the first STARTUP_S of every pod that began inside it (a rollout's or
-    a restart's new replica: none of its series has a sample in the grid's first bucket; a
-    counter's rate begins a bucket after its first sample). A new pod's warm-up (CPU of a JIT
-    compiler, an empty cache's latency) is neither its baseline nor a change."""
-    finite = np.isfinite(grid.values)
-    if finite.shape[1] < 2:
-        return grid
-    has = finite.any(axis=1)
-    first = np.where(has, finite.argmax(axis=1) - grid.is_rate.astype(np.int64), finite.shape[1])
-    born: dict[tuple[str, str], int] = {}
-    for i, k in enumerate(grid.keys):
-        if k.pod and has[i]:
-            born[(k.service, k.pod)] = min(born.get((k.service, k.pod), int(first[i])), int(first[i]))
-    late = {pod: b for pod, b in born.items() if b >= 1}
-    if not late:
-        return grid
-    values = grid.values.copy()
-    for i, k in enumerate(grid.keys):
-        b = late.get((k.service, k.pod))
-        if b is not None:
-            values[i, grid.timestamps < grid.timestamps[b] + STARTUP_S] = np.nan
-    return replace(grid, values=values)
 
 
 def _pool_groups(keys: list[SeriesKey]) -> list[tuple | None]:
