@@ -9,7 +9,7 @@ import numpy as np
 from aiops.analytics.shift import ShiftScan
 
 HOLD_SHARE = 0.25        # memory that climbed on after its step by less than this share of it held its level
-HOLD_MIN = 2             # ... judged on at least this many samples in each half after the onset
+HOLD_MIN = 1             # ... judged on at least this many samples in each half after the onset
 
 
 def held_steps(values: np.ndarray, timestamps: np.ndarray, scan: ShiftScan, rows: Iterable[int]) -> set[int]:
