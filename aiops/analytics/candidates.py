@@ -17,6 +17,7 @@ class Candidate:
     score: float = 0.0
     onset: float | None = None
     dated: float | None = None           # earliest onset of its findings of at least TIMED
+    first_seen: float | None = None      # earliest onset of any finding that weighs (not late)
     explained_by: str = ""
     onset_typical: float | None = None   # weighted median onset of its timed findings
     strength: float = 0.0                # how anomalous, as an explanation of its callers

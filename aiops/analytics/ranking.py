@@ -164,7 +164,7 @@ def rank_candidates(
     def score_parts(moved: set[str], inherited: frozenset[str] = frozenset()) -> None:
         parts: dict[str, dict[tuple[bool, str, str], float]] = defaultdict(dict)
         for c in cands.values():
-            c.findings, c.onset, c.dated, c.slowed = [], None, None, 0.0
+            c.findings, c.onset, c.dated, c.slowed, c.first_seen = [], None, None, 0.0, None
         warnings: dict[str, float] = defaultdict(float)
         impact: dict[str, list[tuple[float | None, float]]] = defaultdict(list)
         moved_at: dict[str, dict[tuple[bool, str, str], float | None]] = defaultdict(dict)   # onset of each part's max
@@ -231,6 +231,8 @@ def rank_candidates(
                 c.traced_own = True
             if f.onset is not None and (f.service not in time_measured or worse or (cls == "restarts" and f.direction >= 0)):
                 timed_all[f.service].append((f.onset, weight))
+            if f.onset is not None and weight > 0 and "late" not in f.tags:
+                c.first_seen = f.onset if c.first_seen is None else min(c.first_seen, f.onset)
             if f.onset is not None and f.score >= TIMED:
                 timed[f.service].append((f.onset, weight))
                 c.dated = f.onset if c.dated is None else min(c.dated, f.onset)
@@ -335,7 +337,12 @@ def rank_candidates(
         return bool(deps) and all(owners.get(d, d) in time_measured for d in deps) and all(
             q is None or (q.slowed < ORIGIN_SHARE * c.slowed and q.own < STRONG) for q in quiet)
 
-    onsets = [c.dated for c in cands.values() if c.dated is not None]
+    def _dated(c: Candidate) -> float | None:
+        # a service whose evidence is all too faint to date it (TIMED) is dated by its first
+        # finding that weighs: with little evidence on every side the order of onsets is what is left
+        return c.dated if c.dated is not None else c.first_seen
+
+    onsets = [d for c in cands.values() if (d := _dated(c)) is not None]
     first = min(onsets) if onsets else None
     reach = _reaching(graph, callers, alerted, entry) if alerted in traced else None
     for c in cands.values():
@@ -345,8 +352,8 @@ def rank_candidates(
             symptom = max(symptom, min(1.0, c.slowed * _alerted_share(c.service, alerted) * ORIGIN_FACTOR))
         own = c.own * (OWN_EXPLAINED_FACTOR if c.explained_by else 1.0)
         base = noisy_or([own, symptom])
-        if first is not None and c.dated is not None and base > 0:
-            lag_min = max(0.0, (c.dated - first) / 60.0)
+        if first is not None and _dated(c) is not None and base > 0:
+            lag_min = max(0.0, (_dated(c) - first) / 60.0)
             base *= 0.9 + 0.1 * math.exp(-lag_min / 2.0)   # earlier onset: mild tie-breaker
         if reach is not None and c.service not in reach:
             base *= UNREACHED_FACTOR

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aiops.analytics.ranking import UNSEEN_FACTOR, rank_candidates
+from aiops.analytics.ranking import TIMED, UNSEEN_FACTOR, rank_candidates
 from aiops.domain import Finding
 
 from .metric_scans import scan, tag_factor, write_bundle
@@ -61,6 +61,20 @@ def test_of_two_like_moves_below_strong_the_earlier_one_ranks_first():
                        summary=f"{service} latency up", onset=at, direction=1, magnitude=2.0, tags=("latency",))
     ranked = rank_candidates([rise("caller", 0.39, MOVE + STEP), rise("callee", 0.37, MOVE)],
                              ["caller", "callee"], {}, float(ALERT))
+    assert [c.service for c in ranked] == ["callee", "caller"]
+
+
+def test_of_two_like_weak_moves_too_faint_to_date_the_earlier_one_still_ranks_first():
+    # the same with evidence below TIMED (it dates nothing beyond doubt): the callee's rise
+    # came a sample before its caller's surge and slowdown, which add up to a little more
+    def move(service: str, signal: str, score: float, at: float, tag: str) -> Finding:
+        return Finding(kind="metric", service=service, signal=signal, score=score,
+                       summary=f"{service} {signal} up", onset=at, direction=1, magnitude=1.5, tags=(tag,))
+    assert 0.24 < TIMED
+    found = [move("callee", "latency_average_seconds", 0.24, MOVE, "latency"),
+             move("caller", "latency_average_seconds", 0.22, MOVE + STEP, "latency"),
+             move("caller", "request_count", 0.02, MOVE + STEP, "traffic")]
+    ranked = rank_candidates(found, ["caller", "callee"], {}, float(ALERT))
     assert [c.service for c in ranked] == ["callee", "caller"]
 
 
