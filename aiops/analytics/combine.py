@@ -22,11 +22,15 @@ def max_plus(values: list[float]) -> float:
 
 
 def per_kind(parts: dict[tuple[bool, str, str], float], own: bool) -> list[float]:
-    kinds: dict[str, list[float]] = defaultdict(list)
-    for (is_own_part, kind, _), v in parts.items():
+    """Per kind of signal, its classes as correlated views (`max_plus`). A class seen from the
+    service's own series and from its callers' views of it (`<class>/client_side`) is one
+    quantity measured on both ends of the calls: the larger of the two counts, once."""
+    kinds: dict[str, dict[str, float]] = defaultdict(dict)
+    for (is_own_part, kind, cls), v in parts.items():
         if is_own_part == own:
-            kinds[kind].append(v)
-    return [max_plus(v) for _, v in sorted(kinds.items())]
+            base = cls.split("/")[0]
+            kinds[kind][base] = max(kinds[kind].get(base, 0.0), v)
+    return [max_plus(list(v.values())) for _, v in sorted(kinds.items())]
 
 
 def weighted_median(pairs: list[tuple[float, float]]) -> float | None:

@@ -25,7 +25,8 @@ A service-map node that is only its callers' view of a service (`X_client`, `X_r
 beside `X_<type>`, see `views`) is folded into that service as client-side evidence.
 A dependency with telemetry of its own explains callers only if that telemetry changed;
 being named in error lines is enough only for one without any (an unmonitored database).
-Within one signal kind, classes are correlated views (max plus a little); across kinds
+Within one signal kind, classes are correlated views (max plus a little; a class seen both in
+the service's own series and in its callers' views of it counts once); across kinds
 evidence is independent (noisy-OR), so any subset of signals works and a service with many
 series does not win by count. Among close candidates the earlier onset wins.
 
