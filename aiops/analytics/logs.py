@@ -199,8 +199,62 @@ def analyse_logs(
         finding = _finding(ctx, stats, rising=bool(rising[p]))
         if finding is not None:
             findings.append(finding)
+    erring = (err_share >= 0.3) | (text_error & (mild_share < 0.5))
+    findings += _pooled_errors(ctx, erring & (n_after > 0), n_before, n_after, phi, rows[order], bounds,
+                               n_templates, {f.service for f in findings if "error" in f.tags})
     findings.sort(key=lambda f: (-f.score, f.service, f.signal))
     return findings[:max_findings]
+
+
+def _pooled_errors(ctx: _Context, erring: np.ndarray, n_before: np.ndarray, n_after: np.ndarray, phi: np.ndarray,
+                   rows_by_pair: np.ndarray, bounds: np.ndarray, n_templates: int, reported: set[str]) -> list[Finding]:
+    """A service's errors spread over several templates (an error code, a status or a reason
+    that varies per request), none frequent enough to stand out alone, stand out together:
+    per service without an error finding, its error templates that appeared after the onset
+    are tested as one count (the most dispersed member's dispersion) where most of their lines
+    after the onset report its own failure (`blame`; a call failure is what a line must show, so
+    a tie is its own): failed calls repeat up the call chain, plenty where they count."""
+    groups: dict[int, list[int]] = {}
+    for p in np.flatnonzero(erring):
+        s = int(p // n_templates)
+        if ctx.services[s] not in reported:
+            groups.setdefault(s, []).append(int(p))
+    out = []
+    for s, members in sorted(groups.items()):
+        if len(members) < 2:
+            continue          # one template alone was judged on its own
+        calls = sum(int(n_after[p]) for p in members
+                    if ctx.origin.origin(ctx.mined.templates[p % n_templates], ctx.services[s]) == "call")
+        before, after = int(n_before[members].sum()), int(n_after[members].sum())
+        if 2 * calls > after:
+            continue          # failed calls: they repeat up the call chain, plenty where they count
+        lam = np.array([(before + 0.5) * ctx.t_incident / ctx.t_baseline])
+        p_up = float(_upper_tail(np.array([after]), lam, np.array([float(phi[members].max())]))[0])
+        ratio = (after / ctx.t_incident) / ((before + 0.5) / ctx.t_baseline)
+        if ratio < 1.5 or p_up >= ERROR_ALPHA:
+            continue
+        top = max(members, key=lambda p: (int(n_after[p]), -p))
+        rows = np.sort(np.concatenate([rows_by_pair[bounds[p]:bounds[p + 1]] for p in members]))
+        times = ctx.t[rows]
+        new = before == 0
+        kind = "new_error" if new else "error"
+        onset = float(times[times >= ctx.baseline_end].min()) if new else _rise_onset(
+            times, ctx.baseline_end, before / ctx.t_baseline, float(phi[members].max()))
+        x = min(-np.log10(max(p_up, 1e-300)), 300.0)
+        score = (1.0 - 10.0 ** (-x / 10.0)) * _WEIGHTS[kind]
+        tid, template = ctx.mined.template_ids[top % n_templates], ctx.mined.templates[top % n_templates]
+        shown = template if len(template) <= 120 else template[:117] + "..."
+        rate_b, rate_a = 60.0 * before / ctx.t_baseline, 60.0 * after / ctx.t_incident
+        service = ctx.services[s]
+        what = "new error logs" if new else "error log rate up"
+        out.append(Finding(
+            kind="log", service=service, signal="errors/own", score=float(np.clip(score, 0.0, 1.0)),
+            summary=(f'{what} in {service}: {len(members)} error templates together, e.g. "{shown}" '
+                     f"({before} lines before onset, {after} after; {rate_b:.2g}/min -> {rate_a:.2g}/min)"),
+            onset=onset, direction=1, magnitude=float(ratio), component=_component(ctx.pods, rows[times >= ctx.baseline_end]),
+            ref=f"log_template:{tid}", tags=("error", "new" if new else "increase", "own", "pooled"),
+        ))
+    return out
 
 
 @dataclass

@@ -133,3 +133,38 @@ def test_a_level_the_logger_stated_below_error_is_trusted_over_the_words(level: 
     found = [f for f in analyse_logs(*logs, ONSET, END, window_start=0.0) if f.service == "payment"]
     assert len(found) == 1 and "new" in found[0].tags
     assert ("error" in found[0].tags) is error
+
+
+def _short_baseline(seed: int = 5):
+    """Logs that begin 40 s before the onset and end 160 s after it (a short export)."""
+    rng = np.random.default_rng(seed)
+    logs = ([], [], [], [])
+    add(logs, np.sort(rng.uniform(ONSET - 40, ONSET + 160, 120)), "admin", lambda i: f"query info trip G{i}", "info")
+    add(logs, np.sort(rng.uniform(ONSET - 40, ONSET + 160, 120)), "cart", lambda i: f"query info item {i}", "info")
+    return logs
+
+
+def test_a_services_errors_spread_over_templates_stand_out_together() -> None:
+    # four lines of each of two error statements after the onset: neither alone stands out
+    # against a 40-s baseline (a rare line may not have had its occasion yet), together they do
+    logs = _short_baseline()
+    add(logs, np.linspace(ONSET + 60, ONSET + 150, 4), "admin",
+        lambda i: f"[getAll] Returning error code {i + 3}0{i} to client: validation result was false", "error")
+    add(logs, np.linspace(ONSET + 65, ONSET + 155, 4), "admin",
+        lambda i: f"[getAll] Response status 409 CONFLICT returned: state check failed (requestId: r{i})", "error")
+    found = analyse_logs(*logs, ONSET, ONSET + 160, window_start=ONSET - 40, known_services=["admin", "cart"])
+    assert [(f.service, f.signal, f.tags) for f in found] == [("admin", "errors/own", ("error", "new", "own", "pooled"))]
+    assert "2 error templates together" in found[0].summary and "8 after" in found[0].summary
+    assert found[0].onset == pytest.approx(ONSET + 60)
+    # one statement alone is still judged on its own: four lines are not enough
+    alone = _short_baseline()
+    add(alone, np.linspace(ONSET + 60, ONSET + 150, 4), "admin",
+        lambda i: f"[getAll] Returning error code {i + 3}0{i} to client: validation result was false", "error")
+    assert analyse_logs(*alone, ONSET, ONSET + 160, window_start=ONSET - 40, known_services=["admin", "cart"]) == []
+
+
+def test_pooled_errors_that_were_there_before_the_onset_at_the_same_rate_are_not_reported() -> None:
+    logs = _short_baseline(6)
+    for t0, name in ((ONSET - 38, "code"), (ONSET - 33, "status")):
+        add(logs, np.arange(t0, ONSET + 160, 20.0), "admin", lambda i, n=name: f"[getAll] failed {n} {i}", "error")
+    assert analyse_logs(*logs, ONSET, ONSET + 160, window_start=ONSET - 40, known_services=["admin", "cart"]) == []
