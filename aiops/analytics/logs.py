@@ -15,7 +15,9 @@ incident `[baseline_end, window_end]`:
   logger stated below error (warning, info, debug: a GC log's "Allocation Failure" is a warning),
   or >= 30 % of its lines carry an error level;
 - rate down / vanished: a steady template that drops or stops (a heartbeat that stops is
-  often the first sign of a hang).
+  often the first sign of a hang);
+- pooled: a service's own error templates (an error code or reason that varies per request),
+  none of which stands out alone, tested as one count (`_pooled_errors`).
 
 Each reported pair becomes a `Finding(kind="log", signal=<template id>)` with a score in
 [0, 1]: significance `1 - 10**(-x/10)` for `x = -log10(p)` (p = 1e-3 -> 0.5, 1e-10 -> 0.9)
