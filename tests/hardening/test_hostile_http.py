@@ -20,6 +20,11 @@ BOMB_MB = 200
 BOMB = gzip.compress(b"[" + b"0," * (BOMB_MB * 2 ** 19) + b"0]", compresslevel=9)   # ~200 MB of JSON, ~0.2 MB sent
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:  # noqa: ANN001
+        """The client stops reading a bomb on purpose: its reset is expected, not a traceback."""
+
+
 class Hostile:
     """A server answering by path; every request is recorded with its headers."""
 
@@ -42,7 +47,7 @@ class Hostile:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
