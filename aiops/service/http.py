@@ -18,6 +18,7 @@ import json
 import logging
 import socket
 import ssl
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
@@ -69,6 +70,16 @@ class ServiceHTTPServer(ThreadingHTTPServer):
             self.shutdown_request(request)
         finally:
             self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (reset, broken pipe, timed out) is one line at
+        info; anything else is a bug in a handler, logged with its traceback (socketserver would
+        print either raw to stderr)."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError):
+            log.info("connection from %s: %s", client_address, exc)
+        else:
+            log.error("request from %s failed", client_address, exc_info=True)
 
     @property
     def url(self) -> str:

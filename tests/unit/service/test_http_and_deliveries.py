@@ -140,3 +140,28 @@ def test_an_unset_secret_or_no_sink_is_a_config_error():
         sinks_from_settings(load_settings(env={"AIOPS_SERVE_SLACK_URL_ENV": "NOPE_URL"}), env={})
     with pytest.raises(ConfigError, match="nowhere to deliver"):
         sinks_from_settings(load_settings(env={}), env={})
+
+
+def test_a_client_that_resets_mid_request_is_one_log_line_not_a_traceback(service, capfd, caplog):
+    import logging
+    import socket
+    import struct
+    import time
+
+    svc, got = service
+    host, port = svc.http.server_address[:2]
+    with caplog.at_level(logging.INFO, logger="aiops.serve"):
+        sock = socket.create_connection((host, port), timeout=5)
+        sock.sendall(f"POST /alerts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+                     "Content-Length: 4000\r\n\r\n{\"alerts\": [".encode())
+        time.sleep(0.2)                                   # the handler is reading the body
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()                                      # a reset, not a clean close
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not any("connection from" in r.getMessage() for r in caplog.records):
+            time.sleep(0.05)
+    lines = [r.getMessage() for r in caplog.records if "connection from" in r.getMessage()]
+    assert len(lines) == 1 and "reset" in lines[0].lower(), caplog.records
+    assert "Traceback" not in capfd.readouterr().err
+    assert call(svc.url + "/healthz", token=None)[0] == 200   # and the server goes on serving
+    assert got == []
