@@ -8,8 +8,10 @@ matters most for dependencies that emit no telemetry of their own (databases, ca
 
 The rise must be significant against the baseline (a quasi-Poisson upper tail whose
 dispersion comes from the baseline's per-bin counts, so bursty background errors do not
-count); score = significance x size (lines) x breadth (emitters). Emitters whose mentions
-of a service rose are returned as inferred dependencies either way.
+count); score = significance x size (lines) x breadth (emitters). Every emitter whose error
+lines name a service after the onset (at least MIN_AFTER of them) is returned as depending on
+it, rise or not: a line that names what failed says the emitter calls it (a fault already
+under way in a short baseline names it before the onset too).
 
 A service is mentioned when every distinctive token of its name that the emitter's own
 name lacks appears in the line (tokens of 4+ characters may match a word prefix, shorter
@@ -159,14 +161,17 @@ def find_mentions(
     short = short_baseline(baseline_end, window_start)
     uncompared: list[Finding] = []
     for svc, by_emitter in per.items():
+        # an emitter whose error lines name the service after the onset calls it, whether or
+        # not they rose (a fault already under way in a short baseline): an inferred dependency
+        for e, (_, a) in by_emitter.items():
+            if a >= MIN_AFTER:
+                edges[e].add(svc)
         rising = {e: (b, a) for e, (b, a) in by_emitter.items()
                   if a >= MIN_AFTER and a / t_inc >= 3.0 * (b + 0.5) / t_base}
         if not rising:
             if short:
                 uncompared.extend(_named_now(svc, by_emitter, t, inv, keys_of[svc], window_start, window_end))
             continue
-        for e in rising:
-            edges[e].add(svc)
         total = sum(a for _, a in rising.values())
         lines = np.isin(inv, [u for e in rising for u in keys_of[svc][e]])
         p = _rise_p_value(t[lines], window_start, baseline_end, window_end)

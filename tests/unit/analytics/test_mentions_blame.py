@@ -110,3 +110,18 @@ def test_lines_at_any_level_count_by_their_words_in_any_case() -> None:
     m = find_mentions(list(ts), list(svc), list(msg), list(lv), SERVICES, 600.0, 0.0, 1200.0)
     assert sorted(f.service for f in m.findings) == ["postgres", "productcatalog"]
     assert m.edges == {"checkout": {"postgres"}, "frontend": {"productcatalog"}}
+
+
+def test_an_emitter_that_named_the_service_before_the_onset_too_still_depends_on_it() -> None:
+    """A fault already under way in a short baseline: checkout's errors name postgres before the
+    onset and after at the same rate (no rise, so no blame from checkout), frontend's rise. Both
+    call postgres: an error line that names a service says so, rise or not."""
+    rng = np.random.default_rng(5)
+    rows = [(float(t), "checkout", "request ok") for t in rng.uniform(0, 1200, 200)]
+    rows += [(float(t), "checkout", "I/O error on POST request for http://postgres:5432/q: 500")
+             for t in np.arange(5.0, 1200.0, 40.0)]
+    rows += [(float(t), "frontend", "PSQLException: Connection to postgres:5432 refused") for t in rng.uniform(800, 1200, 40)]
+    m = find_mentions(*lines(rows), SERVICES, 600.0, 0.0, 1200.0)
+    (f,) = m.findings
+    assert f.service == "postgres" and "of 1 other service(s)" in f.summary and "(frontend)" in f.summary
+    assert m.edges == {"checkout": {"postgres"}, "frontend": {"postgres"}}
