@@ -230,8 +230,9 @@ def _pooled_errors(ctx: _Context, erring: np.ndarray, n_before: np.ndarray, n_af
         before, after = int(n_before[members].sum()), int(n_after[members].sum())
         if 2 * calls > after:
             continue          # failed calls: they repeat up the call chain, plenty where they count
+        dispersion = float(phi[members].max())
         lam = np.array([(before + 0.5) * ctx.t_incident / ctx.t_baseline])
-        p_up = float(_upper_tail(np.array([after]), lam, np.array([float(phi[members].max())]))[0])
+        p_up = float(_upper_tail(np.array([after]), lam, np.array([dispersion]))[0])
         ratio = (after / ctx.t_incident) / ((before + 0.5) / ctx.t_baseline)
         if ratio < 1.5 or p_up >= ERROR_ALPHA:
             continue
@@ -239,21 +240,16 @@ def _pooled_errors(ctx: _Context, erring: np.ndarray, n_before: np.ndarray, n_af
         rows = np.sort(np.concatenate([rows_by_pair[bounds[p]:bounds[p + 1]] for p in members]))
         times = ctx.t[rows]
         new = before == 0
-        kind = "new_error" if new else "error"
-        onset = float(times[times >= ctx.baseline_end].min()) if new else _rise_onset(
-            times, ctx.baseline_end, before / ctx.t_baseline, float(phi[members].max()))
-        x = min(-np.log10(max(p_up, 1e-300)), 300.0)
-        score = (1.0 - 10.0 ** (-x / 10.0)) * _WEIGHTS[kind]
         tid, template = ctx.mined.template_ids[top % n_templates], ctx.mined.templates[top % n_templates]
         shown = template if len(template) <= 120 else template[:117] + "..."
-        rate_b, rate_a = 60.0 * before / ctx.t_baseline, 60.0 * after / ctx.t_incident
         service = ctx.services[s]
         what = "new error logs" if new else "error log rate up"
         out.append(Finding(
-            kind="log", service=service, signal="errors/own", score=float(np.clip(score, 0.0, 1.0)),
+            kind="log", service=service, signal="errors/own", score=_score(p_up, "new_error" if new else "error"),
             summary=(f'{what} in {service}: {len(members)} error templates together, e.g. "{shown}" '
-                     f"({before} lines before onset, {after} after; {rate_b:.2g}/min -> {rate_a:.2g}/min)"),
-            onset=onset, direction=1, magnitude=float(ratio), component=_component(ctx.pods, rows[times >= ctx.baseline_end]),
+                     f"{_counts(ctx, before, after)}"),
+            onset=_rise_start(ctx, times, before, dispersion), direction=1, magnitude=float(ratio),
+            component=_component(ctx.pods, rows[times >= ctx.baseline_end]),
             ref=f"log_template:{tid}", tags=("error", "new" if new else "increase", "own", "pooled"),
         ))
     return out
@@ -298,7 +294,7 @@ def _finding(ctx: _Context, s: _PairStats, rising: bool) -> Finding | None:
     new = s.n_before == 0
     if rising:
         kind = ("new_error" if new else "error") if error else ("new" if new else "increase")
-        onset = float(times.min()) if new else _rise_onset(times, ctx.baseline_end, s.n_before / ctx.t_baseline, s.phi)
+        onset = _rise_start(ctx, times, s.n_before, s.phi)
         blame = (ctx.origin.origin(template, s.service),) if error else ()
         tags = (("error",) if error else ()) + (("new",) if new else ("increase",)) + blame
         what = {"new_error": "new error log", "error": "error log rate up", "new": "new log", "increase": "log rate up"}[kind]
@@ -311,17 +307,33 @@ def _finding(ctx: _Context, s: _PairStats, rising: bool) -> Finding | None:
         onset = float(before.max()) if vanished and len(before) else ctx.baseline_end
         tags = ("vanished",) if vanished else ("decrease",)
         what = "log stopped" if vanished else "log rate down"
-    x = min(-np.log10(max(s.p_value, 1e-300)), 300.0)
-    score = (1.0 - 10.0 ** (-x / 10.0)) * _WEIGHTS[kind]
-    rate_b, rate_a = 60.0 * s.n_before / ctx.t_baseline, 60.0 * s.n_after / ctx.t_incident
     shown = template if len(template) <= 160 else template[:157] + "..."
-    summary = (f'{what} in {s.service}: "{shown}" ({s.n_before} lines before onset, {s.n_after} after; '
-               f"{rate_b:.2g}/min -> {rate_a:.2g}/min)")
+    summary = f'{what} in {s.service}: "{shown}" {_counts(ctx, s.n_before, s.n_after)}'
     return Finding(
-        kind="log", service=s.service, signal=tid, score=float(np.clip(score, 0.0, 1.0)), summary=summary,
+        kind="log", service=s.service, signal=tid, score=_score(s.p_value, kind), summary=summary,
         onset=onset, direction=1 if rising else -1, magnitude=s.ratio, component=_component(ctx.pods, shown_rows),
         ref=f"log_template:{tid}", tags=tags,
     )
+
+
+def _score(p_value: float, kind: str) -> float:
+    """Significance `1 - 10**(-x/10)` for `x = -log10(p)`, times the weight of the kind of change."""
+    x = min(-np.log10(max(p_value, 1e-300)), 300.0)
+    return float(np.clip((1.0 - 10.0 ** (-x / 10.0)) * _WEIGHTS[kind], 0.0, 1.0))
+
+
+def _counts(ctx: _Context, n_before: int, n_after: int) -> str:
+    """The lines before and after the onset, and their rates, as a finding's summary shows them."""
+    rate_b, rate_a = 60.0 * n_before / ctx.t_baseline, 60.0 * n_after / ctx.t_incident
+    return f"({n_before} lines before onset, {n_after} after; {rate_b:.2g}/min -> {rate_a:.2g}/min)"
+
+
+def _rise_start(ctx: _Context, times: np.ndarray, n_before: int, phi: float) -> float:
+    """When lines rose: the first one of lines never seen before the onset, else where their
+    rate first stands out (`_rise_onset`)."""
+    if n_before == 0:
+        return float(times.min())
+    return _rise_onset(times, ctx.baseline_end, n_before / ctx.t_baseline, phi)
 
 
 def _rise_onset(times: np.ndarray, baseline_end: float, base_rate: float, phi: float) -> float:
