@@ -65,8 +65,8 @@ class ServiceHTTPServer(ThreadingHTTPServer):
             if self.tls is not None:
                 request = self.tls.wrap_socket(request, server_side=True)   # the handshake runs in this thread
             super().process_request_thread(request, client_address)
-        except (ssl.SSLError, OSError) as exc:
-            log.info("connection from %s: %s", client_address, exc)
+        except (ssl.SSLError, OSError):
+            self.handle_error(request, client_address)      # one line: the client went away
             self.shutdown_request(request)
         finally:
             self._slots.release()
